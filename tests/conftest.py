@@ -1,0 +1,52 @@
+"""Shared fixtures. The SQLite test database is a real file (see settings), so subprocesses see it too."""
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+SAMPLE_LAKE = Path(settings.BASE_DIR) / "sample_lake"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def sample_lake() -> Path:
+    """The bundled real curated zone (read-only: copy it with `lake_copy` before changing files)."""
+    return SAMPLE_LAKE
+
+
+@pytest.fixture
+def lake_copy(tmp_path) -> Path:
+    """A writable copy of the sample lake: tests change, add or remove curated files in it."""
+    target = tmp_path / "lake"
+    shutil.copytree(SAMPLE_LAKE, target, ignore=shutil.ignore_patterns("*.md"))
+    return target
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A reachable Redis. Never skipped: the test fails loudly when Redis is down (scripts/services.sh starts it)."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    if not _reachable("127.0.0.1", 6379):
+        pytest.fail("Redis is not reachable on 127.0.0.1:6379: run scripts/services.sh")
+    return url
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user(username="staff", password="pw-staff-123", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def plain_user(django_user_model):
+    return django_user_model.objects.create_user(username="viewer", password="pw-viewer-123")
