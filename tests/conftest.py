@@ -50,3 +50,18 @@ def staff_user(django_user_model):
 @pytest.fixture
 def plain_user(django_user_model):
     return django_user_model.objects.create_user(username="viewer", password="pw-viewer-123")
+
+
+@pytest.fixture
+def subprocess_env(settings) -> dict:
+    """Environment for a child process (manage.py, daphne) that must use this test's database."""
+    from django.db import connection
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bedrot_site.settings_test", "PYTHONUNBUFFERED": "1"}
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env.pop("DATABASE_URL", None)
+        env["DATABASE_PATH"] = db["NAME"]
+    else:
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return env
