@@ -649,3 +649,27 @@ class BusinessExpense(LineageMixin):
             models.UniqueConstraint(fields=["source", "row_hash", "occurrence"], name="business_expense_identity")
         ]
         indexes = [models.Index(fields=["date"])]
+
+
+# --- Precomputed aggregates (maintained by warehouse.services.facts_changed inside each load's transaction) -----
+
+
+class RoyaltyMonthlyAggregate(models.Model):
+    """Active royalty lines summed per (Sale Month, reporting month, store, artist): what the dashboard summaries
+    read, so they answer in milliseconds at a million lines. Rebuilt in the DK load's transaction; never edited."""
+
+    sale_month = models.DateField()
+    reporting_month = models.DateField(help_text="First day of the Reporting Date's month (delay analysis).")
+    store = models.CharField(max_length=100)
+    platform = models.ForeignKey(Platform, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+")
+    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+")
+    artist_raw = models.CharField(max_length=200, blank=True, default="", help_text="Raw text, only while unmapped.")
+    earnings_usd = FixedDecimalField(help_text="Σ earnings, negative lines included.")
+    gross_usd = FixedDecimalField(help_text="Σ positive earnings.")
+    adjustments_usd = FixedDecimalField(help_text="Σ negative earnings (≤ 0).")
+    quantity = models.PositiveBigIntegerField(help_text="Σ Quantity of lines with earnings ≥ 0.")
+    line_count = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "royalty_monthly_agg"
+        indexes = [models.Index(fields=["sale_month"], name="royalty_monthly_agg_month")]
