@@ -5,6 +5,7 @@ loader's SQL and the contract read the same. Money and ratios are FixedDecimalFi
 Every fact row carries lineage: the load run and source file that last wrote it, and the file's physical line.
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -66,6 +67,14 @@ class ArtistAlias(models.Model):
         db_table = "artist_alias"
         ordering = ["alias_key"]
         verbose_name_plural = "artist aliases"
+
+    def clean(self):
+        # alias_key is not a form field, so forms and imports would not check its uniqueness: check it here.
+        self.alias_key = normalize_alias(self.alias or "")
+        if ArtistAlias.objects.filter(alias_key=self.alias_key).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"alias": f"The alias {self.alias!r} exists already (matching ignores case and spaces)."}
+            )
 
     def save(self, *args, **kwargs):
         self.alias_key = normalize_alias(self.alias)
