@@ -179,6 +179,28 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Dashboard API (api/, docs/API.md) --------------------------------------------------------------------------
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "api.exceptions.exception_handler"  # {"success": false, "error": ...}
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "api.pagination.ResourcePagination"
+REST_FRAMEWORK["PAGE_SIZE"] = 50
+# Responses are cached per latest load run (contract §1: key includes load_run_id, ≤ 300 s); 0 turns it off.
+API_CACHE_SECONDS = min(env.int("API_CACHE_SECONDS", default=60), 300)
+# Per-stream rates for expected revenue (curated-zone §5, dated 2024-08-04); override as JSON in the environment.
+REVENUE_RATES = env.json(
+    "REVENUE_RATES",
+    default={"spotify": "0.002274", "apple_music": "0.005771", "apple": "0.005771", "youtube": "0.001",
+             "tidal": "0.0125", "amazon": "0.004", "default": "0.002486"},
+)  # fmt: skip
+REVENUE_RATES_DATE = env.str("REVENUE_RATES_DATE", default="2024-08-04")
+# Freshness (contract B2): a source is stale when its newest data date is older than today − N days.
+FRESHNESS_STALE_DAYS = {
+    "daily": env.int("FRESHNESS_STALE_DAYS_DAILY", default=3),
+    "dk_bank_details": env.int("FRESHNESS_STALE_DAYS_DK", default=45),
+    "spotify_songs": env.int("FRESHNESS_STALE_DAYS_SPOTIFY_SONGS", default=7),
+}
+LOAD_RUN_STALE_AFTER_SECONDS = env.int("LOAD_RUN_STALE_AFTER_SECONDS", default=3600)  # a queued/running run with no
+# live process and no progress for this long no longer blocks POST /api/refresh
+
 # --- import-export (admin) -------------------------------------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -12,6 +12,156 @@ def facts_changed(*, kind: str, source_file: SourceFile) -> None:
 
     The place to maintain precomputed aggregates so readers see them change atomically with the facts.
     """
+    if kind == "dk_bank_details":
+        royalty_aggregates_rebuild()
+
+
+# --- Dashboard aggregates and load-run queueing (owner: the dashboard API) -----------------------------------------
+
+import logging  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from warehouse.models import LoadRun  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+_REPORTING_MONTH_SQL = {
+    "sqlite": "date(reporting_date, 'start of month')",
+    "postgresql": "CAST(date_trunc('month', reporting_date) AS date)",
+}
+
+
+def royalty_aggregates_rebuild() -> int:
+    """Recompute royalty_monthly_agg from the active royalty lines (one set-based statement). Returns its rows.
+
+    A DK export is a full snapshot, so a full rebuild inside the load's transaction is both simplest and exact
+    (money is summed as integer units, never floats).
+    """
+    reporting_month = _REPORTING_MONTH_SQL[connection.vendor]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM royalty_monthly_agg")
+        cursor.execute(
+            f"""
+            INSERT INTO royalty_monthly_agg (sale_month, reporting_month, store, platform_id, artist_id, artist_raw,
+                earnings_usd, gross_usd, adjustments_usd, quantity, line_count)
+            SELECT sale_month, {reporting_month}, store, platform_id, artist_id,
+                CASE WHEN artist_id IS NULL THEN artist_raw ELSE '' END,
+                SUM(earnings_usd),
+                SUM(CASE WHEN earnings_usd > 0 THEN earnings_usd ELSE 0 END),
+                SUM(CASE WHEN earnings_usd < 0 THEN earnings_usd ELSE 0 END),
+                SUM(CASE WHEN earnings_usd >= 0 THEN quantity ELSE 0 END),
+                COUNT(*)
+            FROM royalty_line
+            WHERE retracted_by_file_id IS NULL
+            GROUP BY sale_month, {reporting_month}, store, platform_id, artist_id,
+                CASE WHEN artist_id IS NULL THEN artist_raw ELSE '' END
+            """
+        )
+        return cursor.rowcount
+
+
+class LoadRunConflict(Exception):
+    """A load run is already queued or running."""
+
+    def __init__(self, run: LoadRun):
+        super().__init__(f"load run {run.pk} already running")
+        self.run = run
+
+
+_ACTIVE_STATUSES = (LoadRun.Status.QUEUED, LoadRun.Status.RUNNING)
+_ENQUEUE_LOCK_KEY = 0x6265_6472  # PostgreSQL advisory lock id ("bedr"); SQLite's IMMEDIATE BEGIN serialises already
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        finished, _ = os.waitpid(pid, os.WNOHANG)  # reaps our own exited child (else it lingers as a zombie)
+        if finished:
+            return False
+    except ChildProcessError:
+        pass  # not our child: ask the kernel
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z")
+
+
+def _load_run_dead_reason(run: LoadRun) -> str | None:
+    """Why a queued/running run cannot still be working, or None while it may be."""
+    pid, host = run.options.get("pid"), run.options.get("host")
+    if pid and host == socket.gethostname():
+        return None if _pid_alive(int(pid)) else f"process {pid} is gone"
+    last_sign = run.started_at or run.created_at
+    stale_after = getattr(settings, "LOAD_RUN_STALE_AFTER_SECONDS", 3600)
+    if last_sign and (timezone.now() - last_sign).total_seconds() > stale_after:
+        return f"no sign of life for more than {stale_after} s"
+    return None
+
+
+def load_run_enqueue(
+    *,
+    trigger: str,
+    requested_by=None,
+    kinds: list[str] | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    spawn: bool = True,
+) -> LoadRun:
+    """Queue a load of the curated zone and start `manage.py load_curated --run-id <id>` detached, after commit.
+
+    Raises LoadRunConflict while another run is queued or running. A run whose process died is marked failed
+    first, so it never blocks refreshes forever. `options` carries kinds/force/dry_run for the loader.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ENQUEUE_LOCK_KEY])
+        for active in LoadRun.objects.filter(status__in=_ACTIVE_STATUSES).order_by("id"):
+            reason = _load_run_dead_reason(active)
+            if reason is None:
+                raise LoadRunConflict(active)
+            LoadRun.objects.filter(pk=active.pk, status__in=_ACTIVE_STATUSES).update(
+                status=LoadRun.Status.FAILED, finished_at=timezone.now(), error=f"abandoned: {reason}"
+            )
+            logger.warning("load_run_abandoned id=%s reason=%s", active.pk, reason)
+        run = LoadRun.objects.create(
+            status=LoadRun.Status.QUEUED,
+            trigger=trigger,
+            requested_by=requested_by if getattr(requested_by, "pk", None) else None,
+            options={"kinds": list(kinds) if kinds else None, "force": bool(force), "dry_run": bool(dry_run)},
+        )
+        if spawn:
+            transaction.on_commit(lambda: _load_run_spawn(run))
+    return run
+
+
+def _load_run_spawn(run: LoadRun) -> None:
+    """Start the loader for a queued run in its own session, so it outlives the request (and the server)."""
+    log_dir = Path(tempfile.gettempdir()) / "bedrot-load-runs"
+    log_dir.mkdir(exist_ok=True)
+    log_path = log_dir / f"load_run_{run.pk}.log"
+    command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "load_curated", "--run-id", str(run.pk)]
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, close_fds=True,
+        )  # fmt: skip
+    options = {**run.options, "pid": process.pid, "host": socket.gethostname(), "log": str(log_path)}
+    LoadRun.objects.filter(pk=run.pk).update(options=options)
+    run.options = options
+    logger.info("load_run_spawned id=%s pid=%s", run.pk, process.pid)
 
 
 # --- Meta campaign names (contract §4.4) -------------------------------------------------------------------------
