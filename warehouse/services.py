@@ -357,3 +357,54 @@ def campaign_name_parse(
         is_copy,
         Campaign.ParseStatus.PARSED,
     )
+
+
+# --- Admin curation: unmatched names and campaign overrides ------------------------------------------------------
+# Owner: the admin (warehouse/admin.py). Loads resolve names through these tables, so the next load uses the mapping.
+
+from warehouse.models import Platform, StoreAlias, TrackArtist  # noqa: E402
+
+
+def artist_alias_map(*, alias: ArtistAlias, artist: Artist) -> ArtistAlias:
+    """Map a spelling seen in data to an existing artist (an unmatched alias leaves the review queue)."""
+    alias.artist = artist
+    alias.save(update_fields=["artist"])
+    return alias
+
+
+def store_alias_map(*, store_alias: StoreAlias, platform: Platform) -> StoreAlias:
+    """Map a distributor's store name to an existing platform."""
+    store_alias.platform = platform
+    store_alias.save(update_fields=["platform"])
+    return store_alias
+
+
+def campaign_token_map(*, token: CampaignToken, artist: Artist | None, track: Track | None) -> CampaignToken:
+    """Map a campaign title to an artist and/or track; the artist defaults to the track's primary artist."""
+    if artist is None and track is not None:
+        link = TrackArtist.objects.filter(track=track, role=TrackArtist.Role.PRIMARY).select_related("artist").first()
+        artist = link.artist if link else None
+    if artist is None and track is None:
+        raise ValueError("Choose an artist or a track.")
+    token.artist, token.track, token.needs_review = artist, track, False
+    token.save(update_fields=["artist", "track", "needs_review"])
+    return token
+
+
+def campaign_override_set(
+    *, campaign: Campaign, artist: Artist | None, track: Track | None, targeting: str | None
+) -> Campaign:
+    """Staff set the campaign's artist/track/targeting by hand: loads keep it (status `override`, contract §4.4.7)."""
+    campaign.artist, campaign.track, campaign.targeting = artist, track, targeting
+    campaign.is_override = True
+    campaign.parse_status = Campaign.ParseStatus.OVERRIDE
+    campaign.save()
+    return campaign
+
+
+def campaign_override_clear(*, campaign: Campaign) -> Campaign:
+    """Hand the campaign back to the parser: the next load re-parses its name."""
+    campaign.is_override = False
+    campaign.parse_status = Campaign.ParseStatus.UNPARSED
+    campaign.save(update_fields=["is_override", "parse_status"])
+    return campaign

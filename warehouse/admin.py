@@ -1,0 +1,527 @@
+"""The Django admin: staff curate master data here; facts and lineage are read-only.
+
+Master data (artists, tracks, platforms, aliases) is editable, with import/export (CSV, XLSX) through
+django-import-export resources in `warehouse/resources.py`. The "Unmatched names" page lists what loads could
+not map (aliases, store names, campaign titles and campaigns) and maps each one with a choice and a click.
+Fact and lineage tables are the loader's: viewable and filterable, never added, changed or deleted here.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
+
+from warehouse import models as m
+from warehouse import resources, selectors, services
+
+admin.site.site_header = "BEDROT warehouse"
+admin.site.site_title = "BEDROT warehouse"
+admin.site.index_title = "Master data, facts and load lineage"
+admin.site.index_template = "admin/warehouse/index.html"
+
+
+class CuratedImportExportAdmin(ImportExportModelAdmin):
+    """Import/export limited to CSV and XLSX (no HTML/JSON/YAML surfaces to sanitize)."""
+
+    formats = [CSV, XLSX]
+
+
+# --- List filters ------------------------------------------------------------------------------------------------
+
+
+class MatchedFilter(admin.SimpleListFilter):
+    """Matched / unmatched (the review queue) on a nullable mapping column."""
+
+    title = "mapping"
+    parameter_name = "matched"
+    target = ""
+
+    def lookups(self, request, model_admin):
+        return [("no", "Unmatched"), ("yes", "Matched")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(**{f"{self.target}__isnull": self.value() == "no"})
+        return queryset
+
+
+class ArtistMatchedFilter(MatchedFilter):
+    target = "artist"
+
+
+class PlatformMatchedFilter(MatchedFilter):
+    target = "platform"
+
+
+class SourceKindFilter(admin.SimpleListFilter):
+    """The curated source kind, listed from source_file (small) instead of a DISTINCT over the fact table."""
+
+    title = "source kind"
+    parameter_name = "kind"
+    lookup = "source_file__kind"
+
+    def lookups(self, request, model_admin):
+        kinds = m.SourceFile.objects.exclude(kind="").values_list("kind", flat=True).distinct().order_by("kind")
+        return [(kind, kind) for kind in kinds]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.lookup: self.value()}) if self.value() else queryset
+
+
+class LoadRunFilter(admin.SimpleListFilter):
+    """The most recent load runs (any run id works through `?load_run=<id>`)."""
+
+    title = "load run"
+    parameter_name = "load_run"
+    lookup = "load_run_id"
+    recent = 25
+
+    def lookups(self, request, model_admin):
+        runs = m.LoadRun.objects.order_by("-id")[: self.recent]
+        return [(str(run.pk), f"#{run.pk} {run.status} {run.started_at or run.created_at:%Y-%m-%d %H:%M}") for run in runs]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(**{self.lookup: int(value)})
+
+
+class FileKindFilter(SourceKindFilter):
+    lookup = "kind"
+
+
+class FileLoadRunFilter(LoadRunFilter):
+    lookup = "source_file__load_run_id"
+
+
+# --- Master data -------------------------------------------------------------------------------------------------
+
+
+class ArtistAliasInline(admin.TabularInline):
+    model = m.ArtistAlias
+    fields = ("alias", "seen_count", "first_seen_file")
+    readonly_fields = ("seen_count", "first_seen_file")
+    extra = 0
+
+
+class ArtistTrackInline(admin.TabularInline):
+    """The artist's tracks, listed (edit the links on the track)."""
+
+    model = m.TrackArtist
+    fields = ("track", "role", "label_share_pct", "share_confirmed")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "track"
+    verbose_name_plural = "tracks"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("track")
+
+
+@admin.register(m.Artist)
+class ArtistAdmin(CuratedImportExportAdmin):
+    resource_classes = [resources.ArtistResource]
+    list_display = ("name", "spotify_artist_id", "status", "alias_count", "track_count")
+    list_filter = ("status",)
+    search_fields = ("name", "spotify_artist_id", "aliases__alias")
+    inlines = [ArtistAliasInline, ArtistTrackInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(alias_total=Count("aliases", distinct=True), track_total=Count("track_artists", distinct=True))
+        )
+
+    @admin.display(description="aliases", ordering="alias_total")
+    def alias_count(self, obj):
+        return obj.alias_total
+
+    @admin.display(description="tracks", ordering="track_total")
+    def track_count(self, obj):
+        return obj.track_total
+
+
+class TrackForm(forms.ModelForm):
+    class Meta:
+        model = m.Track
+        fields = "__all__"
+
+    def clean_isrc(self):
+        # The same normalization as loads and imports: `qz-tbf-24-39187` is QZTBF2439187.
+        return m.normalize_isrc(self.cleaned_data["isrc"])
+
+
+class TrackArtistInline(admin.TabularInline):
+    model = m.TrackArtist
+    fields = ("artist", "role", "label_share_pct", "share_confirmed")
+    extra = 0
+
+
+@admin.register(m.Track)
+class TrackAdmin(CuratedImportExportAdmin):
+    resource_classes = [resources.TrackResource]
+    form = TrackForm
+    list_display = ("isrc", "title", "artist_names", "upc", "release_date", "release_type", "needs_review")
+    list_filter = ("needs_review", "release_type", "artists", "track_artists__share_confirmed")
+    search_fields = ("isrc", "title", "upc")
+    search_help_text = "Title, ISRC (dashes and case ignored) or UPC."
+    inlines = [TrackArtistInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("track_artists__artist")
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        isrc = m.normalize_isrc(search_term)
+        if search_term and isrc != search_term.strip():
+            results |= queryset.filter(isrc__icontains=isrc)
+        return results, may_have_duplicates
+
+    @admin.display(description="artists")
+    def artist_names(self, obj):
+        links = sorted(obj.track_artists.all(), key=lambda link: (link.role != m.TrackArtist.Role.PRIMARY, link.pk))
+        return ", ".join(f"{link.artist.name}{' (feat.)' if link.role == 'featured' else ''}" for link in links)
+
+
+class StoreAliasInline(admin.TabularInline):
+    model = m.StoreAlias
+    fields = ("store", "first_seen_file")
+    readonly_fields = ("first_seen_file",)
+    extra = 0
+
+
+@admin.register(m.Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "type", "rate_key")
+    list_filter = ("type", "rate_key")
+    search_fields = ("name", "slug", "aliases__store")
+    inlines = [StoreAliasInline]
+
+
+@admin.register(m.ArtistAlias)
+class ArtistAliasAdmin(CuratedImportExportAdmin):
+    resource_classes = [resources.ArtistAliasResource]
+    list_display = ("alias", "artist", "seen_count", "first_seen_file", "created_at")
+    list_editable = ("artist",)
+    list_filter = (ArtistMatchedFilter, "artist")
+    list_select_related = ("artist", "first_seen_file")
+    search_fields = ("alias", "alias_key", "artist__name")
+    readonly_fields = ("seen_count", "first_seen_file")
+
+    def get_urls(self):
+        # The review queue of every kind lives under the alias admin: /admin/warehouse/artistalias/unmatched/.
+        view = self.admin_site.admin_view(self.unmatched_view)
+        return [path("unmatched/", view, name="warehouse_unmatched"), *super().get_urls()]
+
+    def unmatched_view(self, request):
+        if request.method == "POST":
+            return self._unmatched_map(request)
+        context = {
+            **self.admin_site.each_context(request),
+            **selectors.unmatched_name_list(),
+            "title": "Unmatched names",
+            "opts": self.model._meta,
+            "artists": m.Artist.objects.all(),
+            "platforms": m.Platform.objects.all(),
+            "tracks": m.Track.objects.all(),
+        }
+        return TemplateResponse(request, "admin/warehouse/unmatched.html", context)
+
+    def _unmatched_map(self, request):
+        form = UnmatchedMapForm(request.POST)
+        back = HttpResponseRedirect(reverse("admin:warehouse_unmatched"))
+        if not form.is_valid():
+            messages.error(request, f"Nothing mapped: {form.errors.as_text()}")
+            return back
+        kind, pk, data = form.cleaned_data["kind"], form.cleaned_data["pk"], form.cleaned_data
+        model, need = UNMATCHED_KINDS[kind]
+        if not request.user.has_perm(f"warehouse.change_{model._meta.model_name}"):
+            raise PermissionDenied
+        obj = model.objects.filter(pk=pk).first()
+        if obj is None:
+            messages.error(request, f"Nothing mapped: {model._meta.verbose_name} {pk} no longer exists.")
+            return back
+        if need and not data.get(need):
+            messages.error(request, f"Nothing mapped: choose a {need} for {obj}.")
+            return back
+        try:
+            if kind == "artist_alias":
+                services.artist_alias_map(alias=obj, artist=data["artist"])
+            elif kind == "store_alias":
+                services.store_alias_map(store_alias=obj, platform=data["platform"])
+            elif kind == "campaign_token":
+                services.campaign_token_map(token=obj, artist=data["artist"], track=data["track"])
+            else:
+                services.campaign_override_set(
+                    campaign=obj, artist=data["artist"], track=data["track"], targeting=obj.targeting
+                )
+        except ValueError as exc:
+            messages.error(request, f"Nothing mapped: {exc}")
+            return back
+        obj.refresh_from_db()
+        messages.success(request, f"Mapped {model._meta.verbose_name}: {obj}")
+        return back
+
+
+class UnmatchedMapForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("artist_alias", "artist alias"), ("store_alias", "store"), ("campaign_token", "campaign title"),
+                 ("campaign", "campaign")]
+    )
+    pk = forms.IntegerField(min_value=1)
+    artist = forms.ModelChoiceField(m.Artist.objects.all(), required=False)
+    platform = forms.ModelChoiceField(m.Platform.objects.all(), required=False)
+    track = forms.ModelChoiceField(m.Track.objects.all(), required=False)
+
+
+# kind → (model, the choice it needs; None: artist and/or track)
+UNMATCHED_KINDS = {
+    "artist_alias": (m.ArtistAlias, "artist"),
+    "store_alias": (m.StoreAlias, "platform"),
+    "campaign_token": (m.CampaignToken, None),
+    "campaign": (m.Campaign, None),
+}
+
+
+@admin.register(m.StoreAlias)
+class StoreAliasAdmin(CuratedImportExportAdmin):
+    resource_classes = [resources.StoreAliasResource]
+    list_display = ("store", "platform", "first_seen_file", "created_at")
+    list_editable = ("platform",)
+    list_filter = (PlatformMatchedFilter, "platform")
+    list_select_related = ("platform", "first_seen_file")
+    search_fields = ("store", "platform__name")
+    readonly_fields = ("first_seen_file",)
+
+
+@admin.register(m.CampaignToken)
+class CampaignTokenAdmin(admin.ModelAdmin):
+    list_display = ("token", "artist", "track", "needs_review")
+    list_editable = ("artist", "track", "needs_review")
+    list_filter = ("needs_review", "artist")
+    list_select_related = ("artist", "track")
+    search_fields = ("token", "track__isrc", "track__title")
+
+
+@admin.register(m.Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("name", "campaign_id", "artist", "track", "targeting", "parse_status", "is_override", "is_copy")
+    list_filter = ("parse_status", "is_override", "is_copy", "artist", "is_currently_active")
+    list_select_related = ("artist", "track")
+    search_fields = ("name", "campaign_id", "parsed_track_text")
+    fields = (
+        "campaign_id", "name", "artist", "track", "targeting", "parse_status", "is_override", "token",
+        "parsed_track_text", "is_copy", "objective", "status", "first_seen_date", "last_seen_date",
+        "is_currently_active", "attributes", "source_file",
+    )
+    readonly_fields = (
+        "campaign_id", "name", "parse_status", "is_override", "token", "parsed_track_text", "is_copy", "objective",
+        "status", "first_seen_date", "last_seen_date", "is_currently_active", "attributes", "source_file",
+    )
+    actions = ["clear_override"]
+
+    def has_add_permission(self, request):
+        return False  # campaigns come from Meta exports; staff only override their mapping
+
+    def save_model(self, request, obj, form, change):
+        if {"artist", "track", "targeting"} & set(form.changed_data):
+            services.campaign_override_set(
+                campaign=obj, artist=obj.artist, track=obj.track, targeting=obj.targeting
+            )
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description="Clear the manual override (the next load re-parses the name)", permissions=["change"])
+    def clear_override(self, request, queryset):
+        for campaign in queryset.filter(is_override=True):
+            services.campaign_override_clear(campaign=campaign)
+
+
+@admin.register(m.Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+@admin.register(m.SocialAccount)
+class SocialAccountAdmin(admin.ModelAdmin):
+    list_display = ("handle", "platform", "artist")
+    list_filter = ("platform", "artist")
+    list_select_related = ("platform", "artist")
+    search_fields = ("handle",)
+
+
+@admin.register(m.SpotifyTrack)
+class SpotifyTrackAdmin(admin.ModelAdmin):
+    """Spotify ids link to tracks only by a manual ISRC mapping here, never by title."""
+
+    list_display = ("name", "spotify_track_id", "artist", "track", "is_stub", "release_date")
+    list_editable = ("track",)
+    list_filter = ("is_stub", "artist", ("track", admin.EmptyFieldListFilter))
+    list_select_related = ("artist", "track")
+    search_fields = ("name", "spotify_track_id", "track__isrc")
+    readonly_fields = ("spotify_track_id", "first_seen", "last_updated", "is_stub")
+
+
+# --- Facts and lineage: read-only ----------------------------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The loader owns these rows (lineage would lie otherwise): view and filter only.
+
+    No full COUNT(*) beside the filtered one: royalty_line can hold millions of rows.
+    """
+
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+FACT_FILTERS = (SourceKindFilter, LoadRunFilter)
+
+
+@admin.register(m.RoyaltyLine)
+class RoyaltyLineAdmin(ReadOnlyAdmin):
+    list_display = (
+        "sale_month", "reporting_date", "store", "artist_raw", "title", "isrc", "country", "quantity",
+        "earnings_usd", "is_adjustment", "retracted_by_file", "load_run",
+    )
+    list_filter = (
+        ("sale_month", admin.DateFieldListFilter), "reporting_date", "platform", "artist", "is_adjustment",
+        ("retracted_by_file", admin.EmptyFieldListFilter), *FACT_FILTERS,
+    )
+    list_select_related = ("country", "retracted_by_file", "load_run")
+    search_fields = ("isrc", "title", "store", "artist_raw")
+
+
+@admin.register(m.DistributorDailyStream)
+class DistributorDailyStreamAdmin(ReadOnlyAdmin):
+    list_display = ("date", "source", "spotify_streams", "apple_streams", "combined_streams", "is_partial", "load_run")
+    list_filter = ("source", "date", "is_partial", *FACT_FILTERS)
+    list_select_related = ("load_run",)
+
+
+@admin.register(m.SpotifyAudienceDaily)
+class SpotifyAudienceDailyAdmin(ReadOnlyAdmin):
+    list_display = ("date", "artist", "listeners", "streams", "followers", "source_alias", "load_run")
+    list_filter = ("artist", "date", *FACT_FILTERS)
+    list_select_related = ("artist", "load_run")
+
+
+@admin.register(m.SpotifySongMetric)
+class SpotifySongMetricAdmin(ReadOnlyAdmin):
+    list_display = ("extraction_date", "spotify_track", "time_period", "streams", "listeners", "savers", "load_run")
+    list_filter = ("time_period", "extraction_date", "artist", *FACT_FILTERS)
+    list_select_related = ("spotify_track", "load_run")
+    search_fields = ("spotify_track__name", "spotify_track__spotify_track_id")
+
+
+@admin.register(m.TiktokDaily)
+class TiktokDailyAdmin(ReadOnlyAdmin):
+    list_display = ("date", "account", "video_views", "profile_views", "likes", "comments", "shares", "load_run")
+    list_filter = ("account", "date", *FACT_FILTERS)
+    list_select_related = ("account__platform", "load_run")
+
+
+@admin.register(m.LinktreeDaily)
+class LinktreeDailyAdmin(ReadOnlyAdmin):
+    list_display = ("date", "account", "total_views", "unique_views", "total_clicks", "unique_clicks", "load_run")
+    list_filter = ("account", "date", *FACT_FILTERS)
+    list_select_related = ("load_run",)
+
+
+@admin.register(m.AdAccountDaily)
+class AdAccountDailyAdmin(ReadOnlyAdmin):
+    list_display = ("date", "spend_usd", "impressions", "clicks", "reach", "load_run")
+    list_filter = ("date", *FACT_FILTERS)
+    list_select_related = ("load_run",)
+
+
+@admin.register(m.AdPerformanceDaily)
+class AdPerformanceDailyAdmin(ReadOnlyAdmin):
+    list_display = ("date", "campaign", "adset_name", "ad_name", "spend_usd", "impressions", "clicks", "load_run")
+    list_filter = ("date", *FACT_FILTERS)
+    list_select_related = ("campaign", "load_run")
+    search_fields = ("campaign__name", "adset_name", "ad_name")
+
+
+@admin.register(m.AdInsightWindow)
+class AdInsightWindowAdmin(ReadOnlyAdmin):
+    list_display = ("campaign", "adset_name", "date_start", "date_stop", "spend_usd", "impressions", "load_run")
+    list_filter = ("date_start", *FACT_FILTERS)
+    list_select_related = ("campaign", "load_run")
+    search_fields = ("campaign__name", "adset_name")
+
+
+@admin.register(m.CampaignDaily)
+class CampaignDailyAdmin(ReadOnlyAdmin):
+    list_display = ("date", "campaign", "spend_usd", "impressions", "clicks", "reach", "load_run")
+    list_filter = ("date", "campaign__artist", *FACT_FILTERS)
+    list_select_related = ("campaign", "load_run")
+    search_fields = ("campaign__name", "campaign__campaign_id")
+
+
+@admin.register(m.BusinessExpense)
+class BusinessExpenseAdmin(ReadOnlyAdmin):
+    list_display = ("date", "description", "amount_usd", "category", "status", "source", "load_run")
+    list_filter = ("source", "date", "category", *FACT_FILTERS)
+    list_select_related = ("load_run",)
+    search_fields = ("description",)
+
+
+@admin.register(m.LoadRun)
+class LoadRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id", "status", "trigger", "started_at", "finished_at", "files_loaded", "files_skipped", "files_rejected",
+        "rows_changed", "rows_quarantined",
+    )
+    list_filter = ("status", "trigger", "started_at")
+
+
+@admin.register(m.SourceFile)
+class SourceFileAdmin(ReadOnlyAdmin):
+    list_display = (
+        "path", "kind", "status", "reason", "rows_read", "rows_inserted", "rows_updated", "rows_quarantined",
+        "load_run", "loaded_at",
+    )
+    list_filter = ("status", FileKindFilter, LoadRunFilter, "loaded_at", "reason")
+    list_select_related = ("load_run",)
+    search_fields = ("path", "sha256")
+
+
+@admin.register(m.QuarantinedRow)
+class QuarantinedRowAdmin(ReadOnlyAdmin):
+    list_display = ("source_file", "line", "column", "reason", "message")
+    list_filter = ("reason", SourceKindFilter, FileLoadRunFilter)
+    list_select_related = ("source_file",)
+    search_fields = ("message", "raw", "source_file__path")
+
+
+@admin.register(m.RoyaltyMonthlyAggregate)
+class RoyaltyMonthlyAggregateAdmin(ReadOnlyAdmin):
+    """Derived from royalty_line inside each load (services.facts_changed): shown for checking, never edited."""
+
+    list_display = ("sale_month", "reporting_month", "store", "artist", "earnings_usd", "quantity", "line_count")
+    list_filter = ("sale_month", "platform", "artist")
+    list_select_related = ("artist",)
