@@ -1,0 +1,178 @@
+"""`manage.py load_curated`: load the curated zone (issue 3). Exit codes: 0 ok, 1 a file was rejected,
+2 usage/configuration error, 3 another load holds the lock."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from etl import pipeline
+from etl.lock import LoadLockBusy, load_lock
+from etl.sources import registry
+from realtime import broadcasting
+from warehouse.models import LoadRun
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Load the curated zone of the data lake into the warehouse (idempotent, atomic per file)."
+    requires_system_checks = []  # a cron job: deploy checks run in CI, a web-only setting must not stop loads
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.epilog = "Kinds: " + ", ".join(registry())
+        return parser
+
+    def add_arguments(self, parser):
+        parser.add_argument("--lake", type=Path, help="Lake root folder (default DATA_LAKE_PATH); reads its CURATED_ZONE.")
+        parser.add_argument("--source", dest="sources", nargs="+", action="extend", metavar="KIND",
+                            help="Load only these kinds.")
+        parser.add_argument("--file", dest="files", nargs="+", action="extend", type=Path, metavar="PATH",
+                            help="Load only these files (relative to the curated zone, or absolute).")
+        parser.add_argument("--dry-run", action="store_true", help="Validate and report; write nothing.")
+        parser.add_argument("--force", action="store_true", help="Re-read files already loaded.")
+        parser.add_argument("--json", action="store_true", help="Print one JSON object on stdout.")
+        parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                            help="Wait this long for another load's lock (default 0), then exit 3.")
+        parser.add_argument("--max-bad-ratio", type=float, default=None, metavar="R",
+                            help="Reject a file when more than this share of its rows is bad (default 0.05).")
+        parser.add_argument("--accept-shrink", action="store_true",
+                            help="Accept a DistroKid snapshot with > 5%% fewer rows than the active one.")
+        parser.add_argument("--run-id", type=int, help="Execute the queued LoadRun with this id (API-triggered).")
+
+    def handle(self, *args, **opts):
+        code = self._handle(opts)
+        if code:
+            raise SystemExit(code)
+
+    def _fail(self, message: str, code: int) -> int:
+        self.stderr.write(message)
+        return code
+
+    def _handle(self, opts) -> int:
+        queued = None
+        if opts["run_id"] is not None:
+            queued = LoadRun.objects.filter(pk=opts["run_id"], status=LoadRun.Status.QUEUED).first()
+            if queued is None:
+                return self._fail(f"load_curated: no queued load run with id {opts['run_id']}", 2)
+            for name, value in (queued.options or {}).items():
+                if name in ("sources", "files", "force", "dry_run", "max_bad_ratio", "accept_shrink", "lake") and \
+                        not opts.get(name):
+                    opts[name] = value
+        kinds = registry()
+        unknown = [k for k in opts["sources"] or [] if k not in kinds]
+        if unknown:
+            return self._fail(f"load_curated: unknown kind(s) {', '.join(unknown)}; known: {', '.join(kinds)}", 2)
+        ratio = opts["max_bad_ratio"] if opts["max_bad_ratio"] is not None else settings.LOAD_MAX_BAD_RATIO
+        if not 0 <= ratio <= 1:
+            return self._fail(f"load_curated: --max-bad-ratio must be within 0..1, got {ratio}", 2)
+        lake = Path(opts["lake"] or settings.DATA_LAKE_PATH)
+        curated = (lake / settings.CURATED_ZONE).resolve()
+        if not curated.is_dir():
+            return self._fail(f"load_curated: curated zone not found: {curated} (lake {lake}, zone "
+                              f"{settings.CURATED_ZONE!r})", 2)
+        files = None
+        if opts["files"]:
+            files = []
+            for given in map(Path, opts["files"]):
+                path = (given if given.is_absolute() else curated / given).resolve()
+                if not path.is_file() or curated not in path.parents:
+                    return self._fail(f"load_curated: {given} is not a file inside {curated}", 2)
+                files.append(path)
+        options = pipeline.Options(force=bool(opts["force"]), dry_run=bool(opts["dry_run"]), max_bad_ratio=ratio,
+                                   accept_shrink=bool(opts["accept_shrink"]))
+        try:
+            with load_lock(wait=opts["wait"]):
+                result = self._run(curated, options, opts, files, queued)
+        except LoadLockBusy as exc:
+            return self._fail(f"load_curated: {exc}", 3)
+        except DatabaseError as exc:
+            return self._fail(f"load_curated: database error: {exc}", 2)
+        if result.rows_changed and not options.dry_run:
+            broadcasting.load_run_committed(load_run_id=result.run_id)
+        self._report(result, options, as_json=opts["json"])
+        return result.exit_code
+
+    def _run(self, curated, options, opts, files, queued) -> pipeline.RunResult:
+        run_options = {k: (v if not isinstance(v, Path) else str(v)) for k, v in opts.items()
+                       if k in ("sources", "force", "dry_run", "max_bad_ratio", "accept_shrink") and v}
+        if opts["files"]:
+            run_options["files"] = [str(f) for f in opts["files"]]
+
+        def execute() -> pipeline.RunResult:
+            if queued is not None:
+                load_run = queued
+                load_run.status = LoadRun.Status.RUNNING
+                load_run.started_at = timezone.now()
+                load_run.save(update_fields=["status", "started_at"])
+            else:
+                load_run = LoadRun.objects.create(status=LoadRun.Status.RUNNING, started_at=timezone.now(),
+                                                  trigger=LoadRun.Trigger.CLI, options=run_options)
+            bar = None
+
+            def on_start(total: int) -> None:
+                nonlocal bar
+                bar = tqdm(total=total, unit="file", disable=not (sys.stdout.isatty() and sys.stderr.isatty()))
+
+            def on_file(result: pipeline.FileResult) -> None:
+                if bar is not None:
+                    bar.set_postfix_str(result.path[-40:])
+                    bar.update(1)
+
+            try:
+                result = pipeline.run(curated=curated, load_run=load_run, options=options, kinds=opts["sources"],
+                                      files=files, on_file=on_file, on_start=on_start)
+            except BaseException as exc:
+                LoadRun.objects.filter(pk=load_run.pk).update(status=LoadRun.Status.FAILED, finished_at=timezone.now(),
+                                                              error=f"{type(exc).__name__}: {exc}")
+                raise
+            finally:
+                if bar is not None:
+                    bar.close()
+            pipeline.finish_run(load_run, result)
+            return result
+
+        if not options.dry_run:
+            return execute()
+        holder: list[pipeline.RunResult] = []
+        try:
+            with transaction.atomic():
+                holder.append(execute())
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        result = holder[0]
+        result.run_id = None
+        return result
+
+    def _report(self, result: pipeline.RunResult, options: pipeline.Options, *, as_json: bool) -> None:
+        counts = {s: sum(f.status == s for f in result.files) for s in ("loaded", "skipped", "rejected", "ignored")}
+        rows = {k: sum(getattr(f, f"rows_{k}") for f in result.files)
+                for k in ("read", "inserted", "updated", "unchanged", "quarantined", "retracted")}
+        summary = (
+            f"load_curated{' (dry run, nothing written)' if options.dry_run else ''}: run {result.run_id}: "
+            f"{counts['loaded']} loaded, {counts['skipped']} skipped, {counts['rejected']} rejected, "
+            f"{counts['ignored']} ignored; rows {rows['read']} read, {rows['inserted']} inserted, "
+            f"{rows['updated']} updated, {rows['unchanged']} unchanged, {rows['retracted']} retracted, "
+            f"{rows['quarantined']} quarantined in {result.duration_s:.2f} s"
+        )
+        for file in result.files:
+            if file.status == "rejected":
+                self.stderr.write(file.message)
+        if as_json:
+            payload = {"run_id": result.run_id, "duration_s": result.duration_s,
+                       "files": [f.as_json() for f in result.files]}
+            self.stdout.write(json.dumps(payload))
+            self.stderr.write(summary)
+        else:
+            self.stdout.write(summary)

@@ -1,0 +1,472 @@
+"""The one pipeline every curated kind runs through (issue 3, contract §1).
+
+discover (exact patterns; anything else `ignored`, never read) → order (kind, then name timestamp or mtime) →
+sha256 skip (no write transaction) → read (etl.readers) → validate every rule on every row (etl.validation) →
+guard → ONE transaction per file: SourceFile record, transform (master data), in-file duplicates, bad-row
+threshold, TEMP stage + set-based merge (etl.merge), quarantined rows, counts, `facts_changed`.
+A rejected file rolls back completely; its `rejected` record is written afterwards on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from etl import merge
+from etl.readers import FileRejected, Malformed, physical_lines, read_csv, sha256_file
+from etl.sources import SourceSpec, Variant, registry
+from warehouse import services
+from warehouse.models import LoadRun, QuarantinedRow, SourceFile
+
+logger = logging.getLogger("etl.load")
+
+
+@dataclass
+class Planned:
+    path: Path
+    relative: str
+    spec: SourceSpec
+    name_timestamp: dt.datetime | None
+    mtime: dt.datetime
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: str
+    sha256: str | None
+    status: str
+    rows_read: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    rows_quarantined: int = 0
+    reason: str | None = None
+    message: str = ""
+    rows_retracted: int = 0
+    counters: dict = field(default_factory=dict)
+    quarantined: list[str] = field(default_factory=list)  # "path:line column reason" for the log
+
+    def as_json(self) -> dict:
+        keys = ("path", "kind", "sha256", "status", "rows_read", "rows_inserted", "rows_updated", "rows_unchanged",
+                "rows_quarantined", "reason")
+        return {k: getattr(self, k) for k in keys}
+
+
+@dataclass
+class Options:
+    force: bool = False
+    dry_run: bool = False
+    max_bad_ratio: float = 0.05
+    accept_shrink: bool = False
+
+
+class Batch:
+    """A file's validated rows: `df` holds one column per stage field plus `_line`; `errors` maps a row
+    position to every (column, reason, message) it broke. Flagged rows are quarantined, never merged."""
+
+    def __init__(self, df: pd.DataFrame, errors: dict[int, list[tuple[str, str, str]]], variant: Variant):
+        self.df = df
+        self.errors = errors
+        self.variant = variant
+        self.collapsed = np.zeros(len(df), dtype=bool)  # identical in-file duplicates: counted, not merged
+
+    def flag(self, mask: pd.Series | np.ndarray, *, column: str, reason: str, message: str = "") -> int:
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        for pos in positions:
+            self.errors.setdefault(int(pos), []).append((column, reason, message))
+        return len(positions)
+
+    @property
+    def bad(self) -> np.ndarray:
+        mask = np.zeros(len(self.df), dtype=bool)
+        if self.errors:
+            mask[list(self.errors)] = True
+        return mask
+
+    @property
+    def usable(self) -> np.ndarray:
+        return ~self.bad & ~self.collapsed
+
+    def good(self) -> pd.DataFrame:
+        """The rows to merge."""
+        return self.df[self.usable]
+
+
+@dataclass
+class LoadContext:
+    spec: SourceSpec
+    planned: Planned
+    load_run: LoadRun
+    options: Options
+    sha256: str
+    source_file: SourceFile | None = None
+    counters: Counter = field(default_factory=Counter)
+    malformed: list[Malformed] = field(default_factory=list)
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retracted: int = 0
+
+    def reject(self, reason: str, detail: str) -> FileRejected:
+        return FileRejected(reason, f"{self.planned.relative}: rejected ({reason}): {detail}")
+
+
+# --- discovery ------------------------------------------------------------------------------------------------
+
+
+def _name_timestamp(match) -> dt.datetime | None:
+    ts = match.groupdict().get("ts") if match else None
+    if not ts:
+        return None
+    fmt = "%Y%m%d_%H%M%S" if "_" in ts else "%Y%m%dT%H%M%S" if "T" in ts else "%Y%m%d"
+    try:
+        return dt.datetime.strptime(ts, fmt).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def discover(curated: Path, *, kinds: list[str] | None = None, files: list[Path] | None = None
+             ) -> tuple[list[Planned], list[FileResult]]:
+    """Files to load in contract order, and the ones reported `ignored` (never read)."""
+    specs = registry()
+    candidates = sorted(p for p in curated.rglob("*") if p.is_file()) if files is None else files
+    planned: list[Planned] = []
+    ignored: list[FileResult] = []
+    for path in candidates:
+        relative = path.relative_to(curated).as_posix()
+        spec, found = next(((s, m) for s in specs.values() if (m := s.match(relative))), (None, None))
+        if kinds and (spec is None or spec.kind not in kinds):
+            continue
+        if spec is None or spec.not_loaded:
+            ignored.append(FileResult(relative, spec.kind if spec else "", None, "ignored"))
+            continue
+        try:
+            mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+        except FileNotFoundError:
+            mtime = dt.datetime.min.replace(tzinfo=dt.UTC)
+        planned.append(Planned(path, relative, spec, _name_timestamp(found), mtime))
+    planned.sort(key=lambda p: (p.spec.order, p.name_timestamp or p.mtime, p.relative))
+    return planned, ignored
+
+
+# --- reading and validation -----------------------------------------------------------------------------------
+
+
+def _choose_variant(spec: SourceSpec, header: list[str], name: str) -> Variant:
+    present = set(header)
+    for variant in spec.variants:
+        if all(c.header in present for c in variant.columns if c.required):
+            return variant
+    if len(spec.variants) == 1:
+        missing = [c.header for c in spec.variants[0].columns if c.required and c.header not in present]
+        raise FileRejected(
+            "missing_required_column",
+            f"{name}: rejected (missing_required_column): missing {', '.join(missing)} (line 1)",
+        )
+    parts = []
+    for variant in spec.variants:
+        known = {c.header for c in variant.columns}
+        missing = [c.header for c in variant.columns if c.required and c.header not in present]
+        unexpected = [h for h in header if h not in known]
+        parts.append(
+            f"{variant.name} ({len(variant.columns)} columns): missing {', '.join(missing) or '-'}; "
+            f"unexpected {', '.join(unexpected) or '-'}"
+        )
+    raise FileRejected("unknown_header", f"{name}: rejected (unknown_header): matches no variant: {' | '.join(parts)}")
+
+
+def read_and_validate(ctx: LoadContext) -> Batch:
+    csv_file = read_csv(ctx.planned.path, name=ctx.planned.relative)
+    variant = _choose_variant(ctx.spec, csv_file.header, ctx.planned.relative)
+    known = {c.header for c in variant.columns}
+    extra = [h for h in csv_file.header if h not in known]
+    if extra:
+        ctx.counters["extra_column"] += len(extra)
+    frames: list[pd.DataFrame] = []
+    errors: dict[int, list[tuple[str, str, str]]] = {}
+    offset = 0
+    for chunk in csv_file.chunks:
+        raw = pd.DataFrame(chunk.rows, columns=csv_file.header, dtype=object)
+        del chunk.rows
+        parsed: dict[str, pd.Series] = {}
+        for column in variant.columns:
+            source = raw[column.header] if column.header in raw else pd.Series("", index=raw.index, dtype=object)
+            result = column.parse(source.astype(str))
+            parsed[column.field] = result.values
+            ctx.counters.update(result.counters)
+            bad = result.errors != ""
+            if bad.any():
+                for pos in np.flatnonzero(bad.to_numpy()):
+                    value = source.iat[pos]
+                    errors.setdefault(offset + int(pos), []).append(
+                        (column.header, result.errors.iat[pos], f"{column.header}: {result.errors.iat[pos]} ({value!r})")
+                    )
+        frame = pd.DataFrame(parsed)
+        frame["_line"] = np.asarray(chunk.lines, dtype=np.int64)
+        frames.append(frame)
+        offset += len(frame)
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {**{c.field: pd.Series(dtype=object) for c in variant.columns}, "_line": pd.Series(dtype=np.int64)}
+    )
+    ctx.malformed = csv_file.malformed
+    ctx.rows_read = len(df) + len(ctx.malformed)
+    return Batch(df, errors, variant)
+
+
+# --- helpers for kinds ----------------------------------------------------------------------------------------
+
+
+def row_hashes(frame: pd.DataFrame, fields: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
+    """sha256 of the normalised values (unit separator-joined) and the occurrence 1..n among identical rows,
+    numbered in file order."""
+    columns = []
+    for name in fields:
+        series = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            series = series.dt.strftime("%Y-%m-%d")
+        columns.append(["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+                        for v in series.tolist()])
+    hashes = [hashlib.sha256("\x1f".join(values).encode()).hexdigest() for values in zip(*columns)]
+    occurrence = pd.Series(hashes).groupby(hashes, sort=False).cumcount().to_numpy() + 1
+    return hashes, occurrence
+
+
+def _dedupe(ctx: LoadContext, batch: Batch) -> None:
+    """Identical rows sharing a natural key collapse into one (counted); rows that share a key but differ →
+    every copy quarantined `duplicate_key_conflict`."""
+    key = list(ctx.spec.key)
+    fields = [f for f in ctx.spec.fields if f in batch.df.columns]
+    candidates = batch.df[batch.usable]
+    dup = candidates.duplicated(subset=key, keep=False)
+    if not dup.any():
+        return
+    dups = candidates[dup]
+    distinct = dups.drop_duplicates(subset=fields)
+    conflict_keys = distinct[distinct.duplicated(subset=key, keep=False)][key].drop_duplicates()
+    conflict_index = dups.reset_index().merge(conflict_keys, on=key)["index"] if len(conflict_keys) else []
+    if len(conflict_index):
+        mask = np.zeros(len(batch.df), dtype=bool)
+        mask[np.asarray(conflict_index)] = True
+        batch.flag(mask, column=",".join(key), reason="duplicate_key_conflict",
+                   message=f"another row has the same key ({', '.join(key)}) with different values")
+    identical = dups.drop(index=list(conflict_index))
+    extra = identical.index[identical.duplicated(subset=key, keep="first").to_numpy()]
+    if len(extra):
+        ctx.counters["duplicates_identical"] += len(extra)
+        batch.collapsed[np.asarray(extra)] = True
+
+
+# --- one file -------------------------------------------------------------------------------------------------
+
+
+def _quarantine_records(ctx: LoadContext, batch: Batch) -> list[QuarantinedRow]:
+    lines = batch.df["_line"].to_numpy()
+    wanted = {m.line for m in ctx.malformed} | {int(lines[pos]) for pos in batch.errors}
+    raw = physical_lines(ctx.planned.path, wanted)
+    records = [
+        QuarantinedRow(source_file=ctx.source_file, line=m.line, column="", reason="malformed_row", message=m.message,
+                       raw=m.raw, errors=[{"column": "", "reason": "malformed_row", "message": m.message}])
+        for m in ctx.malformed
+    ]
+    for pos, errs in sorted(batch.errors.items()):
+        column, reason, message = errs[0]
+        records.append(QuarantinedRow(
+            source_file=ctx.source_file, line=int(lines[pos]), column=column[:100], reason=reason,
+            message="; ".join(e[2] or f"{e[0]}: {e[1]}" for e in errs), raw=raw.get(int(lines[pos]), ""),
+            errors=[{"column": c, "reason": r, "message": m} for c, r, m in errs],
+        ))
+    return sorted(records, key=lambda r: r.line)
+
+
+def _check_ratio(ctx: LoadContext, batch: Batch) -> None:
+    bad = len(batch.errors) + len(ctx.malformed)
+    if ctx.rows_read and bad / ctx.rows_read > ctx.options.max_bad_ratio:
+        raise ctx.reject(
+            "too_many_bad_rows",
+            f"{bad} of {ctx.rows_read} rows are bad ({bad / ctx.rows_read:.1%} > {ctx.options.max_bad_ratio:.1%})"
+            f"; first: {_first_problem(ctx, batch)}",
+        )
+
+
+def _first_problem(ctx: LoadContext, batch: Batch) -> str:
+    lines = batch.df["_line"].to_numpy()
+    problems = [(m.line, "", "malformed_row") for m in ctx.malformed]
+    problems += [(int(lines[p]), e[0][0], e[0][1]) for p, e in batch.errors.items()]
+    if not problems:
+        return "-"
+    line, column, reason = min(problems)
+    return f"line {line}" + (f" column {column}" if column else "") + f" {reason}"
+
+
+def _merge(ctx: LoadContext, batch: Batch) -> None:
+    spec = ctx.spec
+    good = batch.good()
+    stage_columns = {**spec.fields, **spec.stage_extra}
+    merge.stage_create(stage_columns)
+    merge.stage_fill(good, stage_columns, good["_line"])
+    if spec.before_merge:
+        spec.before_merge(ctx)
+    if spec.merge == "custom":
+        spec.merge_hook(ctx, batch)
+    else:
+        ctx.inserted, ctx.updated, ctx.unchanged = merge.upsert(
+            table=spec.table, fields=list(spec.fields), key=spec.key, load_run_id=ctx.load_run.pk,
+            source_file_id=ctx.source_file.pk,
+        )
+    merge.stage_drop()
+
+
+def load_file(ctx: LoadContext) -> FileResult:
+    planned = ctx.planned
+    spec = ctx.spec
+    batch = read_and_validate(ctx)
+    if spec.guard:
+        spec.guard(ctx, batch)
+    _check_ratio(ctx, batch)  # early: a hopeless file never takes the write lock
+    with transaction.atomic():
+        ctx.source_file = SourceFile.objects.create(
+            load_run=ctx.load_run, kind=spec.kind, path=planned.relative, sha256=ctx.sha256,
+            size_bytes=planned.path.stat().st_size, mtime=planned.mtime, name_timestamp=planned.name_timestamp,
+            schema_variant=batch.variant.name, status=SourceFile.Status.LOADED, rows_read=ctx.rows_read,
+        )
+        if spec.transform:
+            spec.transform(ctx, batch)
+        if spec.merge == "rowhash":
+            good = batch.usable
+            hashes, occurrence = row_hashes(batch.df[good], spec.hash_fields)
+            batch.df.loc[good, "row_hash"] = hashes
+            batch.df.loc[good, "occurrence"] = occurrence
+        elif spec.key and spec.merge == "upsert":
+            _dedupe(ctx, batch)
+        _check_ratio(ctx, batch)
+        if spec.table:
+            _merge(ctx, batch)
+        quarantined = _quarantine_records(ctx, batch)
+        QuarantinedRow.objects.bulk_create(quarantined, batch_size=500)
+        SourceFile.objects.filter(pk=ctx.source_file.pk).update(
+            rows_inserted=ctx.inserted, rows_updated=ctx.updated, rows_unchanged=ctx.unchanged,
+            rows_quarantined=len(quarantined), rows_retracted=ctx.retracted, counters=dict(ctx.counters),
+        )
+        services.facts_changed(kind=spec.kind, source_file=ctx.source_file)
+    return FileResult(
+        planned.relative, spec.kind, ctx.sha256, "loaded", ctx.rows_read, ctx.inserted, ctx.updated, ctx.unchanged,
+        len(quarantined), None, rows_retracted=ctx.retracted, counters=dict(ctx.counters),
+        quarantined=[f"{planned.relative}:{r.line} {r.column} {r.reason}".replace("  ", " ") for r in quarantined],
+    )
+
+
+# --- a run ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    run_id: int | None
+    duration_s: float
+    files: list[FileResult]
+
+    @property
+    def rows_changed(self) -> int:
+        return sum(f.rows_inserted + f.rows_updated + f.rows_retracted for f in self.files)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.status == "rejected" for f in self.files) else 0
+
+
+def _record_rejected(ctx: LoadContext, exc: FileRejected) -> FileResult:
+    planned = ctx.planned
+    bad = len(ctx.malformed)
+    with transaction.atomic():
+        SourceFile.objects.create(
+            load_run=ctx.load_run, kind=ctx.spec.kind, path=planned.relative, sha256=ctx.sha256 or "",
+            size_bytes=planned.path.stat().st_size if planned.path.exists() else 0, mtime=planned.mtime,
+            name_timestamp=planned.name_timestamp, status=SourceFile.Status.REJECTED, reason=exc.reason,
+            message=exc.message, rows_read=ctx.rows_read, counters=dict(ctx.counters),
+        )
+    return FileResult(planned.relative, ctx.spec.kind, ctx.sha256 or None, "rejected", ctx.rows_read,
+                      rows_quarantined=bad, reason=exc.reason, message=exc.message, counters=dict(ctx.counters))
+
+
+def run(
+    *, curated: Path, load_run: LoadRun, options: Options, kinds: list[str] | None = None,
+    files: list[Path] | None = None, on_file: Callable[[FileResult], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> RunResult:
+    started = time.monotonic()
+    planned, ignored = discover(curated, kinds=kinds, files=files)
+    if on_start:
+        on_start(len(planned))
+    results: list[FileResult] = list(ignored)
+    for item in ignored:
+        _log(item)
+    for index, item in enumerate(planned):
+        ctx = LoadContext(spec=item.spec, planned=item, load_run=load_run, options=options, sha256="")
+        try:
+            ctx.sha256 = sha256_file(item.path)
+            if not options.force and SourceFile.objects.filter(
+                kind=item.spec.kind, sha256=ctx.sha256, status=SourceFile.Status.LOADED
+            ).exists():
+                result = FileResult(item.relative, item.spec.kind, ctx.sha256, "skipped", reason="unchanged")
+            else:
+                _progress(load_run, current=item.relative, index=index, total=len(planned), results=results)
+                result = load_file(ctx)
+        except FileNotFoundError:
+            exc = FileRejected("vanished", f"{item.relative}: rejected (vanished): the file disappeared mid-run")
+            result = _record_rejected(ctx, exc)
+        except FileRejected as exc:
+            result = _record_rejected(ctx, exc)
+        except Exception as exc:  # a bug must not crash the run or leave partial data: the file's txn rolled back
+            logger.debug("unexpected error loading %s", item.relative, exc_info=True)
+            result = _record_rejected(
+                ctx, FileRejected("load_error", f"{item.relative}: rejected (load_error): {type(exc).__name__}: {exc}")
+            )
+        results.append(result)
+        _log(result)
+        if on_file:
+            on_file(result)
+    return RunResult(load_run.pk, round(time.monotonic() - started, 3), results)
+
+
+def _progress(load_run: LoadRun, *, current: str, index: int, total: int, results: list[FileResult]) -> None:
+    counts = Counter(r.status for r in results)
+    progress = {"current_file": current, "files_done": index, "files_total": total, **counts,
+                "rows_changed": sum(r.rows_inserted + r.rows_updated + r.rows_retracted for r in results)}
+    LoadRun.objects.filter(pk=load_run.pk).update(progress=progress)
+
+
+def _log(result: FileResult) -> None:
+    record = {**result.as_json(), "rows_retracted": result.rows_retracted, "counters": result.counters}
+    if result.message:
+        record["message"] = result.message
+    if result.quarantined:
+        record["quarantined_first"] = result.quarantined[:5]
+    logger.info(json.dumps(record, default=str, sort_keys=True))
+
+
+def finish_run(load_run: LoadRun, result: RunResult) -> None:
+    counts = Counter(f.status for f in result.files)
+    load_run.status = LoadRun.Status.SUCCEEDED_WITH_REJECTS if counts["rejected"] else LoadRun.Status.SUCCEEDED
+    load_run.finished_at = timezone.now()
+    load_run.files_loaded = counts["loaded"]
+    load_run.files_skipped = counts["skipped"]
+    load_run.files_rejected = counts["rejected"]
+    load_run.files_ignored = counts["ignored"]
+    load_run.rows_changed = result.rows_changed
+    load_run.rows_quarantined = sum(f.rows_quarantined for f in result.files)
+    load_run.progress = {"current_file": None, "files_done": len(result.files), "files_total": len(result.files),
+                         **counts, "rows_changed": result.rows_changed}
+    load_run.save()

@@ -1,0 +1,181 @@
+"""`dk_bank_details.csv`: the DistroKid bank-details export, a full-history snapshot (contract §2.1).
+
+Identity = sha256 of the 13 normalised values + occurrence among identical rows. Each snapshot is diffed
+against the active set: new rows inserted, rows present in both kept (last_seen_file), rows gone retracted
+(never deleted), retracted rows that come back reinstated. Guards: header-only, stale and shrunk snapshots; a
+checksum (row count and exact Σ earnings) before commit. Unknown stores and artists are queued for staff and the
+row loads with platform / artist NULL; a new ISRC creates its track (needs_review).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from etl import merge
+from etl.merge import STAGE, q
+from etl.pipeline import Batch, LoadContext, row_hashes
+from etl.sources import Column, SourceSpec, Variant, register
+from etl.validation import country, date, decimal_units, enum, integer, isrc, text
+from warehouse import services
+from warehouse.fields import from_units
+
+TABLE = "royalty_line"
+SHRINK_TOLERANCE = 0.05
+
+COLUMNS = (
+    Column("Reporting Date", "reporting_date", date()),
+    Column("Sale Month", "sale_month", date(fmt="%Y-%m")),
+    Column("Store", "store", text(required=True, max_length=100)),
+    Column("Artist", "artist_raw", text(required=True, max_length=200)),
+    Column("Title", "title", text(max_length=300)),
+    Column("ISRC", "isrc", isrc(allow_empty=True)),  # empty only on Album lines (checked in transform)
+    Column("UPC", "upc", text(max_length=20)),
+    Column("Quantity", "quantity", integer()),
+    Column("Team Percentage", "team_pct", decimal_units(scale=4, min_value=0)),
+    Column("Song/Album", "song_or_album", enum({"Song", "Album"})),
+    Column("Country of Sale", "country_code", country()),
+    Column("Songwriter Royalties Withheld", "withheld_usd", decimal_units()),
+    Column("Earnings (USD)", "earnings_usd", decimal_units()),
+)
+HASHED = tuple(c.field for c in COLUMNS)  # the 13 normalised values
+
+FIELDS = {
+    "reporting_date": "date", "sale_month": "date", "store": "text", "platform_id": "int", "artist_id": "int",
+    "artist_raw": "text", "track_id": "int", "isrc": "text", "upc": "text", "title": "text", "quantity": "int",
+    "team_pct": "int", "song_or_album": "text", "country_code": "text", "withheld_usd": "int",
+    "earnings_usd": "int", "is_adjustment": "bool", "row_hash": "text", "occurrence": "int",
+    "first_seen_file_id": "int", "last_seen_file_id": "int", "retracted_by_file_id": "int",
+}
+RESOLVED = ("platform_id", "artist_id", "track_id")  # master data may be mapped by staff between loads
+
+
+def _active() -> tuple[int, object]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), max(reporting_date) FROM {TABLE} WHERE retracted_by_file_id IS NULL")
+        return cursor.fetchone()
+
+
+def guard(ctx: LoadContext, batch: Batch) -> None:
+    if ctx.rows_read == 0:
+        raise ctx.reject("header_only_snapshot", "the snapshot holds a header and no rows (line 1)")
+    active_rows, active_max = _active()
+    if not active_rows:
+        return
+    file_max = batch.df["reporting_date"].max()
+    if pd.notna(file_max) and str(file_max.date()) < str(active_max):
+        raise ctx.reject(
+            "stale_snapshot",
+            f"latest Reporting Date {file_max.date()} is older than the active snapshot's {active_max}",
+        )
+    if ctx.rows_read < active_rows * (1 - SHRINK_TOLERANCE) and not ctx.options.accept_shrink:
+        raise ctx.reject(
+            "shrunk_snapshot",
+            f"{ctx.rows_read} rows vs {active_rows} active (more than {SHRINK_TOLERANCE:.0%} fewer); "
+            "use --accept-shrink if this is intended",
+        )
+
+
+def transform(ctx: LoadContext, batch: Batch) -> None:
+    df = batch.df
+    sf = ctx.source_file
+    missing = (df["isrc"] == "") & (df["song_or_album"] != "Album")
+    batch.flag(missing.to_numpy(), column="ISRC", reason="missing_isrc", message="ISRC: missing_isrc ('') on a Song line")
+    usable = batch.usable
+    good = df[usable]
+
+    artists = services.artist_alias_resolve(names=good["artist_raw"].unique().tolist(), source_file=sf)
+    unmatched = [name for name, artist in artists.items() if artist is None]
+    if unmatched:
+        ctx.counters["unknown_artist_loaded_null"] += int(good["artist_raw"].isin(unmatched).sum())
+    stores = services.store_alias_resolve(stores=good["store"].unique().tolist(), source_file=sf)
+    unknown_stores = [store for store, platform in stores.items() if platform is None]
+    if unknown_stores:
+        ctx.counters["unknown_store_loaded_null"] += int(good["store"].isin(unknown_stores).sum())
+    df["artist_id"] = df["artist_raw"].map(artists).astype(object)
+    df["platform_id"] = df["store"].map(stores).astype(object)
+
+    with_isrc = good[good["isrc"] != ""].drop_duplicates("isrc")
+    tracks = services.track_ensure(
+        tracks=[(r.isrc, r.title, r.upc, artists.get(r.artist_raw)) for r in with_isrc.itertuples()], source_file=sf
+    )
+    df["track_id"] = df["isrc"].map(tracks).astype(object)
+    new_countries = services.country_ensure(codes=good["country_code"].unique().tolist())
+    if new_countries:
+        ctx.counters["countries_added"] += new_countries
+
+    df["is_adjustment"] = [bool(v is not None and v < 0) for v in df["earnings_usd"].tolist()]
+    df["first_seen_file_id"] = sf.pk
+    df["last_seen_file_id"] = sf.pk
+    df["retracted_by_file_id"] = None
+    usable = batch.usable
+    hashes, occurrence = row_hashes(df[usable], HASHED)
+    df["row_hash"] = None
+    df["occurrence"] = 0
+    df.loc[usable, "row_hash"] = hashes
+    df.loc[usable, "occurrence"] = occurrence
+    bad_earnings = [v for v in df.loc[~usable, "earnings_usd"].tolist() if v is not None]
+    ctx.counters["quarantined_usd"] = str(from_units(sum(bad_earnings)).normalize()) if bad_earnings else "0"
+
+
+def merge_snapshot(ctx: LoadContext, batch: Batch) -> None:
+    sf = ctx.source_file.pk
+    columns = list(FIELDS)
+    resolved_changed = " OR ".join(f"t.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in RESOLVED)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE INDEX etl_stage_identity ON {STAGE} (row_hash, occurrence)")
+        cursor.execute(
+            f"SELECT count(*), coalesce(sum(CASE WHEN t.retracted_by_file_id IS NOT NULL OR {resolved_changed} "
+            f"THEN 1 ELSE 0 END), 0) FROM {STAGE} s JOIN {TABLE} t "
+            "ON t.row_hash = s.row_hash AND t.occurrence = s.occurrence"
+        )
+        existing, changed = cursor.fetchone()
+        cursor.execute(f"SELECT count(*), coalesce(sum(earnings_usd), 0) FROM {STAGE}")
+        staged_rows, staged_units = cursor.fetchone()
+        names = ", ".join(q(c) for c in columns)
+        updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in (*RESOLVED, "last_seen_file_id", "load_run_id",
+                                                                    "source_file_id", "source_line"))
+        cursor.execute(
+            f"INSERT INTO {TABLE} ({names}, load_run_id, source_file_id, source_line) "
+            f"SELECT {names}, %s, %s, source_line FROM {STAGE} WHERE true "
+            f"ON CONFLICT (row_hash, occurrence) DO UPDATE SET {updates}, retracted_by_file_id = NULL "
+            f"WHERE {TABLE}.retracted_by_file_id IS NOT NULL OR "
+            + " OR ".join(f"{TABLE}.{q(c)} IS DISTINCT FROM excluded.{q(c)}" for c in RESOLVED),
+            [ctx.load_run.pk, sf],
+        )
+        cursor.execute(
+            f"UPDATE {TABLE} SET retracted_by_file_id = %s WHERE retracted_by_file_id IS NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {STAGE} s WHERE s.row_hash = {TABLE}.row_hash AND s.occurrence = {TABLE}.occurrence)",
+            [sf],
+        )
+        ctx.retracted = cursor.rowcount
+        cursor.execute(
+            f"UPDATE {TABLE} SET last_seen_file_id = %s WHERE retracted_by_file_id IS NULL AND last_seen_file_id <> %s",
+            [sf, sf],
+        )
+        cursor.execute(f"SELECT count(*), coalesce(sum(earnings_usd), 0) FROM {TABLE} WHERE retracted_by_file_id IS NULL")
+        active_rows, active_units = cursor.fetchone()
+    if (active_rows, int(active_units)) != (staged_rows, int(staged_units)):
+        raise ctx.reject(
+            "checksum_mismatch",
+            f"active set {active_rows} rows / {from_units(active_units)} USD after the merge, the file has "
+            f"{staged_rows} good rows / {from_units(staged_units)} USD",
+        )
+    ctx.inserted, ctx.updated, ctx.unchanged = staged_rows - existing, int(changed), existing - int(changed)
+    ctx.counters["active_usd"] = str(from_units(active_units).normalize())
+
+
+SPEC = register(
+    SourceSpec(
+        kind="dk_bank_details",
+        patterns=(r"dk_bank_details\.csv",),
+        variants=(Variant("v1", COLUMNS),),
+        table=TABLE,
+        fields=FIELDS,
+        merge="custom",
+        transform=transform,
+        merge_hook=merge_snapshot,
+        guard=guard,
+    )
+)
