@@ -164,6 +164,72 @@ def _load_run_spawn(run: LoadRun) -> None:
     logger.info("load_run_spawned id=%s pid=%s", run.pk, process.pid)
 
 
+# --- Master-data resolution for loads (owner: the loader, etl/) ---------------------------------------------------
+# Unknown names never become artists/platforms on their own: they are queued (artist/platform NULL) for staff.
+
+from warehouse.models import (  # noqa: E402
+    Artist, ArtistAlias, Country, StoreAlias, Track, TrackArtist, normalize_alias, SourceFile as _SourceFile,
+)
+
+
+def artist_alias_resolve(*, names: list[str], source_file: _SourceFile | None = None) -> dict[str, int | None]:
+    """Raw artist names → artist id (None = unmatched). Unknown names are queued via `artist_alias_queue`."""
+    keys = {name: normalize_alias(name) for name in set(names) if name}
+    known = dict(ArtistAlias.objects.filter(alias_key__in=set(keys.values())).values_list("alias_key", "artist_id"))
+    for artist in Artist.objects.all().only("id", "name"):
+        known.setdefault(normalize_alias(artist.name), artist.pk)
+    resolved = {}
+    for name, key in keys.items():
+        if key not in known:
+            artist_alias_queue(alias=name, source_file=source_file)
+            known[key] = None
+        resolved[name] = known[key]
+    return resolved
+
+
+def artist_alias_queue(*, alias: str, source_file: _SourceFile | None = None) -> ArtistAlias:
+    """Put an unknown spelling on the staff review list (artist NULL). Idempotent by the matching key."""
+    record, _ = ArtistAlias.objects.get_or_create(
+        alias_key=normalize_alias(alias), defaults={"alias": alias, "artist": None, "first_seen_file": source_file}
+    )
+    return record
+
+
+def store_alias_resolve(*, stores: list[str], source_file: _SourceFile | None = None) -> dict[str, int | None]:
+    """Distributor store names → platform id. An unknown store is queued as StoreAlias(platform NULL) and maps
+    to None: it never defaults to another platform (contract §4.3)."""
+    wanted = set(stores)
+    known = dict(StoreAlias.objects.filter(store__in=wanted).values_list("store", "platform_id"))
+    for store in wanted - set(known):
+        StoreAlias.objects.get_or_create(store=store, defaults={"platform": None, "first_seen_file": source_file})
+        known[store] = None
+    return known
+
+
+def track_ensure(
+    *, tracks: list[tuple[str, str, str, int | None]], source_file: _SourceFile | None = None
+) -> dict[str, int]:
+    """(isrc, title, upc, primary artist id) → track id by ISRC. A new ISRC creates its track under its artist
+    with needs_review (staff confirm what a load inferred); existing tracks are never renamed by a load."""
+    wanted = {isrc: (title, upc, artist_id) for isrc, title, upc, artist_id in tracks if isrc}
+    known = dict(Track.objects.filter(isrc__in=set(wanted)).values_list("isrc", "id"))
+    for isrc in sorted(set(wanted) - set(known)):
+        title, upc, artist_id = wanted[isrc]
+        track = Track.objects.create(isrc=isrc, title=title[:300], upc=(upc or "")[:20], needs_review=True)
+        if artist_id is not None:
+            TrackArtist.objects.create(track=track, artist_id=artist_id, role=TrackArtist.Role.PRIMARY)
+        known[isrc] = track.pk
+    return known
+
+
+def country_ensure(*, codes: list[str]) -> int:
+    """Add country codes seen in data (DistroKid uses a few non-ISO ones such as `OU`). Returns how many were new."""
+    wanted = set(codes)
+    missing = wanted - set(Country.objects.filter(code__in=wanted).values_list("code", flat=True))
+    Country.objects.bulk_create([Country(code=code) for code in sorted(missing)], ignore_conflicts=True)
+    return len(missing)
+
+
 # --- Meta campaign names (contract §4.4) -------------------------------------------------------------------------
 # Owner: the Meta loaders (etl/sources/meta_*.py). Parsing reads artist_alias / campaign_token and queues unknown
 # track-position segments as CampaignToken(needs_review=True) for staff.
