@@ -151,6 +151,26 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_CREDENTIALS = True
 APPEND_SLASH = False  # every route answers with and without the slash; never redirect through the proxy
 
+# --- Websocket /ws (realtime/, docs/REALTIME.md) ---------------------------------------------------------------
+# Origins: the CORS list plus the warehouse's own hosts (a port-less entry allows any port of that host).
+# "*" in DJANGO_ALLOWED_HOSTS is never turned into "any origin".
+WS_ALLOWED_ORIGINS = env.list(
+    "WS_ALLOWED_ORIGINS",
+    default=[
+        *CORS_ALLOWED_ORIGINS,
+        *(f"{scheme}://{host}" for host in ALLOWED_HOSTS if host != "*" for scheme in ("http", "https")),
+    ],
+)
+WS_MAX_CONNECTIONS = env.int("WS_MAX_CONNECTIONS", default=1000)  # per server process; beyond → close 1013
+WS_HEARTBEAT_INTERVAL = env.float("WS_HEARTBEAT_INTERVAL", default=30.0)
+WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=4096)
+WS_RATE_LIMIT = (env.int("WS_RATE_LIMIT_FRAMES", default=20), env.float("WS_RATE_LIMIT_SECONDS", default=10.0))
+WS_UPDATE_MIN_INTERVAL = env.float("WS_UPDATE_MIN_INTERVAL", default=1.0)  # seconds between updates per client
+WS_SNAPSHOT_TTL = env.float("WS_SNAPSHOT_TTL", default=60.0)  # reuse a computed snapshot for subscribe/refresh
+WS_BROADCAST_GROUP = env.str("WS_BROADCAST_GROUP", default="bedrot.load-runs")
+# Without Redis the loader cannot reach daphne, so daphne polls load_run; with Redis the layer delivers.
+WS_LOAD_RUN_POLL_INTERVAL = env.float("WS_LOAD_RUN_POLL_INTERVAL", default=0.0 if REDIS_URL else 0.5)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
