@@ -26,9 +26,21 @@ admin.site.index_template = "admin/warehouse/index.html"
 
 
 class CuratedImportExportAdmin(ImportExportModelAdmin):
-    """Import/export limited to CSV and XLSX (no HTML/JSON/YAML surfaces to sanitize)."""
+    """Import/export limited to CSV and XLSX (no HTML/JSON/YAML surfaces to sanitize). Imports are all or nothing."""
 
     formats = [CSV, XLSX]
+
+    def get_import_data_kwargs(self, **kwargs):
+        # The confirm step re-runs the import for real; the data may have changed since the preview, so an invalid
+        # row must roll back the whole file there too (import-export only rolls back on errors by default).
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            rows = sorted({row.number for row in (*result.invalid_rows, *result.error_rows)})
+            messages.error(request, f"Nothing imported: rows {rows} are invalid (import again to see why).")
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+        return super().process_result(result, request)
 
 
 # --- List filters ------------------------------------------------------------------------------------------------

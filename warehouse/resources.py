@@ -184,6 +184,11 @@ class ArtistAliasResource(FormulaSafeResource):
     def get_queryset(self):
         return ArtistAlias.objects.select_related("artist")
 
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.attribute == "alias" and instance.pk:
+            return  # an existing alias keeps the spelling first seen in data; the import only maps it
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
     def get_instance(self, instance_loader, row):
         # `Zone.A0` updates the existing `zone.a0` instead of colliding with it on the unique key.
         return ArtistAlias.objects.filter(alias_key=normalize_alias(str(row.get("alias") or ""))).first()
