@@ -21,6 +21,17 @@ def _flatten(detail, prefix: str = "") -> list[str]:
 
 
 def exception_handler(exc, context):
+    from api.filters import ParameterError
+    from warehouse.selectors import BadParameter, NoData
+
+    if isinstance(exc, NoData):  # the contract's soft failure: 200 with success false
+        return Response({"success": False, "error": str(exc)}, status=status.HTTP_200_OK)
+    if isinstance(exc, ParameterError):
+        return Response({"success": False, "error": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, BadParameter):
+        return Response(
+            {"success": False, "error": f'invalid parameter "{exc.parameter}": {exc}'}, status=status.HTTP_400_BAD_REQUEST
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -1,3 +1,49 @@
-from django.urls import path
+"""Every path answers with and without the trailing slash and never redirects (contract §1; APPEND_SLASH off)."""
 
-urlpatterns: list = []
+from django.urls import include, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from api import views
+
+router = SimpleRouter(trailing_slash="/?")
+router.register("artists", views.ArtistViewSet, basename="artist")
+router.register("tracks", views.TrackViewSet, basename="track")
+router.register("platforms", views.PlatformViewSet, basename="platform")
+router.register("loads", views.LoadRunViewSet, basename="loadrun")
+
+
+def _route(path: str, view, name: str):
+    return re_path(rf"^{path}/?$", view.as_view(), name=name)
+
+
+urlpatterns = [
+    _route("health", views.HealthView, "health"),
+    _route("api/health", views.ApiHealthView, "api-health"),
+    # Part A: the existing dashboard's endpoints
+    _route("api/kpis/summary", views.KpiSummaryView, "kpis-summary"),
+    _route("api/kpis/realtime", views.KpiRealtimeView, "kpis-realtime"),
+    _route("api/kpis/goals", views.KpiGoalsView, "kpis-goals"),
+    _route("api/kpis/alerts", views.KpiAlertsView, "kpis-alerts"),
+    _route("api/revenue/distributor", views.RevenueDistributorView, "revenue-distributor"),
+    _route("api/revenue/monthly", views.RevenueMonthlyView, "revenue-monthly"),
+    _route("api/revenue/platform", views.RevenuePlatformView, "revenue-platform"),
+    _route("api/revenue/artist", views.RevenueArtistView, "revenue-artist"),
+    _route("api/revenue/delays", views.RevenueDelaysView, "revenue-delays"),
+    _route("api/revenue/rps-rates", views.RevenueRatesView, "revenue-rps-rates"),
+    _route("api/streaming/daily", views.StreamingDailyView, "streaming-daily"),
+    _route("api/streaming/summary", views.StreamingSummaryView, "streaming-summary"),
+    _route("api/streaming/growth", views.StreamingGrowthView, "streaming-growth"),
+    _route("api/streaming/spotify-audience", views.SpotifyAudienceView, "streaming-spotify-audience"),
+    # Part B: the warehouse's own endpoints
+    _route("api/kpis", views.KpisView, "kpis"),
+    _route("api/streaming", views.StreamingSeriesView, "streaming"),
+    _route("api/financial", views.FinancialView, "financial"),
+    _route("api/social", views.SocialView, "social"),
+    _route("api/campaigns", views.CampaignsView, "campaigns"),
+    _route("api/refresh", views.RefreshView, "refresh"),
+    # OpenAPI and Swagger UI (offline assets from drf-spectacular-sidecar)
+    _route("api/schema", SpectacularAPIView, "schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    re_path(r"^api/", include(router.urls)),
+]

@@ -203,6 +203,11 @@ SPECTACULAR_SETTINGS = {
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "api.exceptions.exception_handler"  # {"success": false, "error": ...}
 REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "api.pagination.ResourcePagination"
 REST_FRAMEWORK["PAGE_SIZE"] = 50
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "ArtistStatusEnum": "warehouse.models.Artist.Status",
+    "LoadRunStatusEnum": "warehouse.models.LoadRun.Status",
+    "SourceFileStatusEnum": "warehouse.models.SourceFile.Status",
+}
 # Responses are cached per latest load run (contract §1: key includes load_run_id, ≤ 300 s); 0 turns it off.
 API_CACHE_SECONDS = min(env.int("API_CACHE_SECONDS", default=60), 300)
 # Per-stream rates for expected revenue (curated-zone §5, dated 2024-08-04); override as JSON in the environment.

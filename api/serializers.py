@@ -1,0 +1,249 @@
+"""Serializers: the read-only resources, the refresh request, and the documented response bodies (OpenAPI).
+
+Dashboard payloads are built by selectors as plain dicts; the serializers below only describe them for
+drf-spectacular so every response body is in the schema.
+"""
+
+import copy
+
+from django.db.models import Count
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+from warehouse.models import Artist, LoadRun, Platform, SourceFile, Track
+
+CURATED_KINDS = (
+    "dk_bank_details", "tidy_daily_streams", "spotify_audience", "spotify_tracks_dimension", "spotify_song_metrics",
+    "tiktok", "linktree", "meta_campaign_summary", "meta_daily_performance", "meta_ad_performance",
+    "meta_campaigns_daily", "meta_performance_log", "royalty_splits", "capital_one",
+)  # fmt: skip  # curated-zone contract §2.0
+
+
+# --- Resources ----------------------------------------------------------------------------------------------------
+
+
+class ArtistSerializer(serializers.ModelSerializer):
+    aliases = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Artist
+        fields = ["id", "name", "spotify_artist_id", "status", "aliases"]
+
+    def get_aliases(self, obj) -> list[str]:
+        return sorted(alias.alias for alias in obj.aliases.all() if alias.alias != obj.name)
+
+
+class TrackArtistSerializer(serializers.Serializer):
+    name = serializers.CharField(source="artist.name")
+    role = serializers.CharField()
+    label_share_pct = serializers.FloatField()
+    share_confirmed = serializers.BooleanField()
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    artists = TrackArtistSerializer(source="track_artists", many=True)
+
+    class Meta:
+        model = Track
+        fields = ["id", "isrc", "title", "upc", "release_date", "release_type", "needs_review", "artists"]
+
+
+class PlatformSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Platform
+        fields = ["id", "slug", "name", "type", "rate_key"]
+
+
+class SourceFileSerializer(serializers.ModelSerializer):
+    quarantine_reasons = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SourceFile
+        fields = [
+            "id", "kind", "path", "sha256", "size_bytes", "schema_variant", "status", "reason", "message",
+            "rows_read", "rows_inserted", "rows_updated", "rows_unchanged", "rows_quarantined", "rows_retracted",
+            "rows_ignored", "quarantine_reasons", "loaded_at",
+        ]  # fmt: skip
+
+    def get_quarantine_reasons(self, obj) -> dict[str, int]:
+        rows = obj.quarantined_rows.values("reason").annotate(n=Count("id")).order_by("reason")
+        return {row["reason"]: row["n"] for row in rows}
+
+
+class LoadRunSerializer(serializers.ModelSerializer):
+    options = serializers.SerializerMethodField()
+    files = SourceFileSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LoadRun
+        fields = [
+            "id", "status", "trigger", "created_at", "started_at", "finished_at", "options", "progress",
+            "files_loaded", "files_skipped", "files_rejected", "files_ignored", "rows_changed", "rows_quarantined",
+            "error", "files",
+        ]  # fmt: skip
+
+    def get_options(self, obj) -> dict:
+        # Only what was asked for; the pid/host/log bookkeeping stays internal.
+        return {key: obj.options.get(key) for key in ("kinds", "force", "dry_run") if key in obj.options}
+
+
+class LoadRunSummarySerializer(LoadRunSerializer):
+    """List view: the runs without their file list (GET /api/loads/{id} has the files)."""
+
+    class Meta(LoadRunSerializer.Meta):
+        fields = [f for f in LoadRunSerializer.Meta.fields if f != "files"]
+
+
+class RefreshRequestSerializer(serializers.Serializer):
+    kinds = serializers.ListField(child=serializers.ChoiceField(choices=CURATED_KINDS), required=False, allow_empty=False)
+    force = serializers.BooleanField(required=False, default=False)
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+# --- Documented response bodies ----------------------------------------------------------------------------------
+
+F, I, S, B = serializers.FloatField, serializers.IntegerField, serializers.CharField, serializers.BooleanField
+
+
+def obj(name: str, fields: dict) -> serializers.Serializer:
+    # Fresh copies: a DRF field instance binds to one parent, and these descriptions are shared.
+    return inline_serializer(name=name, fields={key: copy.deepcopy(value) for key, value in fields.items()})
+
+
+def many(child) -> serializers.ListField:
+    return serializers.ListField(child=copy.deepcopy(child))
+
+
+def mapping(child) -> serializers.DictField:
+    return serializers.DictField(child=copy.deepcopy(child))
+
+
+def envelope(name: str, data, metadata=None) -> OpenApiResponse:
+    fields = {"success": B(), "data": copy.deepcopy(data)}
+    fields["metadata"] = metadata if metadata is not None else serializers.DictField()
+    return OpenApiResponse(obj(name, fields))
+
+
+ERROR = obj("Error", {"success": B(), "error": S()})
+ERROR_RESPONSES = {
+    400: OpenApiResponse(ERROR, description="bad parameter (named in the message)"),
+    401: OpenApiResponse(ERROR, description="no credentials"),
+    403: OpenApiResponse(ERROR, description="not allowed"),
+    429: OpenApiResponse(ERROR, description="throttled"),
+}
+
+
+def soft(name: str, data, metadata=None) -> OpenApiResponse:
+    """200 with the normal envelope, or the contract's soft failure {"success": false, "error": ...}."""
+    fields = {"success": B(), "data": data, "metadata": metadata if metadata is not None else serializers.DictField()}
+    return OpenApiResponse(
+        obj(name, {**fields, "error": S(required=False)}),
+        description='Normal envelope, or HTTP 200 {"success": false, "error": <message>} when there is no data.',
+    )
+
+
+def nullable_int(**kw):
+    return I(allow_null=True, **kw)
+
+
+GOAL = obj("Goal", {"target": F(), "current": F(), "progress": F(), "status": S()})
+GOALS = obj("Goals", {"monthly_revenue": GOAL, "monthly_streams": GOAL, "spotify_followers": GOAL})
+ALERT = obj("Alert", {"type": S(), "severity": S(), "message": S(), "timestamp": S()})
+DISTRIBUTOR_VALUE = obj("DistributorValue", {
+    "days_active": I(), "total_streams": I(), "spotify_streams": I(), "apple_streams": I(), "estimated_revenue": F(),
+})  # fmt: skip
+
+KPI_SUMMARY = obj("KpiSummary", {
+    "total_revenue": F(), "total_streams": I(), "average_revenue_per_stream": F(), "current_month_revenue": F(),
+    "artist_count": I(), "top_artist": S(allow_null=True),
+    "distributor_breakdown": obj("DistributorBreakdown", {"distrokid": F(), "toolost": F()}),
+    "last_updated": S(allow_null=True),
+    "tiktok": obj("KpiTiktok", {"video_views": I(), "engagement_rate": F()}),
+    "marketing": obj("KpiMarketing", {"total_ad_spend": F(), "total_impressions": I(), "average_cpc": F(),
+                                      "total_clicks": I()}),
+})  # fmt: skip
+KPI_SUMMARY_META = obj("KpiSummaryMeta", {
+    "sources": serializers.ListField(child=S()), "current_month": S(allow_null=True),
+    "last_updated": S(allow_null=True), "refresh_interval_seconds": I(),
+})  # fmt: skip
+KPI_REALTIME = obj("KpiRealtime", {
+    "current_day": obj("RealtimeDay", {"date": S(), "spotify_streams": I(), "apple_streams": I(), "total_streams": I()}),
+    "daily_change": obj("RealtimeChange", {"spotify": I(), "apple": I(), "total": I(), "spotify_percent": F(),
+                                           "apple_percent": F()}),
+})  # fmt: skip
+MONTHLY_ITEM = obj("MonthlyRevenue", {
+    "month": S(), "actual_revenue": F(), "transaction_count": I(), "platforms": serializers.ListField(child=S()),
+    "expected_revenue": F(allow_null=True), "spotify_streams": nullable_int(), "apple_streams": nullable_int(),
+    "total_streams": nullable_int(), "variance": F(allow_null=True), "payment_status": S(),
+    "expected_payment_date": S(allow_null=True),
+})  # fmt: skip
+PLATFORM_VALUE = obj("PlatformRevenue", {"total_revenue": F(), "total_streams": I(), "revenue_per_stream": F(),
+                                         "transaction_count": I()})  # fmt: skip
+ARTIST_VALUE = obj("ArtistRevenue", {"total_revenue": F(), "total_streams": I(), "transaction_count": I(),
+                                     "platforms": serializers.ListField(child=S()), "platform_count": I()})  # fmt: skip
+DELAYS = obj("RevenueDelays", {
+    "average_delay_months": F(), "most_common_delay_months": I(),
+    "delay_distribution": serializers.DictField(child=obj("DelayBucket", {"count": I(), "percentage": F()})),
+    "total_transactions_analyzed": I(required=False),
+})  # fmt: skip
+RATES = serializers.DictField(child=F())
+DAILY_ROW = obj("DailyStreams", {"date": S(), "spotify_streams": I(), "apple_streams": I(), "combined_streams": I(),
+                                 "source": S()})  # fmt: skip
+SOURCE_TOTALS = obj("SourceTotals", {"spotify": I(), "apple": I(), "total": I(), "days": I()})
+STREAMING_SUMMARY = obj("StreamingSummary", {
+    "total_streams": obj("StreamTotals", {"spotify": I(), "apple": I(), "combined": I()}),
+    "by_distributor": obj("ByDistributor", {"distrokid": SOURCE_TOTALS, "toolost": SOURCE_TOTALS}),
+    "date_range": obj("DateRange", {"start": S(allow_null=True), "end": S(allow_null=True), "days": I()}),
+    "daily_average": obj("DailyAverage", {"spotify": F(), "apple": F(), "combined": F()}),
+})  # fmt: skip
+GROWTH_ROW = obj("GrowthPeriod", {
+    "period": S(), "spotify_streams": I(), "apple_streams": I(), "total_streams": I(),
+    "growth": obj("GrowthPct", {"spotify": F(), "apple": F(), "total": F()}),
+})  # fmt: skip
+AUDIENCE_ROW = obj("SpotifyAudienceRow", {
+    "date": S(), "listeners": I(), "streams": I(), "followers": I(), "artist_id": S(allow_null=True),
+    "artist_name": S(), "extracted_at": S(), "source_file": S(), "data_source": S(), "processed_at": S(),
+})  # fmt: skip
+SERIES_META = obj("SeriesMeta", {
+    "filters": serializers.DictField(), "source": S(), "granularity": S(), "row_count": I(),
+    "last_updated": S(allow_null=True), "load_run_id": nullable_int(),
+})  # fmt: skip
+STREAM_ROW = obj("StreamRow", {
+    "period": S(), "source": S(allow_null=True), "platform": S(allow_null=True), "artist": S(allow_null=True),
+    "isrc": S(allow_null=True), "spotify_track_id": S(allow_null=True), "store": S(allow_null=True),
+    "country": S(allow_null=True), "streams": nullable_int(), "listeners": nullable_int(),
+    "followers": nullable_int(), "savers": nullable_int(),
+})  # fmt: skip
+FINANCIAL = obj("FinancialSeries", {
+    "revenue": serializers.ListField(child=serializers.DictField(), required=False),
+    "expected": serializers.ListField(child=serializers.DictField(), required=False),
+    "expenses": serializers.ListField(child=serializers.DictField(), required=False),
+    "ad_spend": serializers.ListField(child=serializers.DictField(), required=False),
+})  # fmt: skip
+SOCIAL = obj("SocialSeries", {
+    "tiktok": serializers.ListField(child=serializers.DictField(), required=False),
+    "linktree": serializers.ListField(child=serializers.DictField(), required=False),
+})  # fmt: skip
+CAMPAIGN = obj("Campaign", {
+    "campaign_id": S(), "campaign_name": S(), "artist": S(allow_null=True), "track_title": S(allow_null=True),
+    "isrc": S(allow_null=True), "targeting": S(allow_null=True), "is_copy": B(), "parse_status": S(),
+    "objective": S(), "status": S(), "first_date": S(), "last_date": S(), "spend_usd": F(), "impressions": I(),
+    "clicks": I(), "reach": I(), "cpm_usd": F(), "cpc_usd": F(), "ctr_pct": F(), "data_basis": S(),
+    "daily": serializers.ListField(child=serializers.DictField(), required=False),
+})  # fmt: skip
+KPIS = obj("Kpis", {
+    "as_of": S(allow_null=True), "streaming": serializers.DictField(), "financial": serializers.DictField(),
+    "social": serializers.DictField(), "marketing": serializers.DictField(), "growth": serializers.DictField(),
+    "goals": GOALS, "alerts": many(ALERT), "freshness": serializers.DictField(),
+})  # fmt: skip
+HEALTH_SIMPLE = obj("HealthSimple", {"status": S(), "service": S()})
+HEALTH = obj("Health", {
+    "success": B(),
+    "data": obj("HealthData", {"status": S(), "checks": serializers.DictField()}),
+    "metadata": obj("HealthMeta", {"generated_at": S()}),
+})  # fmt: skip
+REFRESH_ACCEPTED = envelope("RefreshAccepted", obj("RefreshRun", {"load_run_id": I(), "status": S()}))
+REFRESH_CONFLICT = OpenApiResponse(
+    obj("RefreshConflict", {"success": B(), "error": S(), "data": obj("RefreshBusy", {"load_run_id": I(), "status": S()})}),
+    description="a load run is already queued or running",
+)

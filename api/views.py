@@ -1,0 +1,386 @@
+"""Thin views: validate parameters (api/filters.py), call a selector, wrap the result in the envelope.
+
+Every dashboard response is cached under a key that includes the latest finished load run (contract §1), so a
+committed load shows on the next poll; errors are shaped by api/exceptions.py.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import filters, serializers as s
+from api.health import health_report
+from api.permissions import CanRefresh, DashboardReadPermission
+from warehouse import selectors, services
+
+
+def _cached(request, name: str, compute, *, today=None):
+    """Run `compute` once per (endpoint, parameters, latest finished load run, today) for API_CACHE_SECONDS."""
+    seconds = settings.API_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    params = "&".join(f"{k}={v}" for k, values in sorted(request.query_params.lists()) for v in values)
+    raw = f"{name}|{params}|{selectors.load_run_cache_token_get()}|{today}|{connection.settings_dict['NAME']}"
+    key = "api:" + hashlib.sha256(raw.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+def _params(filterset) -> list[OpenApiParameter]:
+    """OpenAPI parameters from a validation FilterSet (names, enums)."""
+    result = []
+    for name, flt in filterset.base_filters.items():
+        choices = flt.extra.get("choices")
+        if hasattr(flt, "queryset") and name == "platform":
+            choices = [(slug, slug) for slug in filters.SERIES_PLATFORMS]
+        result.append(
+            OpenApiParameter(name, OpenApiTypes.STR, required=False, enum=[c[0] for c in choices] if choices else None)
+        )
+    return result
+
+
+class DashboardView(APIView):
+    """Token first, so an anonymous request gets 401 with `WWW-Authenticate: Token` (session auth alone says 403)."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [DashboardReadPermission]
+    public_read = True  # API_PUBLIC_READ may open it to anonymous GETs
+
+    @staticmethod
+    def envelope(result) -> Response:
+        data, metadata = result
+        return Response({"success": True, "data": data, "metadata": metadata})
+
+
+# --- Part A ------------------------------------------------------------------------------------------------------
+
+
+class HealthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.HEALTH_SIMPLE, 503: s.HEALTH_SIMPLE}, summary="A1 liveness (no envelope)")
+    def get(self, request):
+        ok = selectors_database_ok()
+        body = {"status": "healthy" if ok else "unhealthy", "service": "dashboard-backend"}
+        return Response(body, status=200 if ok else 503)
+
+
+def selectors_database_ok() -> bool:
+    from api.health import database_check
+
+    return database_check()["ok"]
+
+
+class ApiHealthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.HEALTH, 503: s.HEALTH}, summary="B7 health: database, channel layer, freshness")
+    def get(self, request):
+        body, code = health_report()
+        return Response(body, status=code)
+
+
+class KpiSummaryView(DashboardView):
+    @extend_schema(responses={200: s.envelope("KpiSummaryResponse", s.KPI_SUMMARY, s.KPI_SUMMARY_META),
+                              **s.ERROR_RESPONSES}, summary="A2 KPI cards")  # fmt: skip
+    def get(self, request):
+        return self.envelope(_cached(request, "kpis/summary", selectors.kpi_summary_get))
+
+
+class KpiRealtimeView(DashboardView):
+    @extend_schema(responses={200: s.soft("KpiRealtimeResponse", s.KPI_REALTIME), **s.ERROR_RESPONSES},
+                   summary="A3 latest complete day vs the day before")  # fmt: skip
+    def get(self, request):
+        return self.envelope(_cached(request, "kpis/realtime", selectors.kpi_realtime_get))
+
+
+class KpiGoalsView(DashboardView):
+    @extend_schema(responses={200: s.envelope("KpiGoalsResponse", s.GOALS), **s.ERROR_RESPONSES}, summary="A4 goals")
+    def get(self, request):
+        return self.envelope(_cached(request, "kpis/goals", selectors.kpi_goals_get))
+
+
+class KpiAlertsView(DashboardView):
+    @extend_schema(
+        responses={200: s.envelope("KpiAlertsResponse", s.many(s.ALERT)), **s.ERROR_RESPONSES},
+        summary="A5 alerts",
+    )
+    def get(self, request):
+        def compute():
+            stamp = selectors.Stamp.get()
+            alerts = selectors.kpi_alerts_list(timestamp=stamp.last_updated)
+            return alerts, {"last_updated": stamp.last_updated, "alert_count": len(alerts)}
+
+        return self.envelope(_cached(request, "kpis/alerts", compute))
+
+
+class RevenueDistributorView(DashboardView):
+    @extend_schema(responses={200: s.envelope("RevenueDistributorResponse", s.obj("DistributorRevenue", {
+        "distrokid": s.DISTRIBUTOR_VALUE, "toolost": s.DISTRIBUTOR_VALUE})), **s.ERROR_RESPONSES},
+        summary="A6 estimated revenue per distributor")  # fmt: skip
+    def get(self, request):
+        return self.envelope(_cached(request, "revenue/distributor", selectors.revenue_distributor_get))
+
+
+class RevenueMonthlyView(DashboardView):
+    @extend_schema(
+        parameters=_params(filters.MonthlyRevenueParams),
+        responses={200: s.envelope("RevenueMonthlyResponse", s.many(s.MONTHLY_ITEM)),
+                   **s.ERROR_RESPONSES},
+        summary="A7 actual vs expected revenue per month",
+    )  # fmt: skip
+    def get(self, request):
+        params = filters.MonthlyRevenueParams.params(request.query_params)
+        today = timezone.now().date()
+        include_expected = params.get("include_expected")
+        return self.envelope(_cached(request, "revenue/monthly", lambda: selectors.revenue_monthly_list(
+            today=today, include_expected=True if include_expected is None else include_expected,
+            months=params.get("months"),
+        ), today=today))  # fmt: skip
+
+
+class RevenuePlatformView(DashboardView):
+    @extend_schema(responses={200: s.envelope("RevenuePlatformResponse", s.mapping(s.PLATFORM_VALUE)),
+                              **s.ERROR_RESPONSES}, summary="A8 revenue by DistroKid store")  # fmt: skip
+    def get(self, request):
+        return self.envelope(_cached(request, "revenue/platform", selectors.revenue_platform_get))
+
+
+class RevenueArtistView(DashboardView):
+    @extend_schema(responses={200: s.envelope("RevenueArtistResponse", s.mapping(s.ARTIST_VALUE)),
+                              **s.ERROR_RESPONSES}, summary="A8 revenue by artist")  # fmt: skip
+    def get(self, request):
+        return self.envelope(_cached(request, "revenue/artist", selectors.revenue_artist_get))
+
+
+class RevenueDelaysView(DashboardView):
+    @extend_schema(responses={200: s.envelope("RevenueDelaysResponse", s.DELAYS), **s.ERROR_RESPONSES},
+                   summary="A9 reporting delays")  # fmt: skip
+    def get(self, request):
+        return self.envelope(_cached(request, "revenue/delays", selectors.revenue_delays_get))
+
+
+class RevenueRatesView(DashboardView):
+    @extend_schema(responses={200: s.envelope("RevenueRatesResponse", s.RATES), **s.ERROR_RESPONSES},
+                   summary="A10 per-stream rates")  # fmt: skip
+    def get(self, request):
+        return self.envelope(selectors.revenue_rps_rates_get())
+
+
+class StreamingDailyView(DashboardView):
+    @extend_schema(
+        parameters=_params(filters.DailyStreamsParams),
+        responses={200: s.envelope("StreamingDailyResponse", s.many(s.DAILY_ROW)),
+                   **s.ERROR_RESPONSES},
+        summary="A11 daily distributor streams",
+    )  # fmt: skip
+    def get(self, request):
+        params = filters.DailyStreamsParams.params(request.query_params)
+        return self.envelope(_cached(request, "streaming/daily", lambda: selectors.streaming_daily_list(
+            days=params.get("days") or 30, source=params.get("source") or None)))  # fmt: skip
+
+
+class StreamingSummaryView(DashboardView):
+    @extend_schema(responses={200: s.envelope("StreamingSummaryResponse", s.STREAMING_SUMMARY), **s.ERROR_RESPONSES},
+                   summary="A12 distributor stream totals")  # fmt: skip
+    def get(self, request):
+        return self.envelope(_cached(request, "streaming/summary", selectors.streaming_summary_get))
+
+
+class StreamingGrowthView(DashboardView):
+    @extend_schema(
+        parameters=_params(filters.GrowthParams),
+        responses={200: s.soft("StreamingGrowthResponse", s.many(s.GROWTH_ROW)),
+                   **s.ERROR_RESPONSES},
+        summary="A13 growth per period",
+    )  # fmt: skip
+    def get(self, request):
+        period = filters.GrowthParams.params(request.query_params).get("period") or "monthly"
+        return self.envelope(_cached(request, "streaming/growth", lambda: selectors.streaming_growth_list(period=period)))
+
+
+class SpotifyAudienceView(DashboardView):
+    @extend_schema(
+        parameters=_params(filters.AudienceParams),
+        responses={200: s.soft("SpotifyAudienceResponse", s.many(s.AUDIENCE_ROW)),
+                   **s.ERROR_RESPONSES},
+        summary="A14 Spotify audience rows",
+    )  # fmt: skip
+    def get(self, request):
+        p = filters.AudienceParams.params(request.query_params)
+        return self.envelope(_cached(request, "streaming/spotify-audience", lambda: selectors.spotify_audience_list(
+            artist=p.get("artist"), start=p.get("start"), end=p.get("end"))))  # fmt: skip
+
+
+# --- Part B ------------------------------------------------------------------------------------------------------
+
+
+class KpisView(DashboardView):
+    @extend_schema(responses={200: s.envelope("KpisResponse", s.KPIS, s.obj("KpisMeta", {
+        "load_run_id": s.nullable_int(), "generated_at": s.S(), "last_updated": s.S(allow_null=True)})),
+        **s.ERROR_RESPONSES}, summary="B2 every KPI in one object (the websocket update payload)")  # fmt: skip
+    def get(self, request):
+        today = timezone.now().date()
+
+        def compute():
+            stamp = selectors.Stamp.get()
+            data = selectors.kpis_get(today=today)
+            meta = {"load_run_id": stamp.load_run_id, "generated_at": selectors.ts(timezone.now()),
+                    "last_updated": stamp.last_updated}  # fmt: skip
+            return data, meta
+
+        return self.envelope(_cached(request, "kpis", compute, today=today))
+
+
+class StreamingSeriesView(DashboardView):
+    @extend_schema(
+        parameters=_params(filters.StreamingParams),
+        responses={200: s.envelope("StreamingSeriesResponse", s.many(s.STREAM_ROW),
+                                   s.SERIES_META), **s.ERROR_RESPONSES},
+        summary="B3 stream time series (one measure per request)",
+    )  # fmt: skip
+    def get(self, request):
+        series_filters, p = filters.StreamingParams.filters_from(request.query_params)
+        return self.envelope(_cached(request, "streaming", lambda: selectors.streaming_series_list(
+            filters=series_filters, source=p.get("source") or "distributor", time_period=p.get("time_period") or None,
+        )))  # fmt: skip
+
+
+class FinancialView(DashboardView):
+    @extend_schema(
+        parameters=_params(filters.FinancialParams),
+        responses={200: s.envelope("FinancialResponse", s.FINANCIAL, s.SERIES_META), **s.ERROR_RESPONSES},
+        summary="B4 money time series",
+    )
+    def get(self, request):
+        series_filters, p = filters.FinancialParams.filters_from(request.query_params)
+        return self.envelope(_cached(request, "financial", lambda: selectors.financial_series_get(
+            filters=series_filters, series=p.get("series") or ["revenue"], basis=p.get("basis") or "sale_month",
+        )))  # fmt: skip
+
+
+class SocialView(DashboardView):
+    @extend_schema(
+        parameters=_params(filters.SocialParams),
+        responses={200: s.envelope("SocialResponse", s.SOCIAL, s.SERIES_META), **s.ERROR_RESPONSES},
+        summary="B5 TikTok and Linktree series",
+    )
+    def get(self, request):
+        series_filters, p = filters.SocialParams.filters_from(request.query_params)
+        series_filters.platform = None  # B5's `platform` picks the social network, not a streaming platform
+        platforms = [p["platform"]] if p.get("platform") else list(selectors.SOCIAL_PLATFORMS)
+        return self.envelope(_cached(request, "social", lambda: selectors.social_series_get(
+            filters=series_filters, platforms=platforms, account=p.get("account") or None,
+        )))  # fmt: skip
+
+
+class CampaignsView(DashboardView):
+    @extend_schema(
+        parameters=_params(filters.CampaignParams),
+        responses={200: s.envelope("CampaignsResponse", s.many(s.CAMPAIGN)),
+                   **s.ERROR_RESPONSES},
+        summary="B6 Meta campaigns with totals",
+    )  # fmt: skip
+    def get(self, request):
+        p = filters.CampaignParams.params(request.query_params)
+        return self.envelope(_cached(request, "campaigns", lambda: selectors.campaign_list(
+            start=p.get("start"), end=p.get("end"), artist=p.get("artist"), isrc=p.get("isrc"),
+            status=p.get("status") or None, include_daily=bool(p.get("include_daily")),
+            granularity=p.get("granularity") or "day",
+        )))  # fmt: skip
+
+
+class RefreshView(APIView):
+    authentication_classes = [TokenAuthentication, SessionAuthentication]  # session auth enforces CSRF
+    permission_classes = [CanRefresh]
+
+    @extend_schema(
+        request=s.RefreshRequestSerializer,
+        responses={202: s.REFRESH_ACCEPTED, 409: s.REFRESH_CONFLICT, **s.ERROR_RESPONSES},
+        summary="B8 queue a load of the curated zone (staff)",
+    )
+    def post(self, request):
+        body = s.RefreshRequestSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        try:
+            run = services.load_run_enqueue(
+                trigger="api", requested_by=request.user, kinds=body.validated_data.get("kinds"),
+                force=body.validated_data["force"], dry_run=body.validated_data["dry_run"],
+            )  # fmt: skip
+        except services.LoadRunConflict as conflict:
+            return Response(
+                {"success": False, "error": str(conflict),
+                 "data": {"load_run_id": conflict.run.pk, "status": conflict.run.status}},
+                status=status.HTTP_409_CONFLICT,
+            )  # fmt: skip
+        return Response(
+            {"success": True, "data": {"load_run_id": run.pk, "status": run.status},
+             "metadata": {"requested_by": request.user.get_username(), "options": run.options | {},
+                          "created_at": selectors.ts(run.created_at), "progress_url": f"/api/loads/{run.pk}"}},
+            status=status.HTTP_202_ACCEPTED,
+        )  # fmt: skip
+
+
+# --- Read-only resources -------------------------------------------------------------------------------------------
+
+
+class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Authenticated only (API_PUBLIC_READ does not open them)."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [DashboardReadPermission]
+    public_read = False
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response({"success": True, "data": self.get_serializer(self.get_object()).data, "metadata": {}})
+
+
+class ArtistViewSet(ResourceViewSet):
+    serializer_class = s.ArtistSerializer
+    filterset_class = filters.ArtistFilterSet
+
+    def get_queryset(self):
+        return selectors.artist_list().prefetch_related("aliases").order_by("name")
+
+
+class TrackViewSet(ResourceViewSet):
+    serializer_class = s.TrackSerializer
+    filterset_class = filters.TrackFilterSet
+
+    def get_queryset(self):
+        return selectors.track_list().order_by("isrc")
+
+
+class PlatformViewSet(ResourceViewSet):
+    serializer_class = s.PlatformSerializer
+    filterset_class = filters.PlatformFilterSet
+
+    def get_queryset(self):
+        return selectors.platform_list().order_by("name")
+
+
+class LoadRunViewSet(ResourceViewSet):
+    """Runs with their files and quarantine counts; GET /api/loads/{id} shows a run's progress."""
+
+    filterset_class = filters.LoadRunFilterSet
+
+    def get_queryset(self):
+        return selectors.load_run_list().order_by("-id")
+
+    def get_serializer_class(self):
+        return s.LoadRunSerializer if self.action == "retrieve" else s.LoadRunSummarySerializer
