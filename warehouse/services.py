@@ -474,3 +474,75 @@ def campaign_override_clear(*, campaign: Campaign) -> Campaign:
     campaign.parse_status = Campaign.ParseStatus.UNPARSED
     campaign.save(update_fields=["is_override", "parse_status"])
     return campaign
+
+
+# --- Meta campaigns (dimension) -------------------------------------------------------------------------------------
+# Owner: the Meta loaders (etl/sources/meta_*.py).
+
+_CAMPAIGN_PARSED_FIELDS = ("artist", "token", "track", "parsed_track_text", "targeting", "is_copy", "parse_status")
+
+
+def campaign_upsert(
+    *,
+    campaign_id: str,
+    name: str,
+    source_file: _SourceFile | None = None,
+    queue_unknown: bool = True,
+    **values,
+) -> tuple[Campaign, str]:
+    """Insert or update one campaign by its Meta id; returns (campaign, "inserted" | "updated" | "unchanged").
+
+    The name is (re)parsed on every change (contract §4.4) unless staff set an override. `values` are other
+    Campaign fields (objective, status, first/last seen, active flag); None means "not in this file". The
+    `attributes` value is merged into the stored JSON (v1 ad set / ad attributes accumulate).
+    """
+    campaign = Campaign.objects.filter(campaign_id=campaign_id).first()
+    outcome = "unchanged"
+    if campaign is None:
+        campaign, outcome = Campaign(campaign_id=campaign_id, name=name), "inserted"
+    wanted = {"name": name, **{k: v for k, v in values.items() if v is not None and k != "attributes"}}
+    if values.get("attributes"):
+        wanted["attributes"] = {**(campaign.attributes or {}), **values["attributes"]}
+    if not campaign.is_override:
+        parse = campaign_name_parse(name=name, queue_unknown=queue_unknown)
+        wanted.update({field: getattr(parse, field) for field in _CAMPAIGN_PARSED_FIELDS})
+    changed = [field for field, value in wanted.items() if getattr(campaign, field) != value]
+    if outcome == "inserted" or changed:
+        for field, value in wanted.items():
+            setattr(campaign, field, value)
+        campaign.source_file = source_file
+        campaign.save()
+        outcome = "inserted" if outcome == "inserted" else "updated"
+    return campaign, outcome
+
+
+def campaign_by_unique_name(*, names: list[str]) -> dict[str, int]:
+    """Exact campaign names that belong to exactly one campaign → its pk (an empty campaign_id's only rescue)."""
+    found: dict[str, list[int]] = {}
+    for name, pk in Campaign.objects.filter(name__in=set(names)).values_list("name", "pk"):
+        found.setdefault(name, []).append(pk)
+    return {name: pks[0] for name, pks in found.items() if len(pks) == 1}
+
+
+# --- Social accounts ---------------------------------------------------------------------------------------------
+# Owner: the TikTok loader (etl/sources/tiktok.py).
+
+
+def social_account_ensure(
+    *, platform_slug: str, handles: list[str], source_file: _SourceFile | None = None
+) -> dict[str, int]:
+    """Handles → social_account pk. An unknown handle creates its account: the artist is the handle's alias
+    target when the alias is known, else NULL with the alias queued for staff (contract §2.5)."""
+    from warehouse.models import SocialAccount
+
+    platform = Platform.objects.get(slug=platform_slug)
+    accounts = dict(
+        SocialAccount.objects.filter(platform=platform, handle__in=handles).values_list("handle", "pk")
+    )
+    new = [handle for handle in handles if handle and handle not in accounts]
+    if new:
+        artists = artist_alias_resolve(names=new, source_file=source_file)
+        for handle in new:
+            account = SocialAccount.objects.create(platform=platform, handle=handle, artist_id=artists.get(handle))
+            accounts[handle] = account.pk
+    return accounts

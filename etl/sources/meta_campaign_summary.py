@@ -1,0 +1,51 @@
+"""`metaads/campaign_summary_<YYYYMMDD>.csv` and `…_latest.csv`: Meta lifetime roll-up per campaign (§2.7).
+
+Feeds the `campaign` dimension only (name, objective, status, and the parsed name, §4.4). Its totals are not
+facts: the daily facts carry spend. Copies load oldest first (dated by name, `_latest` by mtime); the newest
+wins per campaign_id and an identical copy changes nothing.
+"""
+
+from __future__ import annotations
+
+from etl.pipeline import Batch, LoadContext
+from etl.sources import Column, SourceSpec, Variant, register
+from etl.sources._common import add_counts, flag_key_duplicates, meta_id
+from etl.validation import decimal_units, integer, text
+from warehouse import services
+
+COLUMNS = (
+    Column("campaign_name", "campaign_name", text(required=True, max_length=300)),
+    Column("spend_usd", "spend_usd", decimal_units(min_value=0)),
+    Column("impressions", "impressions", integer()),
+    Column("clicks", "clicks", integer()),
+    Column("reach", "reach", integer(allow_empty=True)),
+    Column("campaign_id", "campaign_id", meta_id()),
+    Column("campaign_objective", "objective", text(max_length=64)),
+    Column("campaign_status", "status", text(max_length=32)),
+    Column("cpm", "cpm_usd", decimal_units(allow_empty=True)),
+    Column("cpc", "cpc_usd", decimal_units(allow_empty=True)),
+    Column("ctr", "ctr_pct", decimal_units(allow_empty=True)),
+)
+
+
+def transform(ctx: LoadContext, batch: Batch) -> None:
+    flag_key_duplicates(ctx, batch, key=["campaign_id"], values=["campaign_name", "objective", "status"])
+    outcomes = []
+    for row in batch.df[batch.usable].itertuples():
+        _, outcome = services.campaign_upsert(
+            campaign_id=row.campaign_id, name=row.campaign_name, source_file=ctx.source_file,
+            objective=row.objective or None, status=row.status or None, queue_unknown=not ctx.options.dry_run,
+        )
+        outcomes.append(outcome)
+    add_counts(ctx, outcomes)
+
+
+SPEC = register(
+    SourceSpec(
+        kind="meta_campaign_summary",
+        patterns=(r"metaads/campaign_summary_(?P<ts>\d{8})\.csv", r"metaads/campaign_summary_latest\.csv"),
+        variants=(Variant("v1", COLUMNS),),
+        table="",
+        transform=transform,
+    )
+)
