@@ -45,7 +45,7 @@ class Planned:
 @dataclass
 class FileResult:
     path: str
-    kind: str
+    kind: str | None
     sha256: str | None
     status: str
     rows_read: int = 0
@@ -152,7 +152,7 @@ def discover(curated: Path, *, kinds: list[str] | None = None, files: list[Path]
         if kinds and (spec is None or spec.kind not in kinds):
             continue
         if spec is None or spec.not_loaded:
-            ignored.append(FileResult(relative, spec.kind if spec else "", None, "ignored"))
+            ignored.append(FileResult(relative, spec.kind if spec else None, None, "ignored"))
             continue
         try:
             mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)

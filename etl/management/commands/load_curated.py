@@ -65,10 +65,11 @@ class Command(BaseCommand):
             queued = LoadRun.objects.filter(pk=opts["run_id"], status=LoadRun.Status.QUEUED).first()
             if queued is None:
                 return self._fail(f"load_curated: no queued load run with id {opts['run_id']}", 2)
-            for name, value in (queued.options or {}).items():
-                if name in ("sources", "files", "force", "dry_run", "max_bad_ratio", "accept_shrink", "lake") and \
-                        not opts.get(name):
-                    opts[name] = value
+            queued_options = dict(queued.options or {})
+            queued_options.setdefault("sources", queued_options.get("kinds"))  # load_run_enqueue's name
+            for name in ("sources", "files", "force", "dry_run", "max_bad_ratio", "accept_shrink"):
+                if queued_options.get(name) and not opts.get(name):
+                    opts[name] = queued_options[name]
         kinds = registry()
         unknown = [k for k in opts["sources"] or [] if k not in kinds]
         if unknown:
@@ -152,7 +153,11 @@ class Command(BaseCommand):
         except _DryRunRollback:
             pass
         result = holder[0]
-        result.run_id = None
+        if queued is not None:  # the API's run record survives the rollback: close it with the dry-run report
+            queued.refresh_from_db()
+            pipeline.finish_run(queued, result)
+        else:
+            result.run_id = None
         return result
 
     def _report(self, result: pipeline.RunResult, options: pipeline.Options, *, as_json: bool) -> None:
