@@ -167,6 +167,9 @@ class ArtistAdmin(CuratedImportExportAdmin):
 
 
 class TrackForm(forms.ModelForm):
+    # Longer than 12 so a pasted `QZ-TAW-24-96365` reaches the normalization; the model validators check the result.
+    isrc = forms.CharField(max_length=40, label="ISRC", help_text="Dashes, spaces and case are normalized.")
+
     class Meta:
         model = m.Track
         fields = "__all__"

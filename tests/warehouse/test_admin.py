@@ -473,3 +473,38 @@ def test_saving_a_campaign_without_mapping_changes_keeps_the_parser_result(staff
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert (campaign.is_override, campaign.parse_status) == (False, "parsed")
+
+
+# --- Master-data forms ----------------------------------------------------------------------------------------
+
+
+def test_adding_a_duplicate_alias_spelling_shows_an_error(staff_client):
+    response = staff_client.post(reverse("admin:warehouse_artistalias_add"), {"alias": "ZONE.A0", "artist": ""})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "alias": ["The alias 'ZONE.A0' exists already (matching ignores case and spaces)."]
+    }
+    assert m.ArtistAlias.objects.filter(alias_key="zone.a0").count() == 1
+
+
+def test_adding_a_track_normalizes_its_isrc_and_saves_its_artists(staff_client):
+    zone = m.Artist.objects.get(name="ZONE A0")
+    response = staff_client.post(
+        reverse("admin:warehouse_track_add"),
+        {
+            "isrc": "qz-new-25-00011", "title": "ADMIN TRACK", "upc": "", "release_date": "", "release_type": "",
+            "track_artists-TOTAL_FORMS": "1", "track_artists-INITIAL_FORMS": "0", "track_artists-MIN_NUM_FORMS": "0",
+            "track_artists-MAX_NUM_FORMS": "1000", "track_artists-0-artist": zone.pk,
+            "track_artists-0-role": "primary", "track_artists-0-label_share_pct": "40", "_save": "Save",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    track = m.Track.objects.get(isrc="QZNEW2500011")
+    assert [(ta.artist.name, ta.role, ta.label_share_pct) for ta in track.track_artists.all()] == [
+        ("ZONE A0", "primary", 40)
+    ]
+    bad = staff_client.post(reverse("admin:warehouse_track_add"), {"isrc": "QZ-BAD", "title": "NO", "_save": "Save",
+                                                                     "track_artists-TOTAL_FORMS": "0",
+                                                                     "track_artists-INITIAL_FORMS": "0"})
+    assert bad.context["adminform"].form.errors == {"isrc": ["ISRC must look like CCXXXYYNNNNN (e.g. QZTAW2496365)."]}
+    assert not m.Track.objects.filter(title="NO").exists()
