@@ -12,13 +12,6 @@ from rest_framework import serializers
 
 from warehouse.models import Artist, LoadRun, Platform, SourceFile, Track
 
-CURATED_KINDS = (
-    "dk_bank_details", "tidy_daily_streams", "spotify_audience", "spotify_tracks_dimension", "spotify_song_metrics",
-    "tiktok", "linktree", "meta_campaign_summary", "meta_daily_performance", "meta_ad_performance",
-    "meta_campaigns_daily", "meta_performance_log", "royalty_splits", "capital_one",
-)  # fmt: skip  # curated-zone contract §2.0
-
-
 # --- Resources ----------------------------------------------------------------------------------------------------
 
 
@@ -95,9 +88,18 @@ class LoadRunSummarySerializer(LoadRunSerializer):
 
 
 class RefreshRequestSerializer(serializers.Serializer):
-    kinds = serializers.ListField(child=serializers.ChoiceField(choices=CURATED_KINDS), required=False, allow_empty=False)
+    kinds = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=False)
     force = serializers.BooleanField(required=False, default=False)
     dry_run = serializers.BooleanField(required=False, default=False)
+
+    def validate_kinds(self, kinds: list[str]) -> list[str]:
+        from etl.sources import registry  # the loader's own list of curated kinds
+
+        known = list(registry())
+        unknown = [kind for kind in kinds if kind not in known]
+        if unknown:
+            raise serializers.ValidationError(f'unknown kind "{unknown[0]}" (allowed: {", ".join(known)})')
+        return kinds
 
 
 # --- Documented response bodies ----------------------------------------------------------------------------------
