@@ -242,6 +242,8 @@ class ArtistAliasAdmin(CuratedImportExportAdmin):
         return [path("unmatched/", view, name="warehouse_unmatched"), *super().get_urls()]
 
     def unmatched_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         if request.method == "POST":
             return self._unmatched_map(request)
         context = {
