@@ -528,3 +528,19 @@ def test_adding_a_track_normalizes_its_isrc_and_saves_its_artists(staff_client):
                                                                      "track_artists-INITIAL_FORMS": "0"})
     assert bad.context["adminform"].form.errors == {"isrc": ["ISRC must look like CCXXXYYNNNNN (e.g. QZTAW2496365)."]}
     assert not m.Track.objects.filter(title="NO").exists()
+
+
+def test_the_loader_resolves_through_a_mapping_made_in_the_admin(staff_client, unmatched):
+    """What the loader calls for every raw artist/store name (warehouse.services) sees the admin's mapping."""
+    from warehouse import services
+
+    assert services.artist_alias_resolve(names=["zone  AA0"]) == {"zone  AA0": None}
+    assert services.store_alias_resolve(stores=["Tencent"]) == {"Tencent": None}
+    zone = m.Artist.objects.get(name="ZONE A0")
+    netease = m.Platform.objects.get(slug="netease")
+    url = reverse("admin:warehouse_unmatched")
+    staff_client.post(url, {"kind": "artist_alias", "pk": unmatched["alias"].pk, "artist": zone.pk})
+    staff_client.post(url, {"kind": "store_alias", "pk": unmatched["store"].pk, "platform": netease.pk})
+    assert services.artist_alias_resolve(names=["zone  AA0"]) == {"zone  AA0": zone.pk}
+    assert services.store_alias_resolve(stores=["Tencent"]) == {"Tencent": netease.pk}
+    assert m.ArtistAlias.objects.filter(alias_key="zone aa0").count() == 1  # resolved, not queued again
