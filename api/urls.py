@@ -6,7 +6,13 @@ from rest_framework.routers import SimpleRouter
 
 from api import views
 
-router = SimpleRouter(trailing_slash="/?")
+class OptionalSlashRouter(SimpleRouter):
+    def __init__(self):
+        super().__init__()
+        self.trailing_slash = "/?"  # DRF only offers "/" or ""; the contract wants both
+
+
+router = OptionalSlashRouter()
 router.register("artists", views.ArtistViewSet, basename="artist")
 router.register("tracks", views.TrackViewSet, basename="track")
 router.register("platforms", views.PlatformViewSet, basename="platform")

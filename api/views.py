@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from api import filters, serializers as s
 from api.health import health_report
 from api.permissions import CanRefresh, DashboardReadPermission
+from api.throttling import ThrottledViewMixin
 from warehouse import selectors, services
 
 
@@ -52,7 +53,7 @@ def _params(filterset) -> list[OpenApiParameter]:
     return result
 
 
-class DashboardView(APIView):
+class DashboardView(ThrottledViewMixin, APIView):
     """Token first, so an anonymous request gets 401 with `WWW-Authenticate: Token` (session auth alone says 403)."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
@@ -68,7 +69,7 @@ class DashboardView(APIView):
 # --- Part A ------------------------------------------------------------------------------------------------------
 
 
-class HealthView(APIView):
+class HealthView(ThrottledViewMixin, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -85,7 +86,7 @@ def selectors_database_ok() -> bool:
     return database_check()["ok"]
 
 
-class ApiHealthView(APIView):
+class ApiHealthView(ThrottledViewMixin, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -305,7 +306,7 @@ class CampaignsView(DashboardView):
         )))  # fmt: skip
 
 
-class RefreshView(APIView):
+class RefreshView(ThrottledViewMixin, APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]  # session auth enforces CSRF
     permission_classes = [CanRefresh]
 
@@ -339,7 +340,7 @@ class RefreshView(APIView):
 # --- Read-only resources -------------------------------------------------------------------------------------------
 
 
-class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ResourceViewSet(ThrottledViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Authenticated only (API_PUBLIC_READ does not open them)."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]

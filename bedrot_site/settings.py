@@ -203,6 +203,13 @@ SPECTACULAR_SETTINGS = {
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "api.exceptions.exception_handler"  # {"success": false, "error": ...}
 REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "api.pagination.ResourcePagination"
 REST_FRAMEWORK["PAGE_SIZE"] = 50
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"]
+# The schema and Swagger UI are not health routes: authenticated like the API (token first, so 401 not 403).
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
+SPECTACULAR_SETTINGS["SERVE_AUTHENTICATION"] = [
+    "rest_framework.authentication.TokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ArtistStatusEnum": "warehouse.models.Artist.Status",
     "LoadRunStatusEnum": "warehouse.models.LoadRun.Status",
