@@ -544,3 +544,30 @@ def test_the_loader_resolves_through_a_mapping_made_in_the_admin(staff_client, u
     assert services.artist_alias_resolve(names=["zone  AA0"]) == {"zone  AA0": zone.pk}
     assert services.store_alias_resolve(stores=["Tencent"]) == {"Tencent": netease.pk}
     assert m.ArtistAlias.objects.filter(alias_key="zone aa0").count() == 1  # resolved, not queued again
+
+
+def test_campaign_parser_uses_token_mappings_and_overrides_made_in_the_admin(staff_client):
+    from warehouse import services
+
+    name = "PIG1987 - KEYGEN TEASER - STREAMING"
+    first = services.campaign_name_parse(name=name)  # a load meets an unknown title: it is queued for staff
+    assert (first.token.token, first.token.needs_review, first.track) == ("KEYGEN TEASER", True, None)
+    page = staff_client.get(reverse("admin:warehouse_unmatched"))
+    assert [t.token for t in page.context["campaign_tokens"]] == ["KEYGEN TEASER"]
+    keygen = m.Track.objects.get(isrc="QZWFK2497196")
+    staff_client.post(
+        reverse("admin:warehouse_unmatched"), {"kind": "campaign_token", "pk": first.token.pk, "track": keygen.pk}
+    )
+    again = services.campaign_name_parse(name=name)
+    assert (again.artist.name, again.track, again.targeting, again.parse_status) == (
+        "PIG1987", keygen, "STREAMING", "parsed"
+    )
+
+    campaign = m.Campaign.objects.create(campaign_id="120200000000000012", name=name, parse_status="parsed")
+    zone = m.Artist.objects.get(name="ZONE A0")
+    staff_client.post(
+        reverse("admin:warehouse_campaign_change", args=[campaign.pk]),
+        {"artist": zone.pk, "track": "", "targeting": "BROAD", "_save": "Save"},
+    )
+    staff = services.campaign_name_parse(name=name, campaign_id="120200000000000012")
+    assert (staff.artist, staff.track, staff.targeting, staff.parse_status) == (zone, None, "BROAD", "override")
