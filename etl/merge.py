@@ -16,7 +16,12 @@ from django.db import connection
 
 STAGE = "etl_stage"
 STAGE_BATCH = 20_000
-_SQL_TYPES = {"text": "TEXT", "int": "BIGINT", "date": "DATE", "bool": "BOOLEAN"}
+_SQL_TYPES = {"text": "TEXT", "int": "BIGINT", "date": "DATE", "bool": "BOOLEAN", "json": "TEXT"}
+
+
+def _stage_type(sql_type: str) -> str:
+    # JSON arrives as serialised text; PostgreSQL needs it typed jsonb to land in a JSONField column.
+    return "JSONB" if sql_type == "json" and connection.vendor == "postgresql" else _SQL_TYPES[sql_type]
 
 
 def q(name: str) -> str:
@@ -40,7 +45,7 @@ def python_values(series: pd.Series, sql_type: str) -> list:
 
 def stage_create(columns: dict[str, str]) -> None:
     """(Re)create the TEMP stage table: one column per field, plus the row's source line."""
-    definition = ", ".join(f"{q(name)} {_SQL_TYPES[sql_type]}" for name, sql_type in columns.items())
+    definition = ", ".join(f"{q(name)} {_stage_type(sql_type)}" for name, sql_type in columns.items())
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(f"CREATE TEMP TABLE {STAGE} ({definition}, source_line BIGINT NOT NULL)")

@@ -502,7 +502,11 @@ def campaign_upsert(
         campaign, outcome = Campaign(campaign_id=campaign_id, name=name), "inserted"
     wanted = {"name": name, **{k: v for k, v in values.items() if v is not None and k != "attributes"}}
     if values.get("attributes"):
-        wanted["attributes"] = {**(campaign.attributes or {}), **values["attributes"]}
+        merged = dict(campaign.attributes or {})
+        for key, value in values["attributes"].items():
+            old = merged.get(key)
+            merged[key] = {**old, **value} if isinstance(old, dict) and isinstance(value, dict) else value
+        wanted["attributes"] = merged
     if not campaign.is_override:
         parse = campaign_name_parse(name=name, queue_unknown=queue_unknown)
         wanted.update({field: getattr(parse, field) for field in _CAMPAIGN_PARSED_FIELDS})
@@ -546,3 +550,85 @@ def social_account_ensure(
             account = SocialAccount.objects.create(platform=platform, handle=handle, artist_id=artists.get(handle))
             accounts[handle] = account.pk
     return accounts
+
+
+# --- Spotify ------------------------------------------------------------------------------------------------------
+# Owner: the Spotify loaders (etl/sources/spotify_*.py).
+
+
+def artist_by_spotify_id(*, ids: list[str]) -> dict[str, int]:
+    """Spotify artist ids → artist pk, from artist.spotify_artist_id or an alias spelled as the id (§4.1)."""
+    found = dict(Artist.objects.filter(spotify_artist_id__in=ids).values_list("spotify_artist_id", "pk"))
+    keys = {normalize_alias(i): i for i in ids if i not in found}
+    for key, artist_id in ArtistAlias.objects.filter(alias_key__in=keys, artist__isnull=False).values_list(
+        "alias_key", "artist_id"
+    ):
+        found[keys[key]] = artist_id
+    return found
+
+
+def spotify_track_upsert(*, spotify_track_id: str, values: dict) -> tuple[int, str]:
+    """One spotify_track from a dimension row; across copies first_seen keeps the minimum and last_updated the
+    maximum (§2.4). Returns (pk, "inserted" | "updated" | "unchanged"). Never linked to `track` here."""
+    from warehouse.models import SpotifyTrack
+
+    track = SpotifyTrack.objects.filter(spotify_track_id=spotify_track_id).first()
+    outcome = "unchanged"
+    if track is None:
+        track, outcome = SpotifyTrack(spotify_track_id=spotify_track_id), "inserted"
+    wanted = dict(values, is_stub=False)
+    for field, pick in (("first_seen", min), ("last_updated", max)):
+        stored, new = getattr(track, field), wanted.get(field)
+        wanted[field] = pick(v for v in (stored, new) if v is not None) if (stored or new) else None
+    changed = [field for field, value in wanted.items() if getattr(track, field) != value]
+    if outcome == "inserted" or changed:
+        for field, value in wanted.items():
+            setattr(track, field, value)
+        track.save()
+        outcome = "inserted" if outcome == "inserted" else "updated"
+    return track.pk, outcome
+
+
+def spotify_track_stub_ensure(*, spotify_track_ids: list[str]) -> dict[str, int]:
+    """Spotify track ids → pk; an id no dimension file named gets a stub row (`is_stub`) so its metrics load."""
+    from warehouse.models import SpotifyTrack
+
+    known = dict(SpotifyTrack.objects.filter(spotify_track_id__in=spotify_track_ids).values_list("spotify_track_id", "pk"))
+    for track_id in spotify_track_ids:
+        if track_id not in known:
+            known[track_id] = SpotifyTrack.objects.create(spotify_track_id=track_id, is_stub=True).pk
+    return known
+
+
+# --- Catalog from the royalty-splits file ---------------------------------------------------------------------
+# Owner: etl/sources/royalty_splits.py.
+
+
+def track_split_upsert(
+    *, isrc: str, artist_id: int, title: str, upc: str, release_date, release_type: str, label_share_pct
+) -> str:
+    """Upsert a track by ISRC and its artist's label share (contract §2.10 variant A); "inserted" | "updated" |
+    "unchanged". A new link is the primary artist when the track has none yet, else featured. Empty values in the
+    file never blank stored ones; the share stays unconfirmed until staff confirm it."""
+    track = Track.objects.filter(isrc=isrc).first()
+    outcome = "unchanged"
+    if track is None:
+        track, outcome = Track(isrc=isrc, title=title), "inserted"
+    wanted = {"title": title, "upc": upc, "release_date": release_date, "release_type": release_type}
+    wanted = {field: value for field, value in wanted.items() if value not in ("", None)}
+    if outcome == "inserted" or any(getattr(track, f) != v for f, v in wanted.items()):
+        for field, value in wanted.items():
+            setattr(track, field, value)
+        track.save()
+        outcome = "inserted" if outcome == "inserted" else "updated"
+    link = TrackArtist.objects.filter(track=track, artist_id=artist_id).first()
+    if link is None:
+        has_primary = TrackArtist.objects.filter(track=track, role=TrackArtist.Role.PRIMARY).exists()
+        role = TrackArtist.Role.FEATURED if has_primary else TrackArtist.Role.PRIMARY
+        TrackArtist.objects.create(track=track, artist_id=artist_id, role=role, label_share_pct=label_share_pct)
+        outcome = "inserted" if outcome == "inserted" else "updated"
+    elif link.label_share_pct != label_share_pct:
+        link.label_share_pct = label_share_pct
+        link.save(update_fields=["label_share_pct"])
+        outcome = "inserted" if outcome == "inserted" else "updated"
+    return outcome

@@ -43,7 +43,7 @@ KIND_ORDER = (
 TS = r"(?P<ts>\d{8}_\d{6})"
 TS_DAY = r"(?P<ts>\d{8})"
 
-SQL_TYPES = ("text", "int", "date", "bool")
+SQL_TYPES = ("text", "int", "date", "bool", "json")  # json: serialised text in the batch (JSONField targets)
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,9 @@ class SourceSpec:
     """`custom` merge: stage is filled; must set ctx.inserted/updated/unchanged/retracted."""
     guard: Callable[[LoadContext, Batch], None] | None = None
     """File-level checks after validation, before any write (raise FileRejected)."""
+    snapshot: bool = False
+    """Full snapshot: only the *active* (latest loaded) file's sha256 is skipped; an earlier snapshot seen again
+    goes through the guards (and is rejected stale)."""
     not_loaded: bool = False
     """A kind the contract names but never loads (reported `ignored`)."""
 
