@@ -417,9 +417,7 @@ def run(
         ctx = LoadContext(spec=item.spec, planned=item, load_run=load_run, options=options, sha256="")
         try:
             ctx.sha256 = sha256_file(item.path)
-            if not options.force and SourceFile.objects.filter(
-                kind=item.spec.kind, sha256=ctx.sha256, status=SourceFile.Status.LOADED
-            ).exists():
+            if not options.force and _already_loaded(item.spec, ctx.sha256):
                 result = FileResult(item.relative, item.spec.kind, ctx.sha256, "skipped", reason="unchanged")
             else:
                 _progress(load_run, current=item.relative, index=index, total=len(planned), results=results)
@@ -439,6 +437,14 @@ def run(
         if on_file:
             on_file(result)
     return RunResult(load_run.pk, round(time.monotonic() - started, 3), results)
+
+
+def _already_loaded(spec: SourceSpec, sha256: str) -> bool:
+    loaded = SourceFile.objects.filter(kind=spec.kind, status=SourceFile.Status.LOADED)
+    if spec.snapshot:
+        latest = loaded.order_by("-id").values_list("sha256", flat=True).first()
+        return latest == sha256
+    return loaded.filter(sha256=sha256).exists()
 
 
 def _progress(load_run: LoadRun, *, current: str, index: int, total: int, results: list[FileResult]) -> None:

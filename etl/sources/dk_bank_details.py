@@ -174,6 +174,7 @@ SPEC = register(
         table=TABLE,
         fields=FIELDS,
         merge="custom",
+        snapshot=True,
         transform=transform,
         merge_hook=merge_snapshot,
         guard=guard,
