@@ -6,6 +6,7 @@ deploy script that runs `check --deploy` stops on them. Registered from Warehous
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 _OPEN_PERMISSIONS = {
     "rest_framework.permissions.AllowAny",
@@ -24,7 +25,10 @@ def _core() -> list:
         issues.append(
             Error("DEBUG is on in a deployment.", hint="Set DJANGO_DEBUG=false.", id="bedrot.E001")
         )
-    key = settings.SECRET_KEY or ""
+    try:
+        key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # empty
+        key = ""
     # The same rule as Django's security.W009 and as settings.py applies when DEBUG is off.
     if key.startswith("django-insecure") or len(key) < 50 or len(set(key)) < 5:
         issues.append(
