@@ -135,8 +135,13 @@ CAPITAL_ONE_PURCHASE_SIGN = env.str("CAPITAL_ONE_PURCHASE_SIGN", default="positi
 # --- Channels -------------------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis's 5 s BZPOPMIN, so an
+    # idle receive raised TimeoutError every few seconds; 15 s leaves the blocking pop room to return.
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+        }
     }
 else:
     # Single-process only: the realtime watcher polls load runs so scheduler loads still reach /ws.

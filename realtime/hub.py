@@ -164,7 +164,8 @@ class Hub:
         while True:
             try:
                 self._layer = get_channel_layer()
-                self._channel = await self._layer.new_channel("realtime-hub.")
+                # Keep one channel across retries: events queued for it while Redis hiccuped are still delivered.
+                self._channel = self._channel or await self._layer.new_channel("realtime-hub.")
                 await self._layer.group_add(group, self._channel)
                 self.listener_ready.set()
                 joined = time.monotonic()

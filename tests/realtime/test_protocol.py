@@ -20,7 +20,7 @@ from tests.realtime.conftest import (
     token_for,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.usefixtures("stop_hub")]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.asyncio, pytest.mark.usefixtures("stop_hub")]
 ALL = sorted(TOPICS)
 
 

@@ -1,0 +1,88 @@
+"""A real daphne process for the end-to-end tests (and the loader command run beside it)."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Daphne:
+    def __init__(self, env: dict, log_path: Path):
+        self.port = free_port()
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "bedrot_site.asgi:application"],
+            cwd=BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self._wait_ready()
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def http_get(self, path: str, headers: dict | None = None) -> tuple[int, bytes]:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def _wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"daphne exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                if self.http_get("/health")[0] in (200, 503):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"daphne did not answer /health within {timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def run_load_curated(env: dict, lake: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "load_curated", "--lake", str(lake)],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def child_env(subprocess_env: dict, *, redis_url: str | None, group: str, **extra) -> dict:
+    """The test database (subprocess_env), a private broadcast group, Redis or not, plus overrides."""
+    env = {**subprocess_env, "WS_BROADCAST_GROUP": group, **{k: str(v) for k, v in extra.items()}}
+    env.pop("WS_LOAD_RUN_POLL_INTERVAL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    else:
+        env.pop("REDIS_URL", None)
+    return env
