@@ -35,6 +35,17 @@ class CuratedImportExportAdmin(ImportExportModelAdmin):
         # row must roll back the whole file there too (import-export only rolls back on errors by default).
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        # A preview with errors offers no confirm step, so nothing would ever delete its uploaded temp file.
+        context = getattr(response, "context_data", None) or {}
+        form = context.get("form")
+        if "result" in context and "confirm_form" not in context and form is not None and form.is_valid():
+            name = getattr(form.cleaned_data["import_file"], "tmp_storage_name", None)
+            if name:
+                self.get_tmp_storage_class()(name=name, **self.get_tmp_storage_class_kwargs()).remove()
+        return response
+
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
             rows = sorted({row.number for row in (*result.invalid_rows, *result.error_rows)})

@@ -1,6 +1,8 @@
 """Admin import (preview, confirm, all-or-nothing) and export (formula escaping) through the test client."""
 
 import io
+import os
+import tempfile
 
 import openpyxl
 import pytest
@@ -75,6 +77,8 @@ def test_track_import_with_a_bad_isrc_shows_the_error_and_imports_nothing(staff_
     assert "ISRC must look like CCXXXYYNNNNN" in html and "BROKEN ISRC" in html
     assert track_rows() == before
     assert not m.Track.objects.filter(isrc="QZNEW2500001").exists()
+    upload = response.context["form"].cleaned_data["import_file"].tmp_storage_name
+    assert not os.path.exists(os.path.join(tempfile.gettempdir(), upload))  # the rejected upload is not left behind
 
 
 def test_track_import_with_an_unknown_artist_shows_the_error_and_imports_nothing(staff_client):
