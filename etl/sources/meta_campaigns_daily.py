@@ -92,7 +92,7 @@ def _collapse_windows(ctx: LoadContext, batch: Batch) -> None:
 
 
 def _campaigns_v1(ctx: LoadContext, batch: Batch) -> dict[str, int]:
-    df = batch.df[batch.usable]
+    df = batch.df[~batch.bad]  # collapsed repeats still name their own ads
     pks, outcomes = {}, []
     for campaign_id, rows in df.groupby("meta_campaign_id", sort=False):
         first = rows.iloc[0]
@@ -115,8 +115,9 @@ def _campaigns_v1(ctx: LoadContext, batch: Batch) -> dict[str, int]:
         )
         pks[campaign_id] = campaign.pk
         outcomes.append(outcome)
-    ctx.counters["campaigns_inserted"] += outcomes.count("inserted")
-    ctx.counters["campaigns_updated"] += outcomes.count("updated")
+    for outcome in ("inserted", "updated"):
+        if outcomes.count(outcome):
+            ctx.counters[f"campaigns_{outcome}"] += outcomes.count(outcome)
     return pks
 
 

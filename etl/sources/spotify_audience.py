@@ -55,7 +55,9 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     if older.any():
         batch.collapsed[usable.index[older.to_numpy()].to_numpy()] = True
         ctx.counters["superseded_by_later_extraction"] += int(older.sum())
-    ctx.counters["artist_from_name"] += int((id_artist.isna() & name_artist.notna() & batch.usable).sum())
+    from_name = int((id_artist.isna() & name_artist.notna() & batch.usable).sum())
+    if from_name:
+        ctx.counters["artist_from_name"] += from_name
 
 
 SPEC = register(
