@@ -2,6 +2,7 @@
 path in the SQLite and the PostgreSQL pass of the suite. Commands run as real `manage.py` subprocesses."""
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -52,10 +53,13 @@ def fingerprint(db: Path) -> dict[str, tuple[int, str]]:
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory) -> Path:
-    """A migrated warehouse database file, built once by a real `manage.py migrate`."""
+    """A warehouse database file built once by a real `manage.py migrate` and `load_curated` of the sample lake."""
     folder = tmp_path_factory.mktemp("ops-template")
     db = folder / "template.db"
-    done = manage(sqlite_env(dict(os.environ), db, folder / "backups"), "migrate", "--noinput")
+    env = sqlite_env(dict(os.environ), db, folder / "backups")
+    done = manage(env, "migrate", "--noinput")
+    assert done.returncode == 0, done.stderr
+    done = manage(env, "load_curated", "--lake", str(Path(settings.BASE_DIR) / "sample_lake"))
     assert done.returncode == 0, done.stderr
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -76,3 +80,17 @@ def live_db(migrated_template, tmp_path) -> Path:
 @pytest.fixture
 def ops_env(subprocess_env, live_db, tmp_path) -> dict:
     return sqlite_env(subprocess_env, live_db, tmp_path / "backups")
+
+
+KPIS = """
+import datetime, json
+from warehouse.selectors import kpis_get
+print(json.dumps(kpis_get(today=datetime.date(2025, 6, 1)), sort_keys=True, default=str))
+"""
+
+
+def kpis(env: dict, db: Path) -> dict:
+    """What `/api/kpis` serves (its selector) from the database file `db`, computed by a separate process."""
+    done = manage({**env, "DATABASE_PATH": str(db)}, "shell", "--no-imports", "-c", KPIS)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
