@@ -331,7 +331,7 @@ class RefreshView(ThrottledViewMixin, APIView):
             )  # fmt: skip
         return Response(
             {"success": True, "data": {"load_run_id": run.pk, "status": run.status},
-             "metadata": {"requested_by": request.user.get_username(), "options": run.options | {},
+             "metadata": {"requested_by": request.user.get_username(), "options": {k: run.options.get(k) for k in ("kinds", "force", "dry_run")},
                           "created_at": selectors.ts(run.created_at), "progress_url": f"/api/loads/{run.pk}"}},
             status=status.HTTP_202_ACCEPTED,
         )  # fmt: skip
