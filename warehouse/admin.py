@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from etl.lock import LoadLockBusy, load_lock
 from warehouse import models as m
 from warehouse import resources, selectors, services
 
@@ -45,6 +46,19 @@ class CuratedImportExportAdmin(ImportExportModelAdmin):
             if name:
                 self.get_tmp_storage_class()(name=name, **self.get_tmp_storage_class_kwargs()).remove()
         return response
+
+    def process_import(self, request, **kwargs):
+        # An import is a second writer of master data: never change mappings under a running load's feet.
+        try:
+            with load_lock(wait=2, abort_stale=False):
+                return super().process_import(request, **kwargs)
+        except LoadLockBusy:
+            confirm_form = self.create_confirm_form(request)
+            if confirm_form.is_valid():  # the upload is not kept: the retry starts from the file again
+                name = confirm_form.cleaned_data["import_file_name"]
+                self.get_tmp_storage_class()(name=name, **self.get_tmp_storage_class_kwargs()).remove()
+            messages.error(request, "Nothing imported: a load is running. Import again when it has finished.")
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
@@ -106,7 +120,9 @@ class LoadRunFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         runs = m.LoadRun.objects.order_by("-id")[: self.recent]
-        return [(str(run.pk), f"#{run.pk} {run.status} {run.started_at or run.created_at:%Y-%m-%d %H:%M}") for run in runs]
+        return [
+            (str(run.pk), f"#{run.pk} {run.status} {run.started_at or run.created_at:%Y-%m-%d %H:%M}") for run in runs
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -8,7 +8,16 @@ Every export goes through `FormulaSafeResource.export_field`, which quotes sprea
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
-from warehouse.models import Artist, ArtistAlias, Platform, StoreAlias, Track, TrackArtist, normalize_alias, normalize_isrc
+from warehouse.models import (
+    Artist,
+    ArtistAlias,
+    Platform,
+    StoreAlias,
+    Track,
+    TrackArtist,
+    normalize_alias,
+    normalize_isrc,
+)
 
 # OWASP CSV injection: a cell starting with one of these runs as a formula in Excel/LibreOffice/Sheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

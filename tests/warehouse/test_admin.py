@@ -103,7 +103,9 @@ def result_list(response):
 MASTER_CHANGELISTS = {
     # model → text every changelist row set must show (seeded master data)
     "artist": ["PIG1987", "ZONE A0", "XXMEATWARRIOR69XX", "IWARY", "ZONE A0 X SXNCTUARY"],
-    "track": ["QZTAW2496365", "HOLD ON I", "QZES62532055", "HEAVEN NIGHTCLUB (feat. ZONE A0)", "PIG1987, ZONE A0 (feat.)"],
+    "track": [
+        "QZTAW2496365", "HOLD ON I", "QZES62532055", "HEAVEN NIGHTCLUB (feat. ZONE A0)", "PIG1987, ZONE A0 (feat.)"
+    ],
     "platform": ["Spotify", "Apple Music", "NetEase Cloud Music", "amazon_music"],
     "artistalias": ["zone.a0", "ZONE A0 &amp; Sxnctuary"],
     "storealias": ["YouTube (Ads)", "Amazon Prime (Streaming)"],

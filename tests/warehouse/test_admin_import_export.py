@@ -111,6 +111,38 @@ def test_confirm_step_is_all_or_nothing_even_if_data_changed_after_the_preview(s
     assert not m.Track.objects.filter(isrc__in=["QZNEW2500005", "QZNEW2500006"]).exists()
 
 
+def test_confirm_step_waits_for_no_running_load(staff_client):
+    import threading
+
+    from django.db import connections
+
+    from etl.lock import load_lock
+
+    response = preview(staff_client, "track", b"isrc,title,primary_artist\nQZNEW2500010,DURING LOAD,PIG1987\n")
+    held, release = threading.Event(), threading.Event()
+
+    def loader():  # another connection holds the load lock, like load_curated in its own process
+        try:
+            with load_lock(abort_stale=False):
+                held.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=loader)
+    thread.start()
+    try:
+        assert held.wait(10)
+        done = confirm(staff_client, "track", response)
+    finally:
+        release.set()
+        thread.join()
+    assert "Nothing imported: a load is running." in done.content.decode()
+    assert not m.Track.objects.filter(isrc="QZNEW2500010").exists()
+    upload = response.context["confirm_form"].initial["import_file_name"]
+    assert not os.path.exists(os.path.join(tempfile.gettempdir(), upload))
+
+
 # --- Import: good files create and update rows ------------------------------------------------------------------
 
 
@@ -129,7 +161,10 @@ def test_good_track_import_creates_and_updates_tracks_with_their_artists(staff_c
     assert (new.title, new.upc, str(new.release_date), new.release_type) == (
         "NEW SINGLE", "199000000007", "2025-05-01", "single"
     )
-    links = lambda t: sorted((ta.artist.name, ta.role, ta.label_share_pct) for ta in t.track_artists.all())  # noqa: E731
+
+    def links(track):
+        return sorted((ta.artist.name, ta.role, ta.label_share_pct) for ta in track.track_artists.all())
+
     assert links(new) == [("PIG1987", "featured", 100), ("ZONE A0", "primary", 100)]
     assert links(m.Track.objects.get(isrc="QZTAW2496365")) == [
         ("ZONE A0", "primary", 100), ("ZONE A0 X SXNCTUARY", "featured", 100)
