@@ -112,3 +112,86 @@ class RoyaltyLineFactory(_FactFactory):
     occurrence = 1
     first_seen_file = factory.SelfAttribute("source_file")
     last_seen_file = factory.SelfAttribute("source_file")
+
+
+# --- Dashboard API facts (Spotify audience, Meta, expenses) -----------------------------------------------------
+
+
+class SpotifyAudienceDailyFactory(_FactFactory):
+    class Meta:
+        model = models.SpotifyAudienceDaily
+
+    artist = factory.LazyFunction(lambda: models.Artist.objects.get(name="PIG1987"))
+    date = factory.Sequence(lambda n: dt.date(2025, 5, 1) + dt.timedelta(days=n))
+    listeners = 100
+    streams = 200
+    followers = 1000
+    source_alias = "pig1987"
+    spotify_artist_id = factory.LazyAttribute(lambda o: o.artist.spotify_artist_id or "")
+    extracted_at = "2025-06-23T08:14:02.123456"
+    processed_at = "2025-06-23T08:15:00.000001"
+    source_file_label = "spotify_audience_1Eu67EqPy2NutiM0lqCarw_20250623_081402.csv"
+
+
+class CampaignFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Campaign
+        django_get_or_create = ("campaign_id",)
+
+    campaign_id = factory.Sequence(lambda n: f"1202{n:014d}")
+    name = factory.Sequence(lambda n: f"PIG1987 - TRACK {n} - STREAMING")
+    objective = "OUTCOME_ENGAGEMENT"
+    status = "PAUSED"
+    parse_status = models.Campaign.ParseStatus.PARSED
+
+
+class CampaignDailyFactory(_FactFactory):
+    class Meta:
+        model = models.CampaignDaily
+
+    campaign = factory.SubFactory(CampaignFactory)
+    date = dt.date(2025, 5, 1)
+    spend_usd = Decimal("10.00")
+    impressions = 1000
+    clicks = 10
+    reach = 800
+
+
+class AdPerformanceDailyFactory(_FactFactory):
+    class Meta:
+        model = models.AdPerformanceDaily
+
+    campaign = factory.SubFactory(CampaignFactory)
+    date = dt.date(2025, 5, 1)
+    adset_id = factory.Sequence(lambda n: f"1203{n:014d}")
+    spend_usd = Decimal("5.00")
+    impressions = 500
+    clicks = 5
+    reach = 400
+
+
+class AdInsightWindowFactory(_FactFactory):
+    class Meta:
+        model = models.AdInsightWindow
+
+    campaign = factory.SubFactory(CampaignFactory)
+    adset_id = "120300000000000001"
+    date_start = dt.date(2025, 5, 23)
+    date_stop = dt.date(2025, 5, 27)
+    spend_usd = Decimal("20.00")
+    impressions = 2000
+    clicks = 20
+    reach = 1500
+
+
+class BusinessExpenseFactory(_FactFactory):
+    class Meta:
+        model = models.BusinessExpense
+
+    date = dt.date(2025, 5, 1)
+    description = "DistroKid subscription"
+    amount_usd = Decimal("24.99")
+    category = "Software"
+    card_last4 = "7113"
+    row_hash = factory.Sequence(lambda n: f"{n:064x}")
+    occurrence = 1
