@@ -2,6 +2,8 @@
 
 import hashlib
 import re
+import resource
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -261,3 +263,26 @@ def test_on_postgresql_the_commands_name_the_tool_to_use(ops_env, tmp_path, comm
         f"CommandError: {command} works on the SQLite file only; this database is postgresql. "
         f"On PostgreSQL use {alternative}."
     )
+
+
+def test_a_backup_that_runs_out_of_space_leaves_no_partial_file(ops_env, live_db):
+    older = take_backup(ops_env)
+    before = {p.name: p.read_bytes() for p in older.parent.iterdir()}
+    limit = live_db.stat().st_size // 2  # the copy cannot be written in full: EFBIG, like a full disk
+
+    def small_disk():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write() instead of killing the process
+
+    done = subprocess.run(
+        [sys.executable, MANAGE, "backup_db", "--keep", "1"],
+        env=ops_env, capture_output=True, text=True, timeout=120, preexec_fn=small_disk,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert re.fullmatch(
+        r"CommandError: backup failed: (disk I/O error|database or disk is full); nothing was kept, "
+        r"older backups are untouched\n",
+        done.stderr,
+    ), done.stderr
+    assert {p.name: p.read_bytes() for p in older.parent.iterdir()} == before  # nothing partial, nothing pruned

@@ -1,5 +1,7 @@
 """A consistent, verified snapshot of the live SQLite database into DATABASE_BACKUP_PATH."""
 
+import sqlite3
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -26,7 +28,10 @@ class Command(BaseCommand):
         if not source.is_file():
             raise CommandError(f"no database file at {source}")
         target_dir = settings.DATABASE_BACKUP_PATH
-        path, digest, counts = snapshot(source=source, target_dir=target_dir)
+        try:
+            path, digest, counts = snapshot(source=source, target_dir=target_dir)
+        except (sqlite3.Error, OSError) as exc:  # disk full, file too large, I/O error
+            raise CommandError(f"backup failed: {exc}; nothing was kept, older backups are untouched") from exc
         self.stdout.write(
             f"backup {path} ({path.stat().st_size} bytes, sha256 {digest[:12]}…, {len(counts)} tables, "
             f"{sum(counts.values())} rows): integrity_check ok, foreign_key_check ok, row counts match the source"

@@ -1,5 +1,7 @@
 """Routine SQLite upkeep under the loader's lock: optimize, checkpoint, VACUUM when worth it, quick_check."""
 
+import sqlite3
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
@@ -35,6 +37,8 @@ class Command(BaseCommand):
                 ok = self._maintain(path=path, threshold=vacuum_threshold)
         except LoadLockBusy as exc:
             raise CommandError(f"refused: {exc}", returncode=LOCK_BUSY_EXIT) from exc
+        except sqlite3.Error as exc:  # e.g. VACUUM needs up to twice the file's size in free disk
+            raise CommandError(f"maintenance failed: {exc}") from exc
         if not ok:
             raise CommandError("quick_check found problems (above): restore the latest backup (restore_db)")
 

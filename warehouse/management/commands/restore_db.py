@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 from django.conf import settings
@@ -53,6 +54,11 @@ class Command(BaseCommand):
                 self._restore(file=file, digest=digest, live=live, safety_backup=not no_safety_backup)
         except LoadLockBusy as exc:
             raise CommandError(f"refused: {exc}", returncode=LOCK_BUSY_EXIT) from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise CommandError(
+                f"restore failed: {exc}; the copy into the live database is one transaction (all or nothing), "
+                "and the pre-restore backup is in DATABASE_BACKUP_PATH"
+            ) from exc
 
     def _verify(self, file: Path) -> str:
         expected = read_checksum(file)
