@@ -115,8 +115,13 @@ def test_backup_during_writes_restores_to_the_same_fingerprint(ops_env, live_db,
     changed = {t for t in source_print if source_print[t] != backup_print[t]}
     assert changed == {"load_run", "source_file"}  # only what the writer touched after the snapshot
 
+    # A connection that stays open across the restore (like a daphne worker's) sees the restored data.
+    worker = sqlite3.connect(live_db)
+    assert worker.execute("SELECT count(*) FROM load_run").fetchone()[0] == source_print["load_run"][0]
     done = manage(ops_env, "restore_db", str(backup))
     assert done.returncode == 0, done.stderr
+    assert worker.execute("SELECT count(*) FROM load_run").fetchone()[0] == backup_print["load_run"][0]
+    worker.close()
     lines = done.stdout.splitlines()
     saved = backups / re.fullmatch(r"saved the current database as \S+/(pre-restore-\d{8}T\d{12}Z\.sqlite3)", lines[0])[1]
     assert lines[1:] == [
