@@ -258,7 +258,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))  # collectstatic target, served by WhiteNoise
+STATIC_ROOT = BASE_DIR / env.str("STATIC_ROOT", default="staticfiles")  # collectstatic target, served by WhiteNoise
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
