@@ -51,8 +51,8 @@ def guard(ctx: LoadContext, batch: Batch) -> None:
     if fractions and above:
         raise ctx.reject(
             "mixed_share_units",
-            f"your_revenue_share mixes fractions below 1 ({from_units(fractions[0]).normalize()}) with values above 1 "
-            f"({from_units(above[0]).normalize()}): ratio or percent cannot be decided",
+            f"your_revenue_share mixes fractions below 1 ({from_units(fractions[0]).normalize():f}) with values above 1 "
+            f"({from_units(above[0]).normalize():f}): ratio or percent cannot be decided",
         )
 
 
