@@ -89,3 +89,22 @@ def test_newer_latest_copy_wins_and_override_survives(lake_copy):
     assert anovus.status == "ACTIVE"
     kept = Campaign.objects.get(campaign_id="120214961689440075")
     assert (kept.name, kept.targeting, kept.parse_status) == ("PIG1987 - DYSMORPHIA - TECHNO", "HAND SET", "override")
+
+
+def test_one_id_with_two_names_in_a_file_is_a_conflict(lake):
+    from tests.etl.sources.conftest import put, quarantined
+
+    header = ["campaign_name", "spend_usd", "impressions", "clicks", "reach", "campaign_id", "campaign_objective",
+              "campaign_status", "cpm", "cpc", "ctr"]
+    name = "metaads/campaign_summary_20250601.csv"
+    put(lake, name, header, [
+        ["THE SCALE", "1.00", 10, 1, "9.0", "120000000000000001", "OUTCOME_ENGAGEMENT", "ACTIVE", "0.1", "1.0", "10"],
+        ["RENEGADE PIPELINE", "1.00", 10, 1, "9.0", "120000000000000001", "OUTCOME_ENGAGEMENT", "ACTIVE", "", "", ""],
+        ["New Engagement Ad Set", "2.00", 20, 2, "", "120000000000000002", "OUTCOME_ENGAGEMENT", "PAUSED", "", "", ""],
+    ])
+    code, files, _ = load(lake, "--max-bad-ratio", "0.7")
+    assert code == 0
+    assert counts(files[name]) == ("loaded", 3, 1, 0, 0, 2, None)
+    assert quarantined(name) == [(2, "duplicate_key_conflict"), (3, "duplicate_key_conflict")]
+    assert campaigns() == {"120000000000000002": ("New Engagement Ad Set", None, None, "ENGAGEMENT", "account_level",
+                                                  False)}

@@ -87,3 +87,19 @@ def test_variant_b_share_units(lake):
     assert SourceFile.objects.get(path=NAME, status="rejected").message == (
         f"{NAME}: rejected (mixed_share_units): your_revenue_share mixes fractions below 1 (0.4) with values above 1 "
         "(50): ratio or percent cannot be decided")
+
+
+def test_duplicate_keys_in_one_file(lake):
+    put(lake, NAME, A, [
+        ["ZONE A0", "THE SOURCE", "QZVEM2588623", "", "", "", "40"],
+        ["ZONE A0", "THE SOURCE", "QZVEM2588623", "", "", "", "40"],  # identical: collapses into one (counted)
+        ["ZONE A0", "Z1", "QZVEM2588624", "", "", "", "90"],          # lines 4-5: same key, different share
+        ["ZONE A0", "Z1", "QZVEM2588624", "", "", "", "80"],
+    ] + [["PIG1987", f"T{n}", f"QZNEW25{n:05d}", "", "", "single", "100"] for n in range(40)])
+    code, files, _ = load(lake)
+    assert code == 0
+    assert counts(files[NAME]) == ("loaded", 44, 40, 1, 0, 2, None)
+    assert quarantined(NAME) == [(4, "duplicate_key_conflict"), (5, "duplicate_key_conflict")]
+    assert SourceFile.objects.get(path=NAME).counters == {"duplicates_identical": 1}
+    assert shares()[("QZVEM2588623", "ZONE A0")] == ("primary", Decimal("40"), False)
+    assert TrackArtist.objects.get(track__isrc="QZVEM2588624").label_share_pct == Decimal("100")  # seeded, untouched
