@@ -566,6 +566,6 @@ class QuarantinedRowAdmin(ReadOnlyAdmin):
 class RoyaltyMonthlyAggregateAdmin(ReadOnlyAdmin):
     """Derived from royalty_line inside each load (services.facts_changed): shown for checking, never edited."""
 
-    list_display = ("sale_month", "reporting_month", "store", "artist", "earnings_usd", "quantity", "line_count")
+    list_display = ("sale_month", "store", "artist", "earnings_usd", "quantity", "line_count")
     list_filter = ("sale_month", "platform", "artist")
     list_select_related = ("artist",)

@@ -664,11 +664,10 @@ class BusinessExpense(LineageMixin):
 
 
 class RoyaltyMonthlyAggregate(models.Model):
-    """Active royalty lines summed per (Sale Month, reporting month, store, artist): what the dashboard summaries
-    read, so they answer in milliseconds at a million lines. Rebuilt in the DK load's transaction; never edited."""
+    """Active royalty lines summed per (Sale Month, store, artist): what the dashboard summaries read, so they
+    answer in milliseconds at a million lines. Rebuilt in the DK load's transaction; never edited by hand."""
 
     sale_month = models.DateField()
-    reporting_month = models.DateField(help_text="First day of the Reporting Date's month (delay analysis).")
     store = models.CharField(max_length=100)
     platform = models.ForeignKey(Platform, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+")
     artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+")
@@ -682,3 +681,14 @@ class RoyaltyMonthlyAggregate(models.Model):
     class Meta:
         db_table = "royalty_monthly_agg"
         indexes = [models.Index(fields=["sale_month"], name="royalty_monthly_agg_month")]
+
+
+class RoyaltyDelayAggregate(models.Model):
+    """Active royalty lines counted per (Sale Month, reporting month): the delay analysis. Same upkeep."""
+
+    sale_month = models.DateField()
+    reporting_month = models.DateField(help_text="First day of the Reporting Date's month.")
+    line_count = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "royalty_delay_agg"

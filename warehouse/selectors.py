@@ -32,6 +32,7 @@ from warehouse.models import (
     LoadRun,
     Platform,
     RoyaltyLine,
+    RoyaltyDelayAggregate,
     RoyaltyMonthlyAggregate,
     SourceFile,
     SpotifyAudienceDaily,
@@ -187,6 +188,24 @@ def royalty_months_get() -> dict[dt.date, dict]:
         month["lines"] += row["lines"]
         month["stores"].append(row["store"])
     return months
+
+
+def royalty_month_totals_get() -> dict[dt.date, Decimal]:
+    """Net earnings per Sale Month (ascending): the summaries need no store detail."""
+    rows = RoyaltyMonthlyAggregate.objects.values("sale_month").annotate(net=Sum("earnings_usd")).order_by("sale_month")
+    return {row["sale_month"]: row["net"] for row in rows}
+
+
+def royalty_artist_totals_get() -> dict[str, dict]:
+    """Net earnings per artist key (canonical name, or raw text while unmapped), without store detail."""
+    names = dict(Artist.objects.values_list("pk", "name"))
+    result: dict[str, dict] = {}
+    rows = RoyaltyMonthlyAggregate.objects.values("artist_id", "artist_raw").annotate(net=Sum("earnings_usd"))
+    for row in rows:
+        key = names.get(row["artist_id"]) or row["artist_raw"]
+        entry = result.setdefault(key, {"net": ZERO, "mapped": row["artist_id"] is not None})
+        entry["net"] += row["net"]
+    return result
 
 
 def royalty_by_artist_get() -> dict[str, dict]:
@@ -366,14 +385,14 @@ def kpi_summary_get() -> tuple[dict, dict]:
     """A2 `GET /api/kpis/summary`."""
     stamp = Stamp.get()
     totals = royalty_totals_get()
-    months = royalty_months_get()
+    months = royalty_month_totals_get()
     current_month = max(months) if months else None
-    by_artist = royalty_by_artist_get()
+    by_artist = royalty_artist_totals_get()
     data = {
         "total_revenue": usd(totals["net"]),
         "total_streams": totals["quantity"],
         "average_revenue_per_stream": rate(_div(totals["net"], totals["quantity"])),
-        "current_month_revenue": usd(months[current_month]["net"] if current_month else ZERO),
+        "current_month_revenue": usd(months[current_month] if current_month else ZERO),
         "artist_count": len(by_artist),
         "top_artist": _top_artist(by_artist),
         "distributor_breakdown": {s: v["estimated_revenue"] for s, v in revenue_distributor_get()[0].items()},
@@ -475,7 +494,7 @@ def _spotify_followers_latest(*, on_or_before: dt.date | None = None) -> dict[st
 def kpi_goals_get() -> tuple[dict, dict]:
     """A4 `GET /api/kpis/goals`."""
     stamp = Stamp.get()
-    months = royalty_months_get()
+    months = royalty_month_totals_get()
     revenue_month = max(months) if months else None
     latest_day = streaming_latest_complete_date_get()
     streams = None
@@ -487,7 +506,7 @@ def kpi_goals_get() -> tuple[dict, dict]:
     followers = _spotify_followers_latest()
     data = {
         "monthly_revenue": _goal(
-            months[revenue_month]["net"] if revenue_month else ZERO, GOAL_TARGETS["monthly_revenue"],
+            months[revenue_month] if revenue_month else ZERO, GOAL_TARGETS["monthly_revenue"],
             revenue_month is not None, money=True,
         ),  # fmt: skip
         "monthly_streams": _goal(streams or 0, GOAL_TARGETS["monthly_streams"], streams is not None),
@@ -510,10 +529,10 @@ def kpi_alerts_list(*, timestamp: str | None = None) -> list[dict]:
     """A5 alerts. `timestamp` defaults to the latest load's finish time (the moment the figures changed)."""
     stamp_ts = timestamp or Stamp.get().last_updated or ts(timezone.now())
     alerts = []
-    months = royalty_months_get()
+    months = royalty_month_totals_get()
     if len(months) >= 2:
         latest, previous = sorted(months)[-1], sorted(months)[-2]
-        delta = months[latest]["net"] - months[previous]["net"]
+        delta = months[latest] - months[previous]
         if abs(delta) > 100:
             fell = delta < 0
             alerts.append({
@@ -669,10 +688,8 @@ def revenue_artist_get() -> tuple[dict, dict]:
 def revenue_delays_get() -> tuple[dict, dict]:
     """A9: delay in months from Sale Month to Reporting Date, over active lines."""
     counts: dict[int, int] = defaultdict(int)
-    rows = RoyaltyMonthlyAggregate.objects.values("sale_month", "reporting_month").annotate(lines=Sum("line_count"))
-    for row in rows:
-        sale, reported = row["sale_month"], row["reporting_month"]
-        counts[(reported.year - sale.year) * 12 + reported.month - sale.month] += row["lines"]
+    for sale, reported, lines in RoyaltyDelayAggregate.objects.values_list("sale_month", "reporting_month", "line_count"):
+        counts[(reported.year - sale.year) * 12 + reported.month - sale.month] += lines
     total = sum(counts.values())
     if total == 0:
         data = {"average_delay_months": 0, "most_common_delay_months": 0, "delay_distribution": {}}
@@ -1008,7 +1025,7 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
     }
 
     # financial
-    months = royalty_months_get()
+    months = royalty_month_totals_get()
     sale_months = sorted(months)
     latest_month = sale_months[-1] if sale_months else None
     last_three = sale_months[-3:]
@@ -1026,14 +1043,14 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
         ).aggregate(t=Sum("amount_usd"))["t"] or ZERO
     facts = meta_facts_get()
     meta = _meta_totals(facts)
-    by_artist = royalty_by_artist_get()
+    by_artist = royalty_artist_totals_get()
     financial = {
         "total_revenue_usd": usd(totals["net"]),
         "gross_revenue_usd": usd(totals["gross"]),
         "adjustments_usd": usd(totals["adjustments"]),
         "latest_sale_month": _month(latest_month),
-        "latest_month_revenue_usd": usd(months[latest_month]["net"] if latest_month else ZERO),
-        "mrr_usd": usd(_div(sum((months[m]["net"] for m in last_three), ZERO), len(last_three))),
+        "latest_month_revenue_usd": usd(months[latest_month] if latest_month else ZERO),
+        "mrr_usd": usd(_div(sum((months[m] for m in last_three), ZERO), len(last_three))),
         "expected_revenue_month_to_date_usd": usd(expected_mtd),
         "revenue_by_artist": {
             name: usd(entry["net"]) for name, entry in sorted(by_artist.items(), key=lambda i: (-i[1]["net"], i[0]))
@@ -1102,7 +1119,7 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
         )
     revenue_mom = 0.0
     if len(sale_months) >= 2:
-        revenue_mom = _change_pct(months[sale_months[-1]]["net"], months[sale_months[-2]]["net"])
+        revenue_mom = _change_pct(months[sale_months[-1]], months[sale_months[-2]])
     followers_change = 0
     if followers_now:
         newest = max(row["date"] for row in followers_now.values())

@@ -41,7 +41,8 @@ _REPORTING_MONTH_SQL = {
 
 
 def royalty_aggregates_rebuild() -> int:
-    """Recompute royalty_monthly_agg from the active royalty lines (one set-based statement). Returns its rows.
+    """Recompute royalty_monthly_agg and royalty_delay_agg from the active royalty lines (set-based statements).
+    Returns the number of monthly aggregate rows.
 
     A DK export is a full snapshot, so a full rebuild inside the load's transaction is both simplest and exact
     (money is summed as integer units, never floats).
@@ -50,10 +51,10 @@ def royalty_aggregates_rebuild() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM royalty_monthly_agg")
         cursor.execute(
-            f"""
-            INSERT INTO royalty_monthly_agg (sale_month, reporting_month, store, platform_id, artist_id, artist_raw,
+            """
+            INSERT INTO royalty_monthly_agg (sale_month, store, platform_id, artist_id, artist_raw,
                 earnings_usd, gross_usd, adjustments_usd, quantity, line_count)
-            SELECT sale_month, {reporting_month}, store, platform_id, artist_id,
+            SELECT sale_month, store, platform_id, artist_id,
                 CASE WHEN artist_id IS NULL THEN artist_raw ELSE '' END,
                 SUM(earnings_usd),
                 SUM(CASE WHEN earnings_usd > 0 THEN earnings_usd ELSE 0 END),
@@ -62,11 +63,21 @@ def royalty_aggregates_rebuild() -> int:
                 COUNT(*)
             FROM royalty_line
             WHERE retracted_by_file_id IS NULL
-            GROUP BY sale_month, {reporting_month}, store, platform_id, artist_id,
-                CASE WHEN artist_id IS NULL THEN artist_raw ELSE '' END
+            GROUP BY sale_month, store, platform_id, artist_id, CASE WHEN artist_id IS NULL THEN artist_raw ELSE '' END
             """
         )
-        return cursor.rowcount
+        rows = cursor.rowcount
+        cursor.execute("DELETE FROM royalty_delay_agg")
+        cursor.execute(
+            f"""
+            INSERT INTO royalty_delay_agg (sale_month, reporting_month, line_count)
+            SELECT sale_month, {reporting_month}, COUNT(*)
+            FROM royalty_line
+            WHERE retracted_by_file_id IS NULL
+            GROUP BY sale_month, {reporting_month}
+            """
+        )
+        return rows
 
 
 class LoadRunConflict(Exception):

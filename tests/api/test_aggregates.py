@@ -10,7 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from tests.api import oracle as o
-from warehouse.models import RoyaltyLine, RoyaltyMonthlyAggregate
+from warehouse.models import RoyaltyDelayAggregate, RoyaltyLine, RoyaltyMonthlyAggregate
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +18,7 @@ pytestmark = pytest.mark.django_db
 def _fresh() -> set[tuple]:
     rows = (
         RoyaltyLine.objects.filter(retracted_by_file__isnull=True)
-        .annotate(reporting_month=TruncMonth("reporting_date"))
-        .values("sale_month", "reporting_month", "store", "platform_id", "artist_id")
+        .values("sale_month", "store", "platform_id", "artist_id")
         .annotate(
             net=Sum("earnings_usd"), gross=Sum("earnings_usd", filter=Q(earnings_usd__gt=0)),
             adj=Sum("earnings_usd", filter=Q(earnings_usd__lt=0)),
@@ -27,7 +26,7 @@ def _fresh() -> set[tuple]:
         )
     )  # fmt: skip
     return {
-        (r["sale_month"], r["reporting_month"], r["store"], r["platform_id"], r["artist_id"], r["net"],
+        (r["sale_month"], r["store"], r["platform_id"], r["artist_id"], r["net"],
          r["gross"] or Decimal(0), r["adj"] or Decimal(0), r["qty"] or 0, r["n"])
         for r in rows
     }  # fmt: skip
@@ -35,10 +34,24 @@ def _fresh() -> set[tuple]:
 
 def _stored() -> set[tuple]:
     return {
-        (a.sale_month, a.reporting_month, a.store, a.platform_id, a.artist_id, a.earnings_usd, a.gross_usd,
-         a.adjustments_usd, a.quantity, a.line_count)
+        (a.sale_month, a.store, a.platform_id, a.artist_id, a.earnings_usd, a.gross_usd, a.adjustments_usd,
+         a.quantity, a.line_count)
         for a in RoyaltyMonthlyAggregate.objects.all()
     }  # fmt: skip
+
+
+def _delays_fresh() -> set[tuple]:
+    rows = (
+        RoyaltyLine.objects.filter(retracted_by_file__isnull=True)
+        .annotate(reporting_month=TruncMonth("reporting_date"))
+        .values("sale_month", "reporting_month").annotate(n=Count("id"))
+    )  # fmt: skip
+    return {(r["sale_month"], r["reporting_month"].date() if hasattr(r["reporting_month"], "date") else r["reporting_month"],
+             r["n"]) for r in rows}  # fmt: skip
+
+
+def _delays_stored() -> set[tuple]:
+    return set(RoyaltyDelayAggregate.objects.values_list("sale_month", "reporting_month", "line_count"))
 
 
 def _drop_dk_lines(lake, count: int) -> list[dict]:
@@ -55,15 +68,17 @@ def test_aggregates_equal_a_fresh_computation_across_snapshots(lake_copy, viewer
     call_command("load_curated", "--lake", str(lake_copy))
     stored = _stored()
     assert stored == _fresh() and len(stored) > 100
-    assert sum(row[5] for row in stored) == Decimal("1587.06001527")
+    assert _delays_stored() == _delays_fresh() and sum(row[2] for row in _delays_stored()) == 8635
+    assert sum(row[4] for row in stored) == Decimal("1587.06001527")
     assert viewer.get("/api/kpis/summary").json()["data"]["total_revenue"] == 1587.06
 
     remaining = _drop_dk_lines(lake_copy, 40)
     call_command("load_curated", "--lake", str(lake_copy))
     assert RoyaltyLine.objects.filter(retracted_by_file__isnull=False).count() == 40
     assert _stored() == _fresh()
+    assert _delays_stored() == _delays_fresh() and sum(row[2] for row in _delays_stored()) == 8635 - 40
     net = sum(Decimal(r["Earnings (USD)"]) for r in remaining)
-    assert sum(row[5] for row in _stored()) == net
+    assert sum(row[4] for row in _stored()) == net
     streams = sum(int(r["Quantity"]) for r in remaining if Decimal(r["Earnings (USD)"]) >= 0)
     summary = viewer.get("/api/kpis/summary").json()["data"]  # the cache key moved with the new load run
     assert (summary["total_revenue"], summary["total_streams"]) == (o.usd(net), streams)

@@ -1,0 +1,285 @@
+"""Dashboard API latency at warehouse scale, served by a real daphne process.
+
+Builds a fresh SQLite warehouse directly in SQL (≥ 1M royalty lines over 10 years of Sale Months, 10 years of daily
+distributor streams for both sources), rebuilds the aggregates exactly as a DK load does, starts daphne with the
+production settings module, and drives every dashboard endpoint with 20 concurrent token-authenticated clients.
+In the same run it times the same figure as one raw SQL query over royalty_line (the baseline for the ratio) and
+checks that the API's figures equal that fresh computation.
+
+    .venv/bin/python bench/api_bench.py                   # 1,000,000 lines, 20 clients
+    .venv/bin/python bench/api_bench.py --lines 200000    # quicker
+
+Results: printed as a Markdown table; docs/PERFORMANCE.md (API section) records a run.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+OUT = BASE / "bench" / "out"
+DB = OUT / "api_bench.sqlite3"
+CLIENTS = 20
+ENDPOINTS = [
+    "/api/kpis/summary", "/api/revenue/monthly", "/api/kpis/realtime", "/api/kpis/goals", "/api/kpis/alerts",
+    "/api/revenue/distributor", "/api/revenue/platform", "/api/revenue/artist", "/api/revenue/delays",
+    "/api/streaming/daily?days=30", "/api/streaming/summary", "/api/streaming/growth", "/api/kpis",
+    "/api/streaming?granularity=month&start=2024-01-01&end=2025-12-31&group_by=source",
+]  # fmt: skip
+TARGETS = ["/api/kpis/summary", "/api/revenue/monthly"]
+
+
+def _env(cache_seconds: int) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bedrot_site.settings",
+        "DJANGO_READ_DOT_ENV_FILE": "false",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DATABASE_PATH": str(DB),
+        "API_THROTTLE_USER": "10000000/min",  # measure the API, not the throttle
+        "API_CACHE_SECONDS": str(cache_seconds),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def build_warehouse(lines: int) -> dict:
+    """Schema by migrate, facts by set-based SQL (no loader), aggregates by the loader's own service."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(DB) + suffix).unlink(missing_ok=True)
+    os.environ.update(_env(60))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from warehouse import services
+    from warehouse.models import LoadRun, SourceFile
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    with transaction.atomic():
+        run = LoadRun.objects.create(status="succeeded", trigger="cli", started_at=timezone.now())
+        dk = SourceFile.objects.create(load_run=run, kind="dk_bank_details", path="dk_bank_details.csv",
+                                       sha256="0" * 64, status="loaded")  # fmt: skip
+        tidy = SourceFile.objects.create(load_run=run, kind="tidy_daily_streams", path="tidy_daily_streams.csv",
+                                         sha256="1" * 64, status="loaded")  # fmt: skip
+        with connection.cursor() as cursor:
+            for code in ("US", "GB", "DE", "FR", "BR", "JP", "CA", "AU", "MX"):
+                cursor.execute("INSERT OR IGNORE INTO country (code, name) VALUES (%s, '')", [code])
+            cursor.execute("SELECT id FROM artist WHERE name IN ('PIG1987', 'ZONE A0') ORDER BY name")
+            pig, zone = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SELECT store, platform_id FROM store_alias ORDER BY store")
+            stores = cursor.fetchall()
+            cursor.execute("CREATE TEMP TABLE bench_store (k INTEGER PRIMARY KEY, store TEXT, platform_id INTEGER)")
+            cursor.executemany("INSERT INTO bench_store VALUES (%s, %s, %s)",
+                               [(i, s, p) for i, (s, p) in enumerate(stores)])  # fmt: skip
+            # 1M lines: Sale Months over 120 months from 2016-01, reporting 1..7 months later, ~8 % negative lines.
+            cursor.execute(
+                f"""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s)
+                INSERT INTO royalty_line (reporting_date, sale_month, store, platform_id, artist_id, artist_raw,
+                    track_id, isrc, upc, title, quantity, team_pct, song_or_album, country_code, withheld_usd,
+                    earnings_usd, is_adjustment, row_hash, occurrence, first_seen_file_id, last_seen_file_id,
+                    retracted_by_file_id, load_run_id, source_file_id, source_line)
+                SELECT date(sm, '+' || (1 + i % 7) || ' months', '+' || (i % 27) || ' days'), sm, s.store,
+                    s.platform_id, CASE WHEN i % 2 = 0 THEN {pig} ELSE {zone} END,
+                    CASE WHEN i % 2 = 0 THEN 'PIG1987' ELSE 'ZONE A0' END, NULL, '', '', '', (i * 7919) % 500,
+                    1000000, 'Song', CASE i % 9 WHEN 0 THEN 'US' WHEN 1 THEN 'GB' WHEN 2 THEN 'DE' WHEN 3 THEN 'FR'
+                    WHEN 4 THEN 'BR' WHEN 5 THEN 'JP' WHEN 6 THEN 'CA' WHEN 7 THEN 'AU' ELSE 'MX' END, 0,
+                    earnings, earnings < 0, printf('%%064x', i), 1, {dk.pk}, {dk.pk}, NULL, {run.pk}, {dk.pk}, i + 1
+                FROM (SELECT i, date('2016-01-01', '+' || (i % 120) || ' months') AS sm,
+                             CASE WHEN i % 13 = 0 THEN -((i * 48271) % 700000000)
+                                  ELSE (i * 2654435761) % 9000000000 END AS earnings
+                      FROM n) AS g
+                JOIN bench_store s ON s.k = g.i % {len(stores)}
+                """,
+                [lines],
+            )
+            cursor.execute(
+                f"""
+                WITH RECURSIVE d(day) AS (SELECT date('2016-01-01') UNION ALL
+                                          SELECT date(day, '+1 day') FROM d WHERE day < date('2025-12-31'))
+                INSERT INTO distributor_daily_stream (date, source, spotify_streams, apple_streams, combined_streams,
+                    is_partial, load_run_id, source_file_id, source_line)
+                SELECT day, src, sp, ap, sp + ap, 0, {run.pk}, {tidy.pk}, 2
+                FROM (SELECT day, src, 1000 + (julianday(day) * 37) % 3000 AS sp, 20 + (julianday(day) * 11) % 80 AS ap
+                      FROM d CROSS JOIN (SELECT 'distrokid' AS src UNION ALL SELECT 'toolost'))
+                """
+            )
+        generated = time.perf_counter() - started
+        started = time.perf_counter()
+        services.facts_changed(kind="dk_bank_details", source_file=dk)  # what the loader calls in the file's txn
+        rebuilt = time.perf_counter() - started
+        LoadRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+    user = get_user_model().objects.create_user(username="bench", password=secrets.token_urlsafe(12))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT COUNT(*) FROM royalty_line")
+        count = cursor.fetchone()[0]
+        cursor.execute("SELECT COUNT(*) FROM distributor_daily_stream")
+        days = cursor.fetchone()[0]
+        cursor.execute("SELECT COUNT(*) FROM royalty_monthly_agg")
+        agg_rows = cursor.fetchone()[0]
+    connection.close()
+    return {"token": Token.objects.create(user=user).key, "lines": count, "stream_rows": days, "agg_rows": agg_rows,
+            "generate_s": generated, "rebuild_s": rebuilt}  # fmt: skip
+
+
+RAW_SQL = {
+    # The same figures as one query over the facts (what an endpoint without aggregates would run).
+    "/api/kpis/summary": "SELECT SUM(earnings_usd), SUM(CASE WHEN earnings_usd >= 0 THEN quantity ELSE 0 END), "
+    "COUNT(DISTINCT artist_id) FROM royalty_line WHERE retracted_by_file_id IS NULL",
+    "/api/revenue/monthly": "SELECT sale_month, SUM(earnings_usd), COUNT(*), COUNT(DISTINCT store) FROM royalty_line "
+    "WHERE retracted_by_file_id IS NULL GROUP BY sale_month ORDER BY sale_month",
+}
+
+
+def raw_sql_baseline() -> dict:
+    import sqlite3
+
+    connection = sqlite3.connect(DB)
+    result = {}
+    for endpoint, sql in RAW_SQL.items():
+        timings, rows = [], None
+        for _ in range(5):
+            started = time.perf_counter()
+            rows = connection.execute(sql).fetchall()
+            timings.append((time.perf_counter() - started) * 1000)
+        result[endpoint] = {"ms": statistics.median(timings), "rows": rows}
+    connection.close()
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_daphne(cache_seconds: int) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(BASE / ".venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p", str(port), "bedrot_site.asgi:application"],
+        cwd=BASE, env=_env(cache_seconds), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
+                if response.status == 200:
+                    return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"daphne did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+def get(port: int, path: str, token: str) -> tuple[float, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Token {token}"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = response.read()
+        status = response.status
+    elapsed = (time.perf_counter() - started) * 1000
+    if status != 200:
+        raise SystemExit(f"{path}: HTTP {status}")
+    return elapsed, json.loads(body)
+
+
+def hammer(port: int, path: str, token: str, per_client: int) -> list[float]:
+    """CLIENTS threads, each sending `per_client` requests back to back; returns every latency (ms)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def client():
+        try:
+            mine = [get(port, path, token)[0] for _ in range(per_client)]
+        except BaseException as exc:  # surfaced below: a benchmark with failed requests is not a result
+            errors.append(exc)
+            return
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise SystemExit(f"{path}: {errors[0]!r}")
+    return latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=25, help="requests per client per endpoint (cached phase)")
+    parser.add_argument("--cold-requests", type=int, default=5, help="requests per client, cache off, targets only")
+    args = parser.parse_args()
+
+    info = build_warehouse(args.lines)
+    print(f"warehouse: {info['lines']:,} royalty lines, {info['stream_rows']:,} daily stream rows, "
+          f"{info['agg_rows']:,} aggregate rows; generated in {info['generate_s']:.1f} s, aggregates rebuilt "
+          f"(facts_changed) in {info['rebuild_s']:.2f} s")  # fmt: skip
+    baseline = raw_sql_baseline()
+
+    results = {}
+    for label, cache_seconds, endpoints, per_client in (
+        ("cached (production default)", 60, ENDPOINTS, args.requests),
+        ("cache off (aggregates only)", 0, TARGETS, args.cold_requests),
+    ):
+        process, port = start_daphne(cache_seconds)
+        try:
+            # correctness: the API's figures equal the fresh raw-SQL computation
+            _, summary = get(port, "/api/kpis/summary", info["token"])
+            raw_net, raw_streams, _ = baseline["/api/kpis/summary"]["rows"][0]
+            assert Decimal(str(summary["data"]["total_revenue"])) == (Decimal(raw_net) / 10**10).quantize(Decimal("0.01"))
+            assert summary["data"]["total_streams"] == raw_streams
+            _, monthly = get(port, "/api/revenue/monthly?include_expected=false", info["token"])
+            raw_months = baseline["/api/revenue/monthly"]["rows"]
+            assert [(m["month"], m["transaction_count"]) for m in monthly["data"]] == [(r[0][:7], r[2]) for r in raw_months]
+            for endpoint in endpoints:
+                latencies = hammer(port, endpoint, info["token"], per_client)
+                results[(label, endpoint)] = latencies
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+    print(f"\n{CLIENTS} concurrent clients, daphne (1 process), SQLite WAL; raw SQL = the same figure as one query\n")
+    print("| mode | endpoint | requests | p50 ms | p95 ms | raw SQL ms | p50 / raw SQL |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for (label, endpoint), latencies in results.items():
+        raw = baseline.get(endpoint)
+        raw_ms = f"{raw['ms']:.1f}" if raw else "—"
+        ratio = f"{pct(latencies, 0.5) / raw['ms']:.2f}" if raw else "—"
+        print(f"| {label} | `{endpoint}` | {len(latencies)} | {pct(latencies, 0.5):.1f} | {pct(latencies, 0.95):.1f} "
+              f"| {raw_ms} | {ratio} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(BASE))
+    main()
