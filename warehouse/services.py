@@ -531,6 +531,23 @@ def campaign_upsert(
     return campaign, outcome
 
 
+def campaign_reparse(*, campaigns=None) -> int:
+    """Re-parse stored campaign names against the current master data (after staff map a queued token or alias,
+    or clear an override: unchanged files are skipped by the loader, so nothing else would re-parse them).
+    Campaigns with an override are left alone. Returns how many campaigns changed."""
+    queryset = Campaign.objects.all() if campaigns is None else campaigns
+    changed = 0
+    for campaign in queryset.filter(is_override=False):
+        parse = campaign_name_parse(name=campaign.name)
+        updates = {field: getattr(parse, field) for field in _CAMPAIGN_PARSED_FIELDS}
+        if any(getattr(campaign, field) != value for field, value in updates.items()):
+            for field, value in updates.items():
+                setattr(campaign, field, value)
+            campaign.save(update_fields=list(_CAMPAIGN_PARSED_FIELDS))
+            changed += 1
+    return changed
+
+
 def campaign_by_unique_name(*, names: list[str]) -> dict[str, int]:
     """Exact campaign names that belong to exactly one campaign → its pk (an empty campaign_id's only rescue)."""
     found: dict[str, list[int]] = {}

@@ -120,3 +120,23 @@ def test_manual_override_beats_the_parser():
     assert campaign_name_parse(name="IWARY - BROAD", campaign_id="999").as_tuple() == (
         None, None, "BROAD", "ambiguous", False,
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_reparse_after_staff_map_a_queued_token_and_clear_an_override():
+    from warehouse.services import campaign_reparse, campaign_upsert
+
+    campaign, outcome = campaign_upsert(campaign_id="1", name="NEW SINGLE - Streaming")
+    assert outcome == "inserted"
+    assert (campaign.artist, campaign.token.token, campaign.parse_status) == (None, "NEW SINGLE", "parsed")
+    manual, _ = campaign_upsert(campaign_id="2", name="NEW SINGLE - Broad")
+    Campaign.objects.filter(pk=manual.pk).update(is_override=True, targeting="HAND SET", parse_status="override")
+
+    CampaignToken.objects.filter(token="NEW SINGLE").update(artist=Artist.objects.get(name="ZONE A0"),
+                                                            needs_review=False)
+    assert campaign_reparse() == 1
+    campaign.refresh_from_db()
+    assert (campaign.artist.name, campaign.targeting, campaign.parsed_track_text) == ("ZONE A0", "STREAMING", "")
+    manual.refresh_from_db()
+    assert (manual.artist, manual.targeting, manual.parse_status) == (None, "HAND SET", "override")
+    assert campaign_reparse() == 0
