@@ -1,17 +1,24 @@
 """`metaads/campaign_summary_<YYYYMMDD>.csv` and `…_latest.csv`: Meta lifetime roll-up per campaign (§2.7).
 
 Feeds the `campaign` dimension only (name, objective, status, and the parsed name, §4.4). Its totals are not
-facts: the daily facts carry spend. Copies load oldest first (dated by name, `_latest` by mtime); the newest
+facts: the daily facts carry spend. A campaign whose summary spend differs from its stored daily facts by more
+than $0.01 is counted `summary_spend_mismatch` (facts of the same run load after this dimension, so the check
+sees the facts stored so far; campaigns without facts are not checked). Copies load oldest first (dated by name, `_latest` by mtime); the newest
 wins per campaign_id and an identical copy changes nothing.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from etl.pipeline import Batch, LoadContext
 from etl.sources import Column, SourceSpec, Variant, register
 from etl.sources._common import add_counts, flag_key_duplicates, meta_id
 from etl.validation import decimal_units, integer, text
-from warehouse import services
+from warehouse import selectors, services
+from warehouse.fields import from_units
+
+RECONCILE_TOLERANCE = Decimal("0.01")
 
 COLUMNS = (
     Column("campaign_name", "campaign_name", text(required=True, max_length=300)),
@@ -30,14 +37,23 @@ COLUMNS = (
 
 def transform(ctx: LoadContext, batch: Batch) -> None:
     flag_key_duplicates(ctx, batch, key=["campaign_id"], values=["campaign_name", "objective", "status"])
-    outcomes = []
+    outcomes, summary_spend = [], {}
     for row in batch.df[batch.usable].itertuples():
-        _, outcome = services.campaign_upsert(
+        campaign, outcome = services.campaign_upsert(
             campaign_id=row.campaign_id, name=row.campaign_name, source_file=ctx.source_file,
             objective=row.objective or None, status=row.status or None, queue_unknown=not ctx.options.dry_run,
         )
         outcomes.append(outcome)
+        summary_spend[campaign.pk] = from_units(row.spend_usd)
     add_counts(ctx, outcomes)
+    # Reconciliation only (§2.7): a lifetime total that disagrees with the stored daily facts is a warning.
+    stored: dict[int, Decimal] = {}
+    for day in selectors.meta_facts_get().daily:  # the read side's precedence: ad-level roll-up, else campaign_daily
+        if day["campaign_id"] in summary_spend:
+            stored[day["campaign_id"]] = stored.get(day["campaign_id"], Decimal(0)) + day["spend"]
+    mismatched = [pk for pk, spend in stored.items() if abs(spend - summary_spend[pk]) > RECONCILE_TOLERANCE]
+    if mismatched:
+        ctx.counters["summary_spend_mismatch"] += len(mismatched)
 
 
 SPEC = register(

@@ -108,3 +108,25 @@ def test_one_id_with_two_names_in_a_file_is_a_conflict(lake):
     assert quarantined(name) == [(2, "duplicate_key_conflict"), (3, "duplicate_key_conflict")]
     assert campaigns() == {"120000000000000002": ("New Engagement Ad Set", None, None, "ENGAGEMENT", "account_level",
                                                   False)}
+
+
+def test_summary_spend_is_reconciled_against_stored_daily_facts(lake_copy):
+    from warehouse.models import SourceFile
+
+    code, _, _ = load(lake_copy, "--source", "meta_campaign_summary", "meta_ad_performance")
+    assert code == 0
+    assert "summary_spend_mismatch" not in SourceFile.objects.get(path=DATED).counters  # no facts yet: not checked
+
+    code, files, _ = load(lake_copy, "--source", "meta_campaign_summary", "--force")
+    assert counts(files[DATED]) == ("loaded", 13, 0, 0, 13, 0, None)
+    assert "summary_spend_mismatch" not in SourceFile.objects.filter(path=DATED).first().counters  # Σ days agrees
+
+    header, rows = read_rows(curated(lake_copy, LATEST))
+    rows[0][header.index("spend_usd")] = "259.39"  # ANOVUS: 2 cents more than its ad-set days
+    rows[1][header.index("spend_usd")] = "253.00"  # DYSMORPHIA: 1 cent more: within the tolerance
+    write_csv(curated(lake_copy, LATEST), header, rows)
+    code, files, _ = load(lake_copy, "--source", "meta_campaign_summary", "--file", LATEST)
+    assert code == 0
+    assert counts(files[LATEST]) == ("loaded", 13, 0, 0, 13, 0, None)  # totals are not stored on the campaign
+    assert SourceFile.objects.filter(path=LATEST, status="loaded").first().counters == {
+        "integral_float": 13, "summary_spend_mismatch": 1}
