@@ -566,6 +566,14 @@ class QuarantinedRowAdmin(ReadOnlyAdmin):
 class RoyaltyMonthlyAggregateAdmin(ReadOnlyAdmin):
     """Derived from royalty_line inside each load (services.facts_changed): shown for checking, never edited."""
 
-    list_display = ("sale_month", "store", "artist", "earnings_usd", "quantity", "line_count")
+    list_display = ("sale_month", "store", "artist", "artist_raw", "earnings_usd", "quantity", "line_count")
     list_filter = ("sale_month", "platform", "artist")
     list_select_related = ("artist",)
+
+
+@admin.register(m.RoyaltyDelayAggregate)
+class RoyaltyDelayAggregateAdmin(ReadOnlyAdmin):
+    """Royalty lines per (Sale Month, reporting month), derived like the monthly aggregate."""
+
+    list_display = ("sale_month", "reporting_month", "line_count")
+    list_filter = ("sale_month", "reporting_month")

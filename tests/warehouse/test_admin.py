@@ -77,9 +77,12 @@ def facts():
             source_file=source_file, line=17, column="Earnings (USD)", reason="E_NOT_DECIMAL", message="not a number"
         ),
         "royaltymonthlyaggregate": m.RoyaltyMonthlyAggregate.objects.create(
-            sale_month=dt.date(2025, 1, 1), reporting_month=dt.date(2025, 3, 1), store="Tencent Music", artist=pig,
+            sale_month=dt.date(2025, 1, 1), store="Tencent Music", artist=pig,
             earnings_usd=Decimal("0.25"), gross_usd=Decimal("0.25"), adjustments_usd=Decimal("0"), quantity=100,
             line_count=1,
+        ),
+        "royaltydelayaggregate": m.RoyaltyDelayAggregate.objects.create(
+            sale_month=dt.date(2025, 1, 1), reporting_month=dt.date(2025, 3, 1), line_count=4242
         ),
         "loadrun": run,
         "sourcefile": source_file,
@@ -163,6 +166,7 @@ FACT_CHANGELISTS = {
     "businessexpense": "MASTERING STUDIO",
     "quarantinedrow": "E_NOT_DECIMAL",
     "royaltymonthlyaggregate": "Tencent Music",
+    "royaltydelayaggregate": "4242",
     "loadrun": "succeeded",
     "sourcefile": "dk_bank_details/2025-03.csv",
 }
@@ -318,6 +322,19 @@ def test_facts_and_lineage_cannot_be_added_changed_or_deleted(staff_client, fact
     assert bulk.status_code == 200  # the action does not exist: the changelist re-renders
     assert model.objects.count() == before
     obj.refresh_from_db()
+
+
+def test_every_fact_table_is_registered_read_only():
+    from django.apps import apps
+    from django.contrib import admin
+
+    from warehouse.admin import ReadOnlyAdmin
+
+    facts = {model for model in apps.get_app_config("warehouse").get_models() if issubclass(model, m.LineageMixin)}
+    assert len(facts) == 11
+    derived = {m.LoadRun, m.SourceFile, m.QuarantinedRow, m.RoyaltyMonthlyAggregate, m.RoyaltyDelayAggregate}
+    for model in facts | derived:
+        assert isinstance(admin.site._registry.get(model), ReadOnlyAdmin), model
 
 
 def test_royalty_line_changelist_query_count_does_not_grow_with_rows(staff_client, facts):
