@@ -143,6 +143,21 @@ def build_warehouse(lines: int) -> dict:
             "generate_s": generated, "rebuild_s": rebuilt}  # fmt: skip
 
 
+def reuse_warehouse(lines: int) -> dict | None:
+    import sqlite3
+
+    if not DB.exists():
+        return None
+    connection = sqlite3.connect(DB)
+    count = connection.execute("SELECT COUNT(*) FROM royalty_line").fetchone()[0]
+    token = connection.execute("SELECT key FROM authtoken_token").fetchone()
+    info = {"lines": count, "stream_rows": connection.execute("SELECT COUNT(*) FROM distributor_daily_stream").fetchone()[0],
+            "agg_rows": connection.execute("SELECT COUNT(*) FROM royalty_monthly_agg").fetchone()[0],
+            "generate_s": float("nan"), "rebuild_s": float("nan"), "token": token[0] if token else None}  # fmt: skip
+    connection.close()
+    return info if count == lines and info["token"] else None
+
+
 RAW_SQL = {
     # The same figures as one query over the facts (what an endpoint without aggregates would run).
     "/api/kpis/summary": "SELECT SUM(earnings_usd), SUM(CASE WHEN earnings_usd >= 0 THEN quantity ELSE 0 END), "
@@ -204,22 +219,29 @@ def get(port: int, path: str, token: str) -> tuple[float, dict]:
     return elapsed, json.loads(body)
 
 
-def hammer(port: int, path: str, token: str, per_client: int) -> list[float]:
-    """CLIENTS threads, each sending `per_client` requests back to back; returns every latency (ms)."""
+def hammer(port: int, path: str, token: str, per_client: int, interval: float = 0.0) -> list[float]:
+    """CLIENTS threads, each sending `per_client` requests, back to back (interval 0) or one every `interval`
+    seconds (paced, starts staggered); returns every latency (ms)."""
     latencies: list[float] = []
     lock = threading.Lock()
     errors: list[BaseException] = []
 
-    def client():
+    def client(index: int):
         try:
-            mine = [get(port, path, token)[0] for _ in range(per_client)]
+            mine = []
+            if interval:
+                time.sleep(interval * index / CLIENTS)
+            for _ in range(per_client):
+                started = time.perf_counter()
+                mine.append(get(port, path, token)[0])
+                time.sleep(max(0.0, interval - (time.perf_counter() - started)))
         except BaseException as exc:  # surfaced below: a benchmark with failed requests is not a result
             errors.append(exc)
             return
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -237,20 +259,26 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--reuse", action="store_true", help="reuse bench/out's warehouse if it has --lines lines")
     parser.add_argument("--requests", type=int, default=25, help="requests per client per endpoint (cached phase)")
     parser.add_argument("--cold-requests", type=int, default=5, help="requests per client, cache off, targets only")
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between a paced client's requests")
+    parser.add_argument("--paced-requests", type=int, default=10, help="requests per paced client")
     args = parser.parse_args()
 
-    info = build_warehouse(args.lines)
+    info = reuse_warehouse(args.lines) if args.reuse else None
+    info = info or build_warehouse(args.lines)
     print(f"warehouse: {info['lines']:,} royalty lines, {info['stream_rows']:,} daily stream rows, "
           f"{info['agg_rows']:,} aggregate rows; generated in {info['generate_s']:.1f} s, aggregates rebuilt "
           f"(facts_changed) in {info['rebuild_s']:.2f} s")  # fmt: skip
     baseline = raw_sql_baseline()
 
     results = {}
-    for label, cache_seconds, endpoints, per_client in (
-        ("cached (production default)", 60, ENDPOINTS, args.requests),
-        ("cache off (aggregates only)", 0, TARGETS, args.cold_requests),
+    for label, cache_seconds, endpoints, per_client, interval in (
+        ("closed loop, cached", 60, ENDPOINTS, args.requests, 0.0),
+        (f"paced {1 / args.interval:g} req/s per client, cached", 60, TARGETS, args.paced_requests, args.interval),
+        ("closed loop, cache off", 0, TARGETS, args.cold_requests, 0.0),
+        (f"paced {1 / args.interval:g} req/s per client, cache off", 0, TARGETS, args.paced_requests, args.interval),
     ):
         process, port = start_daphne(cache_seconds)
         try:
@@ -263,13 +291,14 @@ def main() -> None:
             raw_months = baseline["/api/revenue/monthly"]["rows"]
             assert [(m["month"], m["transaction_count"]) for m in monthly["data"]] == [(r[0][:7], r[2]) for r in raw_months]
             for endpoint in endpoints:
-                latencies = hammer(port, endpoint, info["token"], per_client)
+                latencies = hammer(port, endpoint, info["token"], per_client, interval)
                 results[(label, endpoint)] = latencies
         finally:
             process.terminate()
             process.wait(timeout=10)
 
-    print(f"\n{CLIENTS} concurrent clients, daphne (1 process), SQLite WAL; raw SQL = the same figure as one query\n")
+    print(f"\n{CLIENTS} concurrent clients, daphne (1 process), SQLite WAL, load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores; raw SQL = the same figure as one query over royalty_line\n")
     print("| mode | endpoint | requests | p50 ms | p95 ms | raw SQL ms | p50 / raw SQL |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for (label, endpoint), latencies in results.items():

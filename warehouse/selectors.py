@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Count, Max, Min, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import CharField
+from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils import timezone
 
 from warehouse.fields import from_units
@@ -176,17 +177,15 @@ def royalty_totals_get() -> dict:
 
 def royalty_months_get() -> dict[dt.date, dict]:
     """Per Sale Month: net earnings, line count, distinct raw stores (ascending by month)."""
-    months: dict[dt.date, dict] = {}
     rows = (
-        RoyaltyMonthlyAggregate.objects.values("sale_month", "store")
+        RoyaltyMonthlyAggregate.objects.values("sale_month")
         .annotate(net=Sum("earnings_usd"), lines=Sum("line_count"))
-        .order_by("sale_month", "store")
+        .order_by("sale_month")
     )
-    for row in rows:
-        month = months.setdefault(row["sale_month"], {"net": ZERO, "lines": 0, "stores": []})
-        month["net"] += row["net"]
-        month["lines"] += row["lines"]
-        month["stores"].append(row["store"])
+    months = {row["sale_month"]: {"net": row["net"], "lines": row["lines"], "stores": []} for row in rows}
+    pairs = RoyaltyMonthlyAggregate.objects.values_list("sale_month", "store").distinct().order_by("sale_month", "store")
+    for month, store in pairs:
+        months[month]["stores"].append(store)
     return months
 
 
@@ -275,13 +274,14 @@ def _dist_months(*, complete_only: bool = False) -> dict[dt.date, dict]:
     qs = DistributorDailyStream.objects.all()
     if complete_only:
         qs = qs.filter(is_partial=False)
+    # 'YYYY-MM' from the ISO date text: plain SQL on both backends (TruncMonth is a Python function on SQLite)
     rows = (
-        qs.annotate(month=TruncMonth("date"))
+        qs.annotate(month=Substr(Cast("date", CharField()), 1, 7))
         .values("month")
         .annotate(spotify=Sum("spotify_streams"), apple=Sum("apple_streams"))
         .order_by("month")
     )
-    return {_as_date(r["month"]): {"spotify": r["spotify"], "apple": r["apple"]} for r in rows}
+    return {dt.date.fromisoformat(r["month"] + "-01"): {"spotify": r["spotify"], "apple": r["apple"]} for r in rows}
 
 
 def _as_date(value) -> dt.date:
