@@ -19,6 +19,28 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test must use serialized_rollback=True, on SQLite and PostgreSQL alike.
+
+    A transactional test without it ends with a flush that re-creates content types and permissions under new
+    ids; the next serialized_rollback test then reloads the migration data by the old ids and fails with a
+    duplicate key. With all of them serialized each one starts from the migrated data (seed master data
+    included) and the flush leaves an empty database for the next. Fails the run at collection, loudly.
+    """
+    offenders = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+        transactional |= bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+        if transactional and not (marker and marker.kwargs.get("serialized_rollback")):
+            offenders.append(item.nodeid)
+    if offenders:
+        raise pytest.UsageError(
+            "use @pytest.mark.django_db(transaction=True, serialized_rollback=True) (tests/conftest.py explains): "
+            + ", ".join(offenders)
+        )
+
+
 @pytest.fixture
 def sample_lake() -> Path:
     """The bundled real curated zone (read-only: copy it with `lake_copy` before changing files)."""

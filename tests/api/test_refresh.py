@@ -15,7 +15,7 @@ from warehouse.models import LoadRun
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # see tests/conftest.py: every transactional test
 def test_refresh_runs_the_loader_in_the_background(staff, viewer, subprocess_env, monkeypatch):
     for key, value in subprocess_env.items():
         monkeypatch.setenv(key, value)  # the detached child inherits the server's environment: this test's DB
