@@ -94,3 +94,23 @@ def test_name_only_variant(lake):
     assert SourceFile.objects.get(path=name).schema_variant == "by_name"
     assert sorted(AdPerformanceDaily.objects.values_list("ad_name", "spend_usd", "quality_ranking")) == [
         ("AD 1", Decimal("1.10"), "AVERAGE"), ("AD 2", Decimal("2.20"), "")]
+
+
+def test_dry_run_reports_counts_and_writes_no_campaigns_or_tokens(lake):
+    name = "metaads/ad_performance_20250601.csv"
+    put(lake, name, HEADER, [
+        ["2025-06-01", "PIG1987 - BRAND NEW SONG - Streaming", "120000000000000009", "", "", "2.50", 50, 2, "", "", "",
+         ""],
+    ])
+    code, files, _ = load(lake, "--dry-run")
+    assert code == 0
+    assert counts(files[name]) == ("loaded", 1, 1, 0, 0, 0, None)
+    assert (Campaign.objects.count(), AdPerformanceDaily.objects.count()) == (0, 0)
+    from warehouse.models import CampaignToken
+
+    assert not CampaignToken.objects.filter(token="BRAND NEW SONG").exists()
+    code, files, _ = load(lake)
+    assert counts(files[name]) == ("loaded", 1, 1, 0, 0, 0, None)
+    created = Campaign.objects.get(campaign_id="120000000000000009")
+    assert (created.artist.name, created.token.token, created.token.needs_review, created.parsed_track_text) == (
+        "PIG1987", "BRAND NEW SONG", True, "BRAND NEW SONG")
