@@ -40,7 +40,20 @@ class IsrcField(forms.CharField):
         return isrc
 
 
-class DayOrMonthField(forms.DateField):
+class BoundedDateField(forms.DateField):
+    """YYYY-MM-DD within 1900-01-01 … 2199-12-31 (range arithmetic never overflows)."""
+
+    input_formats = ["%Y-%m-%d"]
+    low, high = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and not self.low <= value <= self.high:
+            raise ValidationError(f"{value} is out of range ({self.low} … {self.high})")
+        return value
+
+
+class DayOrMonthField(BoundedDateField):
     """YYYY-MM-DD, or YYYY-MM (the 1st of that month) for month grain."""
 
     input_formats = ["%Y-%m-%d", "%Y-%m"]
@@ -125,7 +138,7 @@ class SeriesParams(ParamsFilterSet):
     """B1 common parameters."""
 
     start = _param(DayOrMonthField, required=False)
-    end = _param(forms.DateField, required=False)
+    end = _param(BoundedDateField, required=False)
     artist = _param(ArtistField, required=False)
     isrc = _param(IsrcField, required=False)
     track = _param(IsrcField, required=False)  # alias of isrc
@@ -166,8 +179,8 @@ class SocialParams(SeriesParams):
 
 
 class CampaignParams(ParamsFilterSet):
-    start = _param(forms.DateField, required=False)
-    end = _param(forms.DateField, required=False)
+    start = _param(BoundedDateField, required=False)
+    end = _param(BoundedDateField, required=False)
     artist = _param(ArtistField, required=False)
     isrc = _param(IsrcField, required=False)
     status = django_filters.CharFilter()
@@ -191,8 +204,8 @@ class GrowthParams(ParamsFilterSet):
 
 class AudienceParams(ParamsFilterSet):
     artist = _param(ArtistField, required=False)
-    start = _param(forms.DateField, required=False)
-    end = _param(forms.DateField, required=False)
+    start = _param(BoundedDateField, required=False)
+    end = _param(BoundedDateField, required=False)
 
 
 # --- List resources -------------------------------------------------------------------------------------------
@@ -230,7 +243,7 @@ class PlatformFilterSet(django_filters.FilterSet):
 
 
 class LoadRunFilterSet(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     ordering = django_filters.OrderingFilter(fields=("id", "created_at", "started_at", "finished_at", "status"))
 
     class Meta:

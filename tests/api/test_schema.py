@@ -55,7 +55,7 @@ def test_schemathesis_finds_no_server_errors(loaded, plain_user, keep_test_conne
         operations += 1
 
         @given(case=operation.as_strategy())
-        @hypothesis_settings(max_examples=12, deadline=None, database=None,
+        @hypothesis_settings(max_examples=8, deadline=None, database=None,
                              suppress_health_check=list(HealthCheck))  # fmt: skip
         def check(case):
             response = case.call(headers=headers)
