@@ -19,25 +19,27 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
-def pytest_collection_modifyitems(config, items):
+def _needs_serialized_rollback(item) -> bool:
     """Every transactional test must use serialized_rollback=True, on SQLite and PostgreSQL alike.
 
     A transactional test without it ends with a flush that re-creates content types and permissions under new
     ids; the next serialized_rollback test then reloads the migration data by the old ids and fails with a
     duplicate key. With all of them serialized each one starts from the migrated data (seed master data
-    included) and the flush leaves an empty database for the next. Fails the run at collection, loudly.
+    included) and the flush leaves an empty database for the next.
     """
-    offenders = []
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
-        transactional |= bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
-        if transactional and not (marker and marker.kwargs.get("serialized_rollback")):
-            offenders.append(item.nodeid)
-    if offenders:
-        raise pytest.UsageError(
-            "use @pytest.mark.django_db(transaction=True, serialized_rollback=True) (tests/conftest.py explains): "
-            + ", ".join(offenders)
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    transactional |= bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+    return transactional and not (marker and marker.kwargs.get("serialized_rollback"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before any fixture: the offending test errors out without touching the database, the others still run.
+    if _needs_serialized_rollback(item):
+        pytest.fail(
+            "use @pytest.mark.django_db(transaction=True, serialized_rollback=True): see tests/conftest.py",
+            pytrace=False,
         )
 
 

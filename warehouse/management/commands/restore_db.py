@@ -111,7 +111,7 @@ class Command(BaseCommand):
             expected = table_counts(source)
             source.backup(target)
             mode = target.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            busy, wal_pages, _ = target.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            busy = target.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             problems = check_database(target, full=False)
             restored = table_counts(target)
         finally:
