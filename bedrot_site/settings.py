@@ -278,6 +278,9 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# DRF throttles by client address. With NUM_PROXIES unset it trusts X-Forwarded-For, which a client writes
+# itself; behind nginx `daphne --proxy-headers` (deploy/systemd) already puts the real address in REMOTE_ADDR.
+REST_FRAMEWORK["NUM_PROXIES"] = 0
 
 LOGGING = {
     "version": 1,

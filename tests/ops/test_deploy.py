@@ -190,3 +190,12 @@ def test_whitenoise_serves_admin_static_files_under_daphne(production_daphne):
     insecure = get(port, "/static/admin/css/base.css")
     assert insecure.status == 301
     assert insecure.getheader("Location") == "https://warehouse.example.com/static/admin/css/base.css"
+
+
+def test_throttling_identifies_clients_by_remote_addr_not_a_forged_forwarded_for():
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.throttling import AnonRateThrottle
+
+    request = APIRequestFactory().get("/api/kpis", HTTP_X_FORWARDED_FOR="6.6.6.6", REMOTE_ADDR="203.0.113.7")
+    assert AnonRateThrottle().get_ident(Request(request)) == "203.0.113.7"
