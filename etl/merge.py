@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 
@@ -30,17 +31,22 @@ def q(name: str) -> str:
 
 def python_values(series: pd.Series, sql_type: str) -> list:
     """A column as plain Python values for the DB driver (None for missing; dates as ISO text)."""
+    missing = series.isna()
     if sql_type == "date":
-        if pd.api.types.is_datetime64_any_dtype(series):
-            text = series.dt.strftime("%Y-%m-%d")
-            return [None if pd.isna(v) else v for v in text.tolist()]
-        return [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in series.tolist()]
-    values = series.tolist()
-    if sql_type == "int":
-        return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else int(v) for v in values]
-    if sql_type == "bool":
-        return [None if v is None or v is pd.NA else bool(v) for v in values]
-    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in values]
+        codes, uniques = pd.factorize(series)
+        texts = np.array([v.strftime("%Y-%m-%d") for v in pd.DatetimeIndex(uniques)] + [None], dtype=object)
+        return texts[codes].tolist()
+    if sql_type == "int" and not missing.any():
+        return series.astype("int64").tolist()
+    if sql_type == "bool" and not missing.any():
+        return series.astype(bool).tolist()
+    values = series.astype(object)
+    if sql_type == "text" and len(values) and isinstance(values.iat[0], bytes):  # row-hash digests → hex
+        return [None if v is None or v is pd.NA else v.hex() for v in values.tolist()]
+    if missing.any():
+        values = values.where(~missing, None)
+    return [int(v) if sql_type == "int" and v is not None else v for v in values.tolist()] \
+        if sql_type == "int" else values.tolist()
 
 
 def stage_create(columns: dict[str, str]) -> None:
@@ -52,17 +58,17 @@ def stage_create(columns: dict[str, str]) -> None:
 
 
 def stage_fill(frame: pd.DataFrame, columns: dict[str, str], lines: pd.Series) -> int:
+    """executemany in batches: only one batch of Python values exists at a time (memory stays flat)."""
     names = list(columns)
-    data = [python_values(frame[name], sql_type) for name, sql_type in columns.items()]
-    data.append([int(v) for v in lines.tolist()])
     placeholders = ", ".join(["%s"] * (len(names) + 1))
     sql = f"INSERT INTO {STAGE} ({', '.join(q(n) for n in names)}, source_line) VALUES ({placeholders})"
-    rows = list(zip(*data))
-    del data
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), STAGE_BATCH):
-            cursor.executemany(sql, rows[start : start + STAGE_BATCH])
-    return len(rows)
+        for start in range(0, len(frame), STAGE_BATCH):
+            part = frame.iloc[start : start + STAGE_BATCH]
+            data = [python_values(part[name], sql_type) for name, sql_type in columns.items()]
+            data.append(lines.iloc[start : start + STAGE_BATCH].astype("int64").tolist())
+            cursor.executemany(sql, list(zip(*data)))
+    return len(frame)
 
 
 def stage_drop() -> None:

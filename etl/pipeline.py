@@ -189,6 +189,28 @@ def _choose_variant(spec: SourceSpec, header: list[str], name: str) -> Variant:
     raise FileRejected("unknown_header", f"{name}: rejected (unknown_header): matches no variant: {' | '.join(parts)}")
 
 
+def _parse_column(column, raw: np.ndarray, ctx: LoadContext, errors: dict, offset: int) -> pd.Series:
+    """Parse the distinct values once (pd.factorize), then map values, errors and flags back to every row."""
+    codes, uniques = pd.factorize(raw)
+    result = column.parse(pd.Series(uniques, dtype=object))
+    if result.flags:
+        per_value = np.bincount(codes, minlength=len(uniques))
+        for code, mask in result.flags.items():
+            count = int(per_value[np.asarray(mask, dtype=bool)].sum())
+            if count:
+                ctx.counters[code] += count
+    reasons = result.errors.to_numpy(dtype=object)
+    bad_values = np.flatnonzero(reasons != "")
+    if len(bad_values):
+        for pos in np.flatnonzero(np.isin(codes, bad_values)):
+            value = uniques[codes[pos]]
+            reason = reasons[codes[pos]]
+            errors.setdefault(offset + int(pos), []).append(
+                (column.header, reason, f"{column.header}: {reason} ({value!r})")
+            )
+    return result.values.take(codes).reset_index(drop=True)
+
+
 def read_and_validate(ctx: LoadContext) -> Batch:
     csv_file = read_csv(ctx.planned.path, name=ctx.planned.relative)
     variant = _choose_variant(ctx.spec, csv_file.header, ctx.planned.relative)
@@ -196,29 +218,27 @@ def read_and_validate(ctx: LoadContext) -> Batch:
     extra = [h for h in csv_file.header if h not in known]
     if extra:
         ctx.counters["extra_column"] += len(extra)
+    position = {name: index for index, name in enumerate(csv_file.header)}
     frames: list[pd.DataFrame] = []
     errors: dict[int, list[tuple[str, str, str]]] = {}
     offset = 0
     for chunk in csv_file.chunks:
-        raw = pd.DataFrame(chunk.rows, columns=csv_file.header, dtype=object)
+        columns = list(zip(*chunk.rows))
+        size = len(chunk.rows)
         del chunk.rows
         parsed: dict[str, pd.Series] = {}
         for column in variant.columns:
-            source = raw[column.header] if column.header in raw else pd.Series("", index=raw.index, dtype=object)
-            result = column.parse(source.astype(str))
-            parsed[column.field] = result.values
-            ctx.counters.update(result.counters)
-            bad = result.errors != ""
-            if bad.any():
-                for pos in np.flatnonzero(bad.to_numpy()):
-                    value = source.iat[pos]
-                    errors.setdefault(offset + int(pos), []).append(
-                        (column.header, result.errors.iat[pos], f"{column.header}: {result.errors.iat[pos]} ({value!r})")
-                    )
+            if column.header in position:
+                raw = np.empty(size, dtype=object)
+                raw[:] = columns[position[column.header]]
+            else:  # an absent optional column reads as empty values
+                raw = np.full(size, "", dtype=object)
+            parsed[column.field] = _parse_column(column, raw, ctx, errors, offset)
+        del columns
         frame = pd.DataFrame(parsed)
         frame["_line"] = np.asarray(chunk.lines, dtype=np.int64)
         frames.append(frame)
-        offset += len(frame)
+        offset += size
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {**{c.field: pd.Series(dtype=object) for c in variant.columns}, "_line": pd.Series(dtype=np.int64)}
     )
@@ -227,22 +247,32 @@ def read_and_validate(ctx: LoadContext) -> Batch:
     return Batch(df, errors, variant)
 
 
+def as_text(series: pd.Series) -> list[str]:
+    """Normalised text of each value ("" for missing): dates as ISO, numbers as integers. Distinct values are
+    formatted once."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        texts = [v.strftime("%Y-%m-%d") for v in pd.DatetimeIndex(uniques)]
+    else:
+        texts = [str(v) for v in (uniques.tolist() if hasattr(uniques, "tolist") else list(uniques))]
+    texts.append("")  # code -1: missing
+    table = np.array(texts, dtype=object)
+    return table[codes].tolist()
+
+
 # --- helpers for kinds ----------------------------------------------------------------------------------------
 
 
-def row_hashes(frame: pd.DataFrame, fields: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
-    """sha256 of the normalised values (unit separator-joined) and the occurrence 1..n among identical rows,
-    numbered in file order."""
-    columns = []
-    for name in fields:
-        series = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(series):
-            series = series.dt.strftime("%Y-%m-%d")
-        columns.append(["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
-                        for v in series.tolist()])
-    hashes = [hashlib.sha256("\x1f".join(values).encode()).hexdigest() for values in zip(*columns)]
-    occurrence = pd.Series(hashes).groupby(hashes, sort=False).cumcount().to_numpy() + 1
-    return hashes, occurrence
+def row_hashes(frame: pd.DataFrame, fields: tuple[str, ...]) -> tuple[list[bytes], np.ndarray]:
+    """sha256 digests (32 bytes; staged as hex) of the normalised values, unit separator-joined, and the
+    occurrence 1..n among identical rows, numbered in file order."""
+    columns = [as_text(frame[name]) for name in fields]
+    sha = hashlib.sha256
+    digests = [sha("\x1f".join(values).encode()).digest() for values in zip(*columns)]
+    del columns
+    codes, _ = pd.factorize(np.array(digests, dtype=object))
+    occurrence = pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy() + 1
+    return digests, occurrence
 
 
 def _dedupe(ctx: LoadContext, batch: Batch) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 200_000
 RAW_EXCERPT = 500
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -60,54 +60,66 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _decode(data: bytes, name: str) -> str:
+def _not_utf8(path: Path, name: str) -> FileRejected:
+    """Locate the first invalid byte (only read whole on this failure path)."""
+    data = path.read_bytes()
     try:
-        text = data.decode("utf-8")
+        data.decode("utf-8")
+        start = len(data)
     except UnicodeDecodeError as exc:
-        line = len(_LINE_END.findall(data[: exc.start].decode("utf-8", errors="replace"))) + 1
-        raise FileRejected(
-            "not_utf8", f"{name}: rejected (not_utf8): invalid UTF-8 byte 0x{data[exc.start]:02x} at byte offset "
-            f"{exc.start} (line {line})"
-        ) from None
-    return text[1:] if text.startswith("\ufeff") else text
+        start = exc.start
+    line = len(_LINE_END.findall(data[:start].decode("utf-8", errors="replace"))) + 1
+    byte = f"0x{data[start]:02x}" if start < len(data) else "end of file"
+    return FileRejected(
+        "not_utf8", f"{name}: rejected (not_utf8): invalid UTF-8 byte {byte} at byte offset {start} (line {line})"
+    )
 
 
 def read_csv(path: Path, *, name: str) -> CsvFile:
-    """Parse `path` (shown as `name` in messages). Raises FileRejected for file-level faults."""
-    data = path.read_bytes()
-    if not data:
+    """Parse `path` (shown as `name` in messages), streaming. Raises FileRejected for file-level faults (possibly
+    while `chunks` is consumed: a non-UTF-8 byte further down the file)."""
+    if path.stat().st_size == 0:
         raise FileRejected("empty_file", f"{name}: rejected (empty_file): the file has 0 bytes")
-    text = _decode(data, name)
-    del data
-    physical = _LINE_END.split(text)
-    if physical and physical[-1] == "":
-        physical.pop()  # the final line end
-    del text
-    if not physical or not physical[0].strip():
-        raise FileRejected("malformed_csv", f"{name}: rejected (malformed_csv): line 1 holds no header")
-
+    # utf-8-sig strips a BOM; newline=None accepts LF, CRLF and CR-only line ends alike.
+    handle = open(path, encoding="utf-8-sig", errors="strict", newline=None)
     consumed = 0
+    pending: list[str] = []  # the physical lines of the record being read (raw excerpt of a malformed row)
 
     def feed() -> Iterator[str]:
         nonlocal consumed
-        for line in physical:
+        for line in handle:
             consumed += 1
-            yield line + "\n"
+            pending.append(line)
+            yield line
 
     reader = csv.reader(feed(), strict=True)
+
+    def next_record() -> list[str]:
+        try:
+            return next(reader)
+        except UnicodeDecodeError:
+            handle.close()
+            raise _not_utf8(path, name) from None
+
     try:
-        header = [column.strip() for column in next(reader)]
+        header = [column.strip() for column in next_record()]
+    except StopIteration:
+        handle.close()
+        raise FileRejected("malformed_csv", f"{name}: rejected (malformed_csv): line 1 holds no header") from None
     except csv.Error as exc:
+        handle.close()
         raise FileRejected("malformed_csv", f"{name}: rejected (malformed_csv): header on line 1: {exc}") from None
     if len(header) == 1:
         for delimiter, label in _OTHER_DELIMITERS.items():
             if delimiter in header[0]:
+                handle.close()
                 raise FileRejected(
                     "malformed_csv",
                     f"{name}: rejected (malformed_csv): the header is {label}-separated ({delimiter!r}); "
                     "curated files are comma-separated",
                 )
     if any(not column for column in header) or len(set(header)) != len(header):
+        handle.close()
         raise FileRejected(
             "malformed_csv", f"{name}: rejected (malformed_csv): empty or repeated column names in the header: {header}"
         )
@@ -117,30 +129,32 @@ def read_csv(path: Path, *, name: str) -> CsvFile:
 
     def chunks() -> Iterator[Chunk]:
         chunk = Chunk()
-        while True:
-            start = consumed + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                raw = "\n".join(physical[start - 1 : consumed])
-                message = "unterminated quote" if "unexpected end of data" in str(exc) else str(exc)
-                malformed.append(Malformed(start, raw[:RAW_EXCERPT], f"line {start}: {message}"))
-                continue
-            if not row:
-                continue  # a blank line is not a row
-            if len(row) != width:
-                raw = "\n".join(physical[start - 1 : consumed])
-                malformed.append(
-                    Malformed(start, raw[:RAW_EXCERPT], f"line {start}: {len(row)} fields, the header has {width}")
-                )
-                continue
-            chunk.lines.append(start)
-            chunk.rows.append(row)
-            if len(chunk.rows) >= CHUNK_ROWS:
-                yield chunk
-                chunk = Chunk()
+        with handle:
+            while True:
+                start = consumed + 1
+                pending.clear()
+                try:
+                    row = next_record()
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    message = "unterminated quote" if "unexpected end of data" in str(exc) else str(exc)
+                    raw = "".join(pending).rstrip("\n")
+                    malformed.append(Malformed(start, raw[:RAW_EXCERPT], f"line {start}: {message}"))
+                    continue
+                if not row:
+                    continue  # a blank line is not a row
+                if len(row) != width:
+                    raw = "".join(pending).rstrip("\n")
+                    malformed.append(
+                        Malformed(start, raw[:RAW_EXCERPT], f"line {start}: {len(row)} fields, the header has {width}")
+                    )
+                    continue
+                chunk.lines.append(start)
+                chunk.rows.append(row)
+                if len(chunk.rows) >= CHUNK_ROWS:
+                    yield chunk
+                    chunk = Chunk()
         if chunk.rows:
             yield chunk
 
@@ -151,11 +165,12 @@ def physical_lines(path: Path, wanted: set[int]) -> dict[int, str]:
     """The text of the given physical lines (1-based): raw excerpts for quarantined rows."""
     if not wanted:
         return {}
-    text = path.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
     found: dict[int, str] = {}
-    for number, line in enumerate(_LINE_END.split(text), start=1):
-        if number in wanted:
-            found[number] = line[:RAW_EXCERPT]
-            if len(found) == len(wanted):
+    last = max(wanted)
+    with open(path, encoding="utf-8-sig", errors="replace", newline=None) as handle:
+        for number, line in enumerate(handle, start=1):
+            if number in wanted:
+                found[number] = line.rstrip("\n")[:RAW_EXCERPT]
+            if number >= last:
                 break
     return found

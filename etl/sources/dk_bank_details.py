@@ -105,7 +105,7 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     if new_countries:
         ctx.counters["countries_added"] += new_countries
 
-    df["is_adjustment"] = [bool(v is not None and v < 0) for v in df["earnings_usd"].tolist()]
+    df["is_adjustment"] = (df["earnings_usd"] < 0).fillna(False).astype(bool)
     df["first_seen_file_id"] = sf.pk
     df["last_seen_file_id"] = sf.pk
     df["retracted_by_file_id"] = None
@@ -115,8 +115,8 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     df["occurrence"] = 0
     df.loc[usable, "row_hash"] = hashes
     df.loc[usable, "occurrence"] = occurrence
-    bad_earnings = [v for v in df.loc[~usable, "earnings_usd"].tolist() if v is not None]
-    ctx.counters["quarantined_usd"] = str(from_units(sum(bad_earnings)).normalize()) if bad_earnings else "0"
+    bad_earnings = df.loc[~usable, "earnings_usd"].dropna()
+    ctx.counters["quarantined_usd"] = str(from_units(int(bad_earnings.sum())).normalize()) if len(bad_earnings) else "0"
 
 
 def merge_snapshot(ctx: LoadContext, batch: Batch) -> None:
@@ -138,7 +138,8 @@ def merge_snapshot(ctx: LoadContext, batch: Batch) -> None:
                                                                     "source_file_id", "source_line"))
         cursor.execute(
             f"INSERT INTO {TABLE} ({names}, load_run_id, source_file_id, source_line) "
-            f"SELECT {names}, %s, %s, source_line FROM {STAGE} WHERE true "
+            # in identity order: the unique index is then filled sequentially instead of at random pages
+            f"SELECT {names}, %s, %s, source_line FROM {STAGE} WHERE true ORDER BY row_hash, occurrence "
             f"ON CONFLICT (row_hash, occurrence) DO UPDATE SET {updates}, retracted_by_file_id = NULL "
             f"WHERE {TABLE}.retracted_by_file_id IS NOT NULL OR "
             + " OR ".join(f"{TABLE}.{q(c)} IS DISTINCT FROM excluded.{q(c)}" for c in RESOLVED),
