@@ -222,8 +222,19 @@ def test_restore_and_maintain_are_refused_while_a_load_holds_the_lock(ops_env, l
 
 
 def test_prune_keeps_the_newest_n_and_a_failed_backup_leaves_nothing(ops_env, live_db):
-    taken = [take_backup(ops_env, "--keep", "2") for _ in range(3)]
-    backups = taken[0].parent
+    backups = Path(ops_env["DATABASE_BACKUP_PATH"])
+    backups.mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = f".tmp-bedrot-20260101T000000000000Z-{dead.pid}.sqlite3"
+    left_over = [backups / stale, backups / f"{stale}-journal"]
+    for path in left_over:  # what a backup killed with -9 leaves
+        path.write_bytes(b"partial")
+    done = manage(ops_env, "backup_db", "--keep", "2")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == [f"removed {p.name}, left by a backup process that died" for p in left_over]
+    taken = [Path(BACKUP_LINE.match(done.stdout.splitlines()[2])["path"])]
+    taken += [take_backup(ops_env, "--keep", "2") for _ in range(2)]
     assert not taken[0].exists()
     assert sorted(p.name for p in backups.iterdir()) == sorted(
         [taken[1].name, taken[1].name + ".sha256", taken[2].name, taken[2].name + ".sha256"]

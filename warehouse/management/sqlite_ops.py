@@ -175,6 +175,23 @@ def backups_in(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob(BACKUP_GLOB) if BACKUP_NAME.match(p.name))
 
 
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Temporary files of backups whose process died (kill -9, power loss): nothing else removes them."""
+    removed = []
+    for path in sorted(directory.glob(".tmp-*")):
+        match = re.search(r"-(\d+)(\.sqlite3(-journal|-wal|-shm)?)?$", path.name)
+        if not match:
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        except PermissionError:  # alive, another user's
+            pass
+    return removed
+
+
 def prune(*, directory: Path, keep: int) -> list[Path]:
     """Deletes all but the newest `keep` backups (and their checksum files); returns what it deleted."""
     existing = backups_in(directory)

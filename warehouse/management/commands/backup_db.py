@@ -5,7 +5,7 @@ import sqlite3
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from warehouse.management.sqlite_ops import prune, snapshot, sqlite_database_path
+from warehouse.management.sqlite_ops import prune, remove_stale_temporaries, snapshot, sqlite_database_path
 
 
 class Command(BaseCommand):
@@ -28,6 +28,9 @@ class Command(BaseCommand):
         if not source.is_file():
             raise CommandError(f"no database file at {source}")
         target_dir = settings.DATABASE_BACKUP_PATH
+        if target_dir.is_dir():
+            for stale in remove_stale_temporaries(target_dir):
+                self.stdout.write(f"removed {stale.name}, left by a backup process that died")
         try:
             path, digest, counts = snapshot(source=source, target_dir=target_dir)
         except (sqlite3.Error, OSError) as exc:  # disk full, file too large, I/O error
