@@ -18,13 +18,6 @@ from warehouse import services
 from warehouse.models import Campaign
 
 
-def _parsed(values: pd.Series, errors: pd.Series, flags: dict[str, pd.Series]) -> Parsed:
-    """Parsed with per-row flags (the pipeline counts them), or with counts on the older Parsed."""
-    if "flags" in Parsed.__dataclass_fields__:
-        return Parsed(values, errors, flags)
-    return Parsed(values, errors, {code: int(mask.sum()) for code, mask in flags.items() if mask.any()})
-
-
 def meta_id(*, allow_empty: bool = False) -> callable:
     """18-digit Meta ids stay text (contract §3 #13): a trailing `.0` is stripped (warning); an exponent form
     (`1.20224907266750E+17`) already lost digits → id_precision_lost; anything else not digits → bad_number."""
@@ -39,7 +32,7 @@ def meta_id(*, allow_empty: bool = False) -> callable:
         errors[(errors == "") & ~empty & ~values.str.fullmatch(r"\d{1,20}")] = "bad_number"
         if not allow_empty:
             errors[empty] = "missing_key"
-        return _parsed(values, errors, {"meta_id_trailing_dot0": dot_zero.astype(bool)})
+        return Parsed(values, errors, {"meta_id_trailing_dot0": dot_zero.astype(bool)})
 
     return parse
 
