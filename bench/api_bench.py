@@ -167,6 +167,31 @@ RAW_SQL = {
 }
 
 
+def selector_timings() -> dict:
+    """The two target figures computed in-process from the aggregates (no HTTP, no cache): median of 5."""
+    os.environ.update(_env(0))
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    from warehouse import selectors
+
+    calls = {
+        "/api/kpis/summary": selectors.kpi_summary_get,
+        "/api/revenue/monthly": lambda: selectors.revenue_monthly_list(today=dt.date.today()),
+    }
+    result = {}
+    for endpoint, call in calls.items():
+        timings = []
+        for _ in range(5):
+            started = time.perf_counter()
+            call()
+            timings.append((time.perf_counter() - started) * 1000)
+        result[endpoint] = statistics.median(timings)
+    return result
+
+
 def raw_sql_baseline() -> dict:
     import sqlite3
 
@@ -272,6 +297,13 @@ def main() -> None:
           f"{info['agg_rows']:,} aggregate rows; generated in {info['generate_s']:.1f} s, aggregates rebuilt "
           f"(facts_changed) in {info['rebuild_s']:.2f} s")  # fmt: skip
     baseline = raw_sql_baseline()
+    computed = selector_timings()
+    print("\nin-process, same run: the figure from the aggregates (selector) vs one raw SQL query over royalty_line\n")
+    print("| endpoint | selector ms | raw SQL ms | selector / raw SQL |")
+    print("|---|---:|---:|---:|")
+    for endpoint, ms in computed.items():
+        raw_ms = baseline[endpoint]["ms"]
+        print(f"| `{endpoint}` | {ms:.1f} | {raw_ms:.1f} | {ms / raw_ms:.3f} |")
 
     results = {}
     for label, cache_seconds, endpoints, per_client, interval in (
