@@ -61,7 +61,10 @@ def load_lock(wait: float = 0.0, *, abort_stale: bool = True) -> Iterator[None]:
             if cursor.fetchone()[0]:
                 break
             if time.monotonic() >= deadline:
-                raise LoadLockBusy(f"another load holds the PostgreSQL advisory lock (waited {wait:g} s); nothing was touched")
+                raise LoadLockBusy(
+                    f"another load holds the lock (PostgreSQL advisory lock {ADVISORY_KEY}, waited {wait:g} s); "
+                    "nothing was touched"
+                )
             time.sleep(POLL_SECONDS)
     try:
         if abort_stale:

@@ -194,3 +194,24 @@ def test_usage_errors_exit_2(sample_lake, tmp_path):
     assert run_loader("--lake", str(sample_lake), "--file", "nope.csv")[0] == 2
     assert run_loader("--lake", str(sample_lake), "--run-id", "999")[0] == 2
     assert LoadRun.objects.count() == 0
+
+
+def test_queued_api_run_executes_with_its_options_and_broadcasts_once(sample_lake, monkeypatch):
+    from realtime import broadcasting
+
+    calls = []
+    monkeypatch.setattr(broadcasting, "load_run_committed", lambda *, load_run_id: calls.append(load_run_id))
+    queued = LoadRun.objects.create(status=LoadRun.Status.QUEUED, trigger=LoadRun.Trigger.API,
+                                    options={"kinds": ["tidy_daily_streams"], "force": False, "dry_run": False})
+    code, payload, _ = run_loader("--lake", str(sample_lake), "--run-id", str(queued.pk))
+    assert code == 0 and payload["run_id"] == queued.pk
+    assert [(f["path"], f["status"], f["rows_inserted"]) for f in payload["files"]] == [(TIDY, "loaded", 468)]
+    queued.refresh_from_db()
+    assert (queued.status, queued.files_loaded, queued.rows_changed) == ("succeeded", 1, 468)
+    assert queued.progress == {"current_file": None, "files_done": 1, "files_total": 1, "loaded": 1,
+                               "rows_changed": 468}
+    assert calls == [queued.pk]
+
+    code, payload, _ = run_loader("--lake", str(sample_lake), "--source", "tidy_daily_streams")
+    assert code == 0 and calls == [queued.pk]  # nothing changed: no broadcast
+    assert run_loader("--lake", str(sample_lake), "--run-id", str(queued.pk))[0] == 2  # no longer queued
