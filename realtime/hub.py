@@ -25,6 +25,7 @@ from warehouse.models import LoadRun
 logger = logging.getLogger(__name__)
 
 EVENT_TYPE = "load_run.committed"
+_STOP_TYPE = "realtime.hub_stop"
 _MEMBERSHIP_REFRESH_SECONDS = 3600  # channels-redis expires group membership after a day
 
 
@@ -79,6 +80,7 @@ class Hub:
         self._tasks: list[asyncio.Task] = []
         self._layer = None
         self._channel: str | None = None
+        self._listener: asyncio.Task | None = None
         self.watcher_ready = asyncio.Event()
         self.listener_ready = asyncio.Event()
 
@@ -140,9 +142,14 @@ class Hub:
         self._seen.add(load_run_id)
         # load_run_id only increases on the wire: a late-committing older run is announced under the newest id.
         self._highest = max(self._highest, load_run_id)
+        started = time.monotonic()
         snapshot = await self._snapshot_for(self._highest)
         for client in list(self.clients):
             client.offer_update(snapshot)
+        logger.info(
+            "ws_publish load_run_id=%s snapshot_s=%.3f clients=%d",
+            snapshot.load_run_id, time.monotonic() - started, len(self.clients),
+        )
 
     def _publish_soon(self, load_run_id: int) -> None:
         task = self.loop.create_task(self.publish(load_run_id))
@@ -151,7 +158,8 @@ class Hub:
     # --- event sources ---------------------------------------------------------------------------------------
     def start(self) -> None:
         if get_channel_layer() is not None:
-            self._tasks.append(self.loop.create_task(self._listen()))
+            self._listener = self.loop.create_task(self._listen())
+            self._tasks.append(self._listener)
         else:
             self.listener_ready.set()
         if settings.WS_LOAD_RUN_POLL_INTERVAL > 0:
@@ -174,6 +182,8 @@ class Hub:
                         await self._layer.group_add(group, self._channel)
                         joined = time.monotonic()
                     message = await self._layer.receive(self._channel)
+                    if message.get("type") == _STOP_TYPE:
+                        return
                     if message.get("type") == EVENT_TYPE and isinstance(message.get("load_run_id"), int):
                         self._publish_soon(message["load_run_id"])
             except asyncio.CancelledError:
@@ -203,13 +213,24 @@ class Hub:
                 await asyncio.sleep(interval)
 
     async def stop(self) -> None:
+        if self._layer is not None and self._channel is not None:
+            # Wake the listener with a message rather than cancelling it: a cancelled channels-redis receive
+            # only unwinds after its 5 s blocking pop, and the layer refuses a new loop's receive until it has.
+            try:
+                await asyncio.wait_for(self._layer.send(self._channel, {"type": _STOP_TYPE}), 5)
+                await asyncio.wait([self._listener], timeout=5)
+            except Exception:
+                logger.warning("could not stop the layer listener cleanly", exc_info=True)
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=5)
+            if stuck:
+                logger.warning("hub tasks did not stop within 5 s: %s", stuck)
         self._tasks.clear()
         if self._layer is not None and self._channel is not None:
             try:
-                await self._layer.group_discard(settings.WS_BROADCAST_GROUP, self._channel)
+                await asyncio.wait_for(self._layer.group_discard(settings.WS_BROADCAST_GROUP, self._channel), 5)
             except Exception:
                 logger.warning("could not leave the broadcast group", exc_info=True)
 

@@ -8,6 +8,7 @@ import pytest
 import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 
 from realtime import hub as hub_module
 
@@ -26,6 +27,7 @@ async def stop_hub():
     """Async tests that open consumers use this, so no hub task or group membership outlives the test."""
     yield
     await hub_module.hub_stop()
+    await database_sync_to_async(connections.close_all)()  # the ORM thread's connection, so teardown can drop the DB
 
 
 def asgi_application():
