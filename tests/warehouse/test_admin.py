@@ -215,10 +215,19 @@ def test_platform_search_by_store_alias(staff_client):
     assert [p.slug for p in result_list(changelist(staff_client, "platform", q="Amazon Prime"))] == ["amazon_music"]
 
 
-def test_royalty_line_search_by_isrc(staff_client, facts):
-    factories.RoyaltyLineFactory(store="Spotify", title="LUNA", isrc="QZTB92494812")
-    rows = result_list(changelist(staff_client, "royaltyline", q="QZWFK2497196"))
-    assert [(r.title, r.store) for r in rows] == [("KEYGEN", "Tencent Music")]
+def test_royalty_line_search_by_isrc_title_and_store(staff_client, facts):
+    luna = m.Track.objects.get(isrc="QZTB92494812")
+    factories.RoyaltyLineFactory(store="Spotify", title="LUNA", isrc="QZTB92494812", track=luna)
+    factories.RoyaltyLineFactory(store="Spotify", title="LUNA (unresolved)", isrc="QZTB92494899")
+
+    def found(term):
+        return sorted((r.title, r.store) for r in result_list(changelist(staff_client, "royaltyline", q=term)))
+
+    assert found("qz-tb9-24-94812") == [("LUNA", "Spotify")]  # through the track
+    assert found("QZTB92494899") == [("LUNA (unresolved)", "Spotify")]  # no track: the raw ISRC
+    assert found("QZWFK2497196") == []  # the fixture's KEYGEN line has no track link
+    assert found("keygen") == [("KEYGEN", "Tencent Music")]
+    assert found("tencent") == [("KEYGEN", "Tencent Music")]
 
 
 # --- Filters --------------------------------------------------------------------------------------------------
@@ -283,6 +292,10 @@ def test_royalty_line_filters(staff_client, facts):
     assert pks(is_adjustment__exact="1") == [adjustment.pk]
     assert pks(retracted_by_file__isempty="0") == [facts["royaltyline"].pk]
     assert pks(load_run=retracting.load_run_id) == [adjustment.pk]
+    assert pks(source_file=retracting.pk) == [adjustment.pk]
+    assert pks(source_file=facts["sourcefile"].pk) == [facts["royaltyline"].pk]
+    html = changelist(staff_client, "royaltyline").content.decode()
+    assert f"?source_file={retracting.pk}" in html and "dk_bank_details/2025-04.csv" in html
     assert pks(**{"sale_month__gte": "2025-01-01", "sale_month__lt": "2025-02-01"}) == [facts["royaltyline"].pk]
 
 
