@@ -4,9 +4,11 @@
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.conftest import SAMPLE_LAKE
 from warehouse.models import LoadRun
 from warehouse.selectors import ts
 
@@ -18,11 +20,25 @@ def _no_response_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(scope="module")
+def _loaded_module(django_db_setup, django_db_blocker):
+    """Load the sample lake once per test module inside an outer transaction that is rolled back at the end, so
+    the module's tests share one real `load_curated` run (each test still rolls back its own changes)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_curated", "--lake", str(SAMPLE_LAKE))
+            yield LoadRun.objects.get()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def loaded(db, sample_lake) -> LoadRun:
+def loaded(_loaded_module, db) -> LoadRun:
     """The bundled sample lake, loaded by `load_curated` (exactly as production does)."""
-    call_command("load_curated", "--lake", str(sample_lake))
-    return LoadRun.objects.get()
+    return _loaded_module
 
 
 @pytest.fixture
