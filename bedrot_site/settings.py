@@ -208,6 +208,7 @@ SPECTACULAR_SETTINGS = {
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "api.exceptions.exception_handler"  # {"success": false, "error": ...}
 REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "api.pagination.ResourcePagination"
 REST_FRAMEWORK["PAGE_SIZE"] = 50
+REST_FRAMEWORK["DATETIME_FORMAT"] = "%Y-%m-%dT%H:%M:%SZ"  # contract §1: ISO 8601 UTC, e.g. 2025-08-19T07:41:10Z
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"]
 # The schema and Swagger UI are not health routes: authenticated like the API (token first, so 401 not 403).
 SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]

@@ -194,3 +194,16 @@ def test_cors_allows_the_dashboard_origin(viewer):
     assert response["Access-Control-Allow-Origin"] == "http://localhost:3000"
     assert response["Access-Control-Allow-Credentials"] == "true"
     assert "Access-Control-Allow-Origin" not in viewer.get("/api/revenue/rps-rates", HTTP_ORIGIN="http://evil.example")
+
+
+def test_unexpected_errors_are_500_without_traceback_or_sql(viewer, monkeypatch):
+    from django.db import DatabaseError
+
+    from warehouse import selectors
+
+    def broken():
+        raise DatabaseError('no such column: "royalty_line"."secret" in SELECT ... FROM royalty_line')
+
+    monkeypatch.setattr(selectors, "revenue_platform_get", broken)
+    response = viewer.get("/api/revenue/platform")
+    assert (response.status_code, response.json()) == (500, {"success": False, "error": "internal server error"})
