@@ -57,18 +57,19 @@ def stage_create(columns: dict[str, str]) -> None:
         cursor.execute(f"CREATE TEMP TABLE {STAGE} ({definition}, source_line BIGINT NOT NULL)")
 
 
-def stage_fill(frame: pd.DataFrame, columns: dict[str, str], lines: pd.Series) -> int:
-    """executemany in batches: only one batch of Python values exists at a time (memory stays flat)."""
+def stage_fill(frame: pd.DataFrame, columns: dict[str, str], *, rows: np.ndarray) -> int:
+    """Stage the rows at positions `rows` (with their `_line`) with executemany in batches: only one batch of
+    Python values exists at a time, and the frame is never copied whole (memory stays flat)."""
     names = list(columns)
     placeholders = ", ".join(["%s"] * (len(names) + 1))
     sql = f"INSERT INTO {STAGE} ({', '.join(q(n) for n in names)}, source_line) VALUES ({placeholders})"
     with connection.cursor() as cursor:
-        for start in range(0, len(frame), STAGE_BATCH):
-            part = frame.iloc[start : start + STAGE_BATCH]
+        for start in range(0, len(rows), STAGE_BATCH):
+            part = frame.iloc[rows[start : start + STAGE_BATCH]]
             data = [python_values(part[name], sql_type) for name, sql_type in columns.items()]
-            data.append(lines.iloc[start : start + STAGE_BATCH].astype("int64").tolist())
+            data.append(part["_line"].astype("int64").tolist())
             cursor.executemany(sql, list(zip(*data)))
-    return len(frame)
+    return len(rows)
 
 
 def stage_drop() -> None:

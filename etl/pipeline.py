@@ -220,29 +220,29 @@ def read_and_validate(ctx: LoadContext) -> Batch:
     if extra:
         ctx.counters["extra_column"] += len(extra)
     position = {name: index for index, name in enumerate(csv_file.header)}
-    frames: list[pd.DataFrame] = []
+    parts: dict[str, list[pd.Series]] = {c.field: [] for c in variant.columns}
+    parts["_line"] = []
     errors: dict[int, list[tuple[str, str, str]]] = {}
     offset = 0
     for chunk in csv_file.chunks:
         columns = list(zip(*chunk.rows))
         size = len(chunk.rows)
         del chunk.rows
-        parsed: dict[str, pd.Series] = {}
         for column in variant.columns:
             if column.header in position:
                 raw = np.empty(size, dtype=object)
                 raw[:] = columns[position[column.header]]
             else:  # an absent optional column reads as empty values
                 raw = np.full(size, "", dtype=object)
-            parsed[column.field] = _parse_column(column, raw, ctx, errors, offset)
+            parts[column.field].append(_parse_column(column, raw, ctx, errors, offset))
         del columns
-        frame = pd.DataFrame(parsed)
-        frame["_line"] = np.asarray(chunk.lines, dtype=np.int64)
-        frames.append(frame)
+        parts["_line"].append(pd.Series(np.asarray(chunk.lines, dtype=np.int64)))
         offset += size
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        {**{c.field: pd.Series(dtype=object) for c in variant.columns}, "_line": pd.Series(dtype=np.int64)}
-    )
+    df = pd.DataFrame(index=pd.RangeIndex(offset))
+    for name in list(parts):  # one column at a time: never two copies of the whole file
+        chunks = parts.pop(name)
+        df[name] = pd.concat(chunks, ignore_index=True) if chunks else pd.Series(
+            dtype=np.int64 if name == "_line" else object)
     ctx.malformed = csv_file.malformed
     ctx.rows_read = len(df) + len(ctx.malformed)
     return Batch(df, errors, variant)
@@ -264,13 +264,15 @@ def as_text(series: pd.Series) -> list[str]:
 # --- helpers for kinds ----------------------------------------------------------------------------------------
 
 
-def row_hashes(frame: pd.DataFrame, fields: tuple[str, ...]) -> tuple[list[bytes], np.ndarray]:
-    """sha256 digests (32 bytes; staged as hex) of the normalised values, unit separator-joined, and the
-    occurrence 1..n among identical rows, numbered in file order."""
+def row_hashes(frame: pd.DataFrame, fields: tuple[str, ...], *, rows: np.ndarray | None = None
+               ) -> tuple[list[bytes], np.ndarray]:
+    """sha256 digests (32 bytes; staged as hex) of the normalised values of `rows` (positions; default all),
+    unit separator-joined, and the occurrence 1..n among identical rows, numbered in file order."""
     sha = hashlib.sha256
     digests: list[bytes] = []
-    for start in range(0, len(frame), HASH_BATCH):  # the per-row texts exist for one batch at a time
-        part = frame.iloc[start : start + HASH_BATCH]
+    rows = np.arange(len(frame)) if rows is None else rows
+    for start in range(0, len(rows), HASH_BATCH):  # the per-row texts exist for one batch at a time
+        part = frame.iloc[rows[start : start + HASH_BATCH]]
         columns = [as_text(part[name]) for name in fields]
         digests.extend(sha("\x1f".join(values).encode()).digest() for values in zip(*columns))
     codes, _ = pd.factorize(np.array(digests, dtype=object))
@@ -347,10 +349,9 @@ def _first_problem(ctx: LoadContext, batch: Batch) -> str:
 
 def _merge(ctx: LoadContext, batch: Batch) -> None:
     spec = ctx.spec
-    good = batch.good()
     stage_columns = {**spec.fields, **spec.stage_extra}
     merge.stage_create(stage_columns)
-    merge.stage_fill(good, stage_columns, good["_line"])
+    merge.stage_fill(batch.df, stage_columns, rows=np.flatnonzero(batch.usable))
     if spec.before_merge:
         spec.before_merge(ctx)
     if spec.merge == "custom":
@@ -380,7 +381,7 @@ def load_file(ctx: LoadContext) -> FileResult:
             spec.transform(ctx, batch)
         if spec.merge == "rowhash":
             good = batch.usable
-            hashes, occurrence = row_hashes(batch.df[good], spec.hash_fields)
+            hashes, occurrence = row_hashes(batch.df, spec.hash_fields, rows=np.flatnonzero(good))
             batch.df.loc[good, "row_hash"] = hashes
             batch.df.loc[good, "occurrence"] = occurrence
         elif spec.key and spec.merge == "upsert":

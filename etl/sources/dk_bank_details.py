@@ -83,7 +83,7 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     missing = (df["isrc"] == "") & (df["song_or_album"] != "Album")
     batch.flag(missing.to_numpy(), column="ISRC", reason="missing_isrc", message="ISRC: missing_isrc ('') on a Song line")
     usable = batch.usable
-    good = df[usable]
+    good = df.loc[usable, ["artist_raw", "store", "isrc", "title", "upc", "country_code"]]  # not a full copy
 
     artists = services.artist_alias_resolve(names=good["artist_raw"].unique().tolist(), source_file=sf)
     unmatched = [name for name, artist in artists.items() if artist is None]
@@ -110,7 +110,7 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     df["last_seen_file_id"] = sf.pk
     df["retracted_by_file_id"] = None
     usable = batch.usable
-    hashes, occurrence = row_hashes(df[usable], HASHED)
+    hashes, occurrence = row_hashes(df, HASHED, rows=np.flatnonzero(usable))
     df["row_hash"] = None
     df["occurrence"] = 0
     df.loc[usable, "row_hash"] = hashes
