@@ -215,17 +215,25 @@ def main() -> None:
         daphne.terminate()
         daphne.wait(timeout=10)
     publish = [line for line in (workdir / "daphne.log").read_text().splitlines() if "ws_publish" in line]
+    server_side = [
+        {k: float(v) for k, v in (part.split("=") for part in line.split() if part.startswith(("snapshot_s", "fanout_s")))}
+        for line in publish[args.rounds:]  # the N-client rounds
+    ]
     print(f"\ncommit → update, daphne + Redis, {args.rounds} rounds each (seconds):\n")
     print("| clients | last client p50 | last client p95 | last client max | all clients p50 | all clients p95 "
           "| RSS per connection |")
     print("|---|---|---|---|---|---|---|")
     for row in (baseline, loaded):
+        rss = f"{row['rss_per_conn_kib']:.1f} KiB" if row["clients"] > 1 else "n/a (first connection starts the hub)"
         print(f"| {row['clients']} | {row['last_p50']:.3f} | {row['last_p95']:.3f} | {row['last_max']:.3f} "
-              f"| {row['all_p50']:.3f} | {row['all_p95']:.3f} | {row['rss_per_conn_kib']:.1f} KiB |")
+              f"| {row['all_p50']:.3f} | {row['all_p95']:.3f} | {rss} |")
     print(f"\nratio last-client p50, {args.clients} clients / 1 client: {loaded['last_p50'] / baseline['last_p50']:.2f}")
     print(f"target (all {args.clients} within 1 s): {'met' if loaded['last_max'] < 1.0 else 'MISSED'}")
     print(f"snapshot computations logged by daphne: {len(publish)} for {2 * args.rounds} rounds "
           f"(one per commit, however many clients)")
+    if server_side:
+        print(f"daphne side, {args.clients} clients: snapshot p50 {statistics.median(s['snapshot_s'] for s in server_side):.3f} s, "
+              f"fan-out (all frames handed to the sockets) p50 {statistics.median(s['fanout_s'] for s in server_side):.3f} s")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -207,15 +207,20 @@ class KpiConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.sleep(settings.WS_HEARTBEAT_INTERVAL)
             await self._send_status("heartbeat")
 
-    def offer_update(self, snapshot: Snapshot) -> None:
-        """Queue `snapshot` for this client: at most one update per WS_UPDATE_MIN_INTERVAL, newest wins."""
+    def offer_update(self, snapshot: Snapshot) -> asyncio.Task | None:
+        """Queue `snapshot` for this client: at most one update per WS_UPDATE_MIN_INTERVAL, newest wins.
+
+        Returns the send task when it goes out now (the hub times its fan-out with it), else None.
+        """
         if not self._open or not self.topics or snapshot.order < self._newest_offered:
-            return
+            return None
         self._newest_offered = snapshot.order
         self._pending = snapshot
-        if self._flush_task is None:
-            delay = self._last_update_at + settings.WS_UPDATE_MIN_INTERVAL - time.monotonic()
-            self._flush_task = asyncio.create_task(self._flush(max(delay, 0.0)))
+        if self._flush_task is not None:
+            return None  # a send is already scheduled: it will carry this newer snapshot
+        delay = max(self._last_update_at + settings.WS_UPDATE_MIN_INTERVAL - time.monotonic(), 0.0)
+        self._flush_task = asyncio.create_task(self._flush(delay))
+        return self._flush_task if delay == 0.0 else None
 
     async def _flush(self, delay: float) -> None:
         if delay:

@@ -30,7 +30,7 @@ _MEMBERSHIP_REFRESH_SECONDS = 3600  # channels-redis expires group membership af
 
 
 class Client(Protocol):
-    def offer_update(self, snapshot: Snapshot) -> None: ...
+    def offer_update(self, snapshot: Snapshot) -> asyncio.Task | None: ...
 
 
 @database_sync_to_async
@@ -144,11 +144,12 @@ class Hub:
         self._highest = max(self._highest, load_run_id)
         started = time.monotonic()
         snapshot = await self._snapshot_for(self._highest)
-        for client in list(self.clients):
-            client.offer_update(snapshot)
+        computed = time.monotonic()
+        sends = [task for client in list(self.clients) if (task := client.offer_update(snapshot)) is not None]
+        await asyncio.gather(*sends, return_exceptions=True)
         logger.info(
-            "ws_publish load_run_id=%s snapshot_s=%.3f clients=%d",
-            snapshot.load_run_id, time.monotonic() - started, len(self.clients),
+            "ws_publish load_run_id=%s snapshot_s=%.3f fanout_s=%.3f sent_now=%d clients=%d",
+            snapshot.load_run_id, computed - started, time.monotonic() - computed, len(sends), len(self.clients),
         )
 
     def _publish_soon(self, load_run_id: int) -> None:

@@ -45,17 +45,16 @@ def test_default_allowed_origins_are_cors_plus_own_hosts():
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("hosts", ["*", "*,dash.example.com"])
-def test_wildcard_allowed_hosts_never_means_any_origin(subprocess_env, hosts):
+def test_wildcard_allowed_hosts_never_means_any_origin(subprocess_env):
     import subprocess
     import sys
 
-    env = {**subprocess_env, "DJANGO_ALLOWED_HOSTS": hosts}
+    env = {**subprocess_env, "DJANGO_ALLOWED_HOSTS": "*,dash.example.com"}
     env.pop("WS_ALLOWED_ORIGINS", None)
     code = "import django; django.setup(); from django.conf import settings; print(settings.WS_ALLOWED_ORIGINS)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    extra = ", 'http://dash.example.com', 'https://dash.example.com'" if "dash" in hosts else ""
-    assert out.strip() == f"['http://localhost:3000', 'http://localhost:3001'{extra}]"
+    expected = ["http://localhost:3000", "http://localhost:3001", "http://dash.example.com", "https://dash.example.com"]
+    assert out.strip() == str(expected)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -106,12 +106,13 @@ async def test_public_read_lets_anonymous_read_but_not_force(settings):
 
 
 # --- origin --------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("origin", [None, "http://evil.example", "http://localhost:3000.evil.example", "null"])
-async def test_foreign_or_missing_origin_closes_4403_before_auth(staff_user, origin):
-    communicator, accepted, _ = await open_ws(origin=origin, cookie=await session_cookie_for(staff_user))
-    assert accepted
-    assert await expect_close(communicator) == 4403  # no frame before the close: the origin is checked first
-    assert await communicator.receive_nothing()
+async def test_foreign_or_missing_origin_closes_4403_before_auth(staff_user):
+    cookie = await session_cookie_for(staff_user)
+    for origin in (None, "http://evil.example", "http://localhost:3000.evil.example", "null"):
+        communicator, accepted, _ = await open_ws(origin=origin, cookie=cookie)
+        assert accepted
+        assert await expect_close(communicator) == 4403  # no frame before the close: the origin is checked first
+        assert await communicator.receive_nothing()
 
 
 async def test_origin_check_comes_before_auth():
@@ -119,11 +120,10 @@ async def test_origin_check_comes_before_auth():
     assert await expect_close(communicator) == 4403
 
 
-@pytest.mark.parametrize("origin", ["http://localhost:3000", "http://localhost:3001", "http://127.0.0.1:8000",
-                                    "https://testserver"])
-async def test_cors_and_own_origins_are_allowed(plain_user, origin):
-    communicator = await connected(plain_user, origin=origin)
-    await communicator.disconnect()
+async def test_cors_and_own_origins_are_allowed(plain_user):
+    for origin in ("http://localhost:3000", "http://localhost:3001", "http://127.0.0.1:8000", "https://testserver"):
+        communicator = await connected(plain_user, origin=origin)
+        await communicator.disconnect()
 
 
 # --- verbs ---------------------------------------------------------------------------------------------------
@@ -140,25 +140,28 @@ async def test_subscribe_all_then_update_is_the_kpis_object(plain_user):
     await communicator.disconnect()
 
 
-@pytest.mark.parametrize(
-    ("frame", "topics"),
-    [
-        ({"action": "subscribe", "metrics": ["streams", "revenue"]}, ["financial", "streaming"]),
-        ({"type": "subscribe", "channel": "kpis"}, ALL),
-        ({"type": "subscribe", "metrics": ["kpis"]}, ALL),
-        ({"type": "subscribe", "action": "subscribe", "channel": "goals"}, ["goals"]),
-        ({"action": "subscribe", "metrics": ["alerts", "growth"], "channel": "social"}, ["alerts", "growth", "social"]),
-    ],
-)
-async def test_subscribe_forms_and_aliases(plain_user, frame, topics):
+SUBSCRIBE_FORMS = [
+    ({"action": "subscribe", "metrics": ["streams", "revenue"]}, ["financial", "streaming"]),
+    ({"type": "subscribe", "channel": "kpis"}, ALL),
+    ({"type": "subscribe", "metrics": ["kpis"]}, ALL),
+    ({"type": "subscribe", "action": "subscribe", "channel": "goals"}, ["goals"]),
+    ({"action": "subscribe", "metrics": ["alerts", "growth"], "channel": "social"}, ["alerts", "growth", "social"]),
+]
+
+
+async def test_subscribe_forms_and_aliases(plain_user, settings):
+    settings.WS_UPDATE_MIN_INTERVAL = 0.05  # one connection walks through every form; the throttle has its own test
     communicator = await connected(plain_user)
-    await send(communicator, frame)
-    assert await received_status(communicator) == status("subscribed", topics)
-    update = await receive(communicator)
-    assert update == expected_update(
-        await kpis_data(), topics=topics, load_run_id=None, generated_at=update["data"]["generated_at"]
-    )
-    assert set(update["data"]) == {"as_of", "freshness", "load_run_id", "generated_at", *topics}
+    kpis = await kpis_data()
+    for frame, topics in SUBSCRIBE_FORMS:
+        await send(communicator, frame)
+        assert await received_status(communicator) == status("subscribed", topics)
+        update = await receive(communicator)
+        assert update == expected_update(kpis, topics=topics, load_run_id=None,
+                                         generated_at=update["data"]["generated_at"])
+        assert set(update["data"]) == {"as_of", "freshness", "load_run_id", "generated_at", *topics}
+        await send(communicator, {"type": "unsubscribe"})
+        assert await received_status(communicator) == status("unsubscribed", [])
     await communicator.disconnect()
 
 
@@ -200,28 +203,28 @@ async def test_ping_pong_in_both_forms(plain_user):
     await communicator.disconnect()
 
 
-@pytest.mark.parametrize(
-    ("raw", "code"),
-    [
-        ("{not json", "bad_json"),
-        ('{"type": "dance", "id": 5}', "unknown_type"),
-        ('{"id": 5}', "unknown_type"),
-        ('{"type": "ping", "action": "subscribe", "id": 5}', "bad_request"),
-        ("[1, 2]", "bad_request"),
-        ('{"type": "subscribe", "metrics": "financial", "id": 5}', "bad_request"),
-        ('{"type": "subscribe", "metrics": [], "id": 5}', "bad_request"),
-        ('{"type": "refresh", "force": "yes", "id": 5}', "bad_request"),
-    ],
-)
-async def test_errors_keep_the_connection_open(plain_user, raw, code):
+BAD_FRAMES = [
+    ("{not json", "bad_json"),
+    ('{"type": "dance", "id": 5}', "unknown_type"),
+    ('{"id": 5}', "unknown_type"),
+    ('{"type": "ping", "action": "subscribe", "id": 5}', "bad_request"),
+    ("[1, 2]", "bad_request"),
+    ('{"type": "subscribe", "metrics": "financial", "id": 5}', "bad_request"),
+    ('{"type": "subscribe", "metrics": [], "id": 5}', "bad_request"),
+    ('{"type": "refresh", "force": "yes", "id": 5}', "bad_request"),
+]
+
+
+async def test_errors_keep_the_connection_open(plain_user):
     communicator = await connected(plain_user)
-    await send(communicator, raw)
-    frame = await receive(communicator)
-    assert frame["type"] == "error" and frame["data"]["code"] == code
-    assert frame["data"].get("request_id") == (5 if '"id": 5' in raw else None)
-    assert ("request_id" in frame["data"]) == ('"id": 5' in raw)
-    await send(communicator, {"type": "ping"})
-    assert (await receive(communicator))["type"] == "pong"
+    for raw, code in BAD_FRAMES:
+        await send(communicator, raw)
+        frame = await receive(communicator)
+        assert frame["type"] == "error" and frame["data"]["code"] == code, raw
+        assert ("request_id" in frame["data"]) == ('"id": 5' in raw)
+        assert frame["data"].get("request_id") == (5 if '"id": 5' in raw else None)
+        await send(communicator, {"type": "ping"})
+        assert (await receive(communicator))["type"] == "pong"
     await communicator.disconnect()
 
 
