@@ -57,9 +57,14 @@ def stage_create(columns: dict[str, str]) -> None:
         cursor.execute(f"CREATE TEMP TABLE {STAGE} ({definition}, source_line BIGINT NOT NULL)")
 
 
-def stage_fill(frame: pd.DataFrame, columns: dict[str, str], *, rows: np.ndarray) -> int:
-    """Stage the rows at positions `rows` (with their `_line`) with executemany in batches: only one batch of
-    Python values exists at a time, and the frame is never copied whole (memory stays flat)."""
+def stage_fill(
+    frame: pd.DataFrame, columns: dict[str, str], lines: pd.Series | None = None, *, rows: np.ndarray | None = None
+) -> int:
+    """Stage the rows at positions `rows` (default: all) with executemany in batches: only one batch of Python
+    values exists at a time, and the frame is never copied whole (memory stays flat). Source lines come from
+    `lines` (aligned with `frame`) or else the frame's `_line` column."""
+    rows = np.arange(len(frame)) if rows is None else rows
+    line_values = frame["_line"] if lines is None else lines
     names = list(columns)
     placeholders = ", ".join(["%s"] * (len(names) + 1))
     sql = f"INSERT INTO {STAGE} ({', '.join(q(n) for n in names)}, source_line) VALUES ({placeholders})"
@@ -67,7 +72,7 @@ def stage_fill(frame: pd.DataFrame, columns: dict[str, str], *, rows: np.ndarray
         for start in range(0, len(rows), STAGE_BATCH):
             part = frame.iloc[rows[start : start + STAGE_BATCH]]
             data = [python_values(part[name], sql_type) for name, sql_type in columns.items()]
-            data.append(part["_line"].astype("int64").tolist())
+            data.append(line_values.iloc[rows[start : start + STAGE_BATCH]].astype("int64").tolist())
             cursor.executemany(sql, list(zip(*data)))
     return len(rows)
 
