@@ -102,11 +102,14 @@ def test_load_curated_in_another_process_reaches_every_client_once(
                 k: v for k, v in empty_kpis.items() if k in ("as_of", "freshness") or k in topics}
         await asyncio.sleep(1.1)  # past every client's 1 s throttle window, so the push is not held back
 
+        async def arrival(ws):  # listening while the loader runs, so the arrival time is the frame's own
+            frame = await recv(ws, timeout=180)
+            return frame, time.time()
+
+        waiting = [asyncio.create_task(arrival(ws)) for ws, _ in clients]
         loaded = await asyncio.to_thread(run_load_curated, env, lake_copy)
         assert loaded.returncode == 0, loaded.stderr[-3000:]
-        updates = []
-        for ws, _ in clients:
-            updates.append((await recv(ws, timeout=5), time.time()))
+        updates = [await asyncio.wait_for(task, 5) for task in waiting]
         for ws, _ in clients:  # exactly one: nothing else arrives once throttle and watcher had their chance
             assert await nothing_within(ws, 2.5)
         for ws, _ in clients:
@@ -137,3 +140,42 @@ def test_load_curated_in_another_process_reaches_every_client_once(
     assert updates[1][0]["data"]["financial"] != empty_kpis["financial"]
     # The hub's layer listener sat idle for longer than redis-py's default 5 s read timeout without failing.
     assert "listener failed" not in server.log() and "Traceback" not in server.log()
+
+
+def test_close_codes_and_http_through_real_daphne(subprocess_env, credentials, daphne_factory, tmp_path,
+                                                  private_broadcast_group):
+    """The close codes autobahn would refuse without realtime/daphne_compat.py, on the wire; HTTP and WhiteNoise
+    static files still served by the same daphne."""
+    static_root = tmp_path / "static"
+    static_root.mkdir()
+    (static_root / "realtime-check.txt").write_text("served by whitenoise under daphne\n")
+    env = child_env(subprocess_env, redis_url=None, group=private_broadcast_group,
+                    WS_MAX_CONNECTIONS=1, STATIC_ROOT=static_root)
+    server = daphne_factory(env)
+    assert server.http_get("/static/realtime-check.txt") == (200, b"served by whitenoise under daphne\n")
+    status, body = server.http_get("/health")
+    assert (status, json.loads(body)) == (200, {"status": "healthy", "service": "dashboard-backend"})
+
+    async def close_code(ws) -> int:
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+        except ConnectionClosed as closed:
+            return closed.rcvd.code
+
+    async def scenario():
+        async with connect(server.ws_url, origin="http://evil.example") as ws:
+            assert await close_code(ws) == 4403
+        async with connect(server.ws_url, origin=ORIGIN) as ws:
+            frame = await recv(ws)
+            assert (frame["type"], frame["data"]["code"]) == ("error", "unauthenticated")
+            assert await close_code(ws) == 4401
+        async with ws_connect(server, credentials, "token") as first:
+            assert (await recv(first))["data"]["state"] == "connected"
+            async with ws_connect(server, credentials, "cookie") as second:
+                assert await close_code(second) == 1013  # WS_MAX_CONNECTIONS=1
+            await first.send(json.dumps({"type": "ping", "id": "x" * 5000}))
+            assert await close_code(first) == 1009
+
+    asyncio.run(scenario())
+    assert "Traceback" not in server.log()
