@@ -1095,7 +1095,13 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
 
     # marketing
     meta_end = _meta_latest_date(facts)
-    meta_30 = _meta_totals(meta_facts_get(start=meta_end - dt.timedelta(days=29), end=meta_end)) if meta_end else meta
+    meta_30 = meta
+    if meta_end:  # the same filter meta_facts_get(start=, end=) applies, on the rows already read
+        since = meta_end - dt.timedelta(days=29)
+        meta_30 = _meta_totals(MetaFacts(
+            daily=[r for r in facts.daily if since <= r["date"] <= meta_end],
+            windows=[w for w in facts.windows if w["date_stop"] >= since and w["date_start"] <= meta_end],
+        ))  # fmt: skip
     marketing = {
         "total_spend_usd": usd(meta["spend"]),
         "spend_30d_usd": usd(meta_30["spend"]) if meta_end else 0.0,
@@ -1108,8 +1114,8 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
     }
 
     # growth
-    complete_months = sorted(m for m, _ in _dist_months(complete_only=True).items() if as_of and _month_end(m) <= as_of)
     stream_months = _dist_months(complete_only=True)
+    complete_months = sorted(m for m in stream_months if as_of and _month_end(m) <= as_of)
     streams_mom = 0.0
     if len(complete_months) >= 2:
         last, before = complete_months[-1], complete_months[-2]
