@@ -63,10 +63,10 @@ async def nothing_within(ws, seconds) -> bool:
     raise AssertionError(f"unexpected frame: {frame[:300]}")
 
 
-def latest_run():
+def load_runs():
     from warehouse.models import LoadRun
 
-    return LoadRun.objects.order_by("-id").first()
+    return list(LoadRun.objects.order_by("id"))
 
 
 def api_kpis(server, token) -> dict:
@@ -112,19 +112,31 @@ def test_load_curated_in_another_process_reaches_every_client_once(
         updates = [await asyncio.wait_for(task, 5) for task in waiting]
         for ws, _ in clients:  # exactly one: nothing else arrives once throttle and watcher had their chance
             assert await nothing_within(ws, 2.5)
+        references = await asyncio.to_thread(reference_figures)  # before the rerun moves `last_updated`
+        # The same lake again: every file is skipped, nothing committed, so no client hears anything.
+        again = await asyncio.to_thread(run_load_curated, env, lake_copy)
+        assert again.returncode == 0 and ", 0 inserted, 0 updated," in again.stdout, again.stdout[-500:]
+        for ws, _ in clients:
+            assert await nothing_within(ws, 1.5)
         for ws, _ in clients:
             await ws.close()
-        return updates
+        return updates, references
 
-    updates = asyncio.run(scenario())
-    run = latest_run()
-    assert run.rows_changed > 0 and run.finished_at is not None
-    api = api_kpis(server, credentials["token"])
+    def reference_figures():
+        from django.db import connections
+        from django.utils import timezone
+
+        from warehouse.selectors import kpis_get
+
+        try:
+            return api_kpis(server, credentials["token"]), json.loads(json.dumps(kpis_get(today=timezone.localdate())))
+        finally:
+            connections.close_all()  # this thread's connection, so teardown can drop the test database
+
+    updates, (api, computed) = asyncio.run(scenario())
+    run, rerun = load_runs()
+    assert run.rows_changed > 0 and run.finished_at is not None and rerun.rows_changed == 0
     assert api["metadata"]["load_run_id"] == run.pk
-    from django.utils import timezone
-    from warehouse.selectors import kpis_get
-
-    computed = json.loads(json.dumps(kpis_get(today=timezone.localdate())))
     assert api["data"] == computed  # the API and the selector agree, so either is the reference
     for (update, received_at), (_, _, topics) in zip(updates, SUBSCRIPTIONS):
         assert update["type"] == "update"
