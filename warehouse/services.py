@@ -438,6 +438,7 @@ def campaign_name_parse(
 
 # --- Admin curation: unmatched names and campaign overrides ------------------------------------------------------
 # Owner: the admin (warehouse/admin.py). Loads resolve names through these tables, so the next load uses the mapping.
+# Stored campaign names are re-parsed at once (`campaign_reparse`): loads skip unchanged files, so they would not.
 
 from warehouse.models import Platform, StoreAlias, TrackArtist  # noqa: E402
 
@@ -446,6 +447,7 @@ def artist_alias_map(*, alias: ArtistAlias, artist: Artist) -> ArtistAlias:
     """Map a spelling seen in data to an existing artist (an unmatched alias leaves the review queue)."""
     alias.artist = artist
     alias.save(update_fields=["artist"])
+    campaign_reparse()  # a campaign name may carry this spelling as its artist segment
     return alias
 
 
@@ -465,6 +467,7 @@ def campaign_token_map(*, token: CampaignToken, artist: Artist | None, track: Tr
         raise ValueError("Choose an artist or a track.")
     token.artist, token.track, token.needs_review = artist, track, False
     token.save(update_fields=["artist", "track", "needs_review"])
+    campaign_reparse()
     return token
 
 
@@ -480,10 +483,12 @@ def campaign_override_set(
 
 
 def campaign_override_clear(*, campaign: Campaign) -> Campaign:
-    """Hand the campaign back to the parser: the next load re-parses its name."""
+    """Hand the campaign back to the parser, which re-parses its name now."""
     campaign.is_override = False
     campaign.parse_status = Campaign.ParseStatus.UNPARSED
     campaign.save(update_fields=["is_override", "parse_status"])
+    campaign_reparse(campaigns=Campaign.objects.filter(pk=campaign.pk))
+    campaign.refresh_from_db()
     return campaign
 
 

@@ -511,8 +511,11 @@ def test_editing_a_campaign_mapping_sets_the_override(staff_client):
         reverse("admin:warehouse_campaign_changelist"),
         {"action": "clear_override", "_selected_action": [campaign.pk]},
     )
-    campaign.refresh_from_db()
-    assert (campaign.is_override, campaign.parse_status) == (False, "unparsed")
+    campaign.refresh_from_db()  # re-parsed at once: ZONE A0 / the seeded THE SCALE token / no targeting
+    assert (campaign.is_override, campaign.parse_status, campaign.artist.name, campaign.token.token) == (
+        False, "parsed", "ZONE A0", "THE SCALE"
+    )
+    assert (campaign.track, campaign.targeting) == (None, None)
 
 
 def test_saving_a_campaign_without_mapping_changes_keeps_the_parser_result(staff_client):
@@ -584,6 +587,9 @@ def test_campaign_parser_uses_token_mappings_and_overrides_made_in_the_admin(sta
     name = "PIG1987 - KEYGEN TEASER - STREAMING"
     first = services.campaign_name_parse(name=name)  # a load meets an unknown title: it is queued for staff
     assert (first.token.token, first.token.needs_review, first.track) == ("KEYGEN TEASER", True, None)
+    campaign = m.Campaign.objects.create(
+        campaign_id="120200000000000012", name=name, parse_status="parsed", artist=first.artist, token=first.token
+    )
     page = staff_client.get(reverse("admin:warehouse_unmatched"))
     assert [t.token for t in page.context["campaign_tokens"]] == ["KEYGEN TEASER"]
     keygen = m.Track.objects.get(isrc="QZWFK2497196")
@@ -594,8 +600,11 @@ def test_campaign_parser_uses_token_mappings_and_overrides_made_in_the_admin(sta
     assert (again.artist.name, again.track, again.targeting, again.parse_status) == (
         "PIG1987", keygen, "STREAMING", "parsed"
     )
+    campaign.refresh_from_db()  # the stored campaign is re-parsed at once, not at the next changed file
+    assert (campaign.artist.name, campaign.track, campaign.targeting, campaign.parse_status) == (
+        "PIG1987", keygen, "STREAMING", "parsed"
+    )
 
-    campaign = m.Campaign.objects.create(campaign_id="120200000000000012", name=name, parse_status="parsed")
     zone = m.Artist.objects.get(name="ZONE A0")
     staff_client.post(
         reverse("admin:warehouse_campaign_change", args=[campaign.pk]),
