@@ -179,7 +179,8 @@ def _load_run_spawn(run: LoadRun) -> None:
 # Unknown names never become artists/platforms on their own: they are queued (artist/platform NULL) for staff.
 
 from warehouse.models import (  # noqa: E402
-    Artist, ArtistAlias, Country, StoreAlias, Track, TrackArtist, normalize_alias, SourceFile as _SourceFile,
+    Artist, ArtistAlias, Country, RoyaltyLine, StoreAlias, Track, TrackArtist, normalize_alias,
+    SourceFile as _SourceFile,
 )
 
 
@@ -445,16 +446,29 @@ from warehouse.models import Platform, StoreAlias, TrackArtist  # noqa: E402
 
 def artist_alias_map(*, alias: ArtistAlias, artist: Artist) -> ArtistAlias:
     """Map a spelling seen in data to an existing artist (an unmatched alias leaves the review queue)."""
-    alias.artist = artist
-    alias.save(update_fields=["artist"])
-    campaign_reparse()  # a campaign name may carry this spelling as its artist segment
+    with transaction.atomic():
+        alias.artist = artist
+        alias.save(update_fields=["artist"])
+        # Lines already loaded under this spelling get the artist now, not only the next load's lines.
+        spellings = [
+            raw
+            for raw in RoyaltyLine.objects.filter(artist__isnull=True).values_list("artist_raw", flat=True).distinct()
+            if normalize_alias(raw) == alias.alias_key
+        ]
+        if RoyaltyLine.objects.filter(artist__isnull=True, artist_raw__in=spellings).update(artist=artist):
+            royalty_aggregates_rebuild()
+        campaign_reparse()  # a campaign name may carry this spelling as its artist segment
     return alias
 
 
 def store_alias_map(*, store_alias: StoreAlias, platform: Platform) -> StoreAlias:
     """Map a distributor's store name to an existing platform."""
-    store_alias.platform = platform
-    store_alias.save(update_fields=["platform"])
+    with transaction.atomic():
+        store_alias.platform = platform
+        store_alias.save(update_fields=["platform"])
+        # Lines already loaded with this raw store get the platform now, not only the next load's lines.
+        if RoyaltyLine.objects.filter(platform__isnull=True, store=store_alias.store).update(platform=platform):
+            royalty_aggregates_rebuild()
     return store_alias
 
 

@@ -581,6 +581,27 @@ def test_the_loader_resolves_through_a_mapping_made_in_the_admin(staff_client, u
     assert m.ArtistAlias.objects.filter(alias_key="zone aa0").count() == 1  # resolved, not queued again
 
 
+def test_mapping_backfills_lines_already_loaded_and_their_aggregates(staff_client, unmatched):
+    """Lines loaded while a name was unmatched get the mapping at once; the summaries follow."""
+    from warehouse import services
+
+    line = factories.RoyaltyLineFactory(
+        artist=None, artist_raw="ZONE  aa0", store="Tencent", platform=None, earnings_usd=Decimal("1.2345678901")
+    )
+    services.royalty_aggregates_rebuild()
+    zone = m.Artist.objects.get(name="ZONE A0")
+    netease = m.Platform.objects.get(slug="netease")
+    url = reverse("admin:warehouse_unmatched")
+    staff_client.post(url, {"kind": "artist_alias", "pk": unmatched["alias"].pk, "artist": zone.pk})
+    staff_client.post(url, {"kind": "store_alias", "pk": unmatched["store"].pk, "platform": netease.pk})
+    line.refresh_from_db()
+    assert (line.artist, line.platform) == (zone, netease)
+    aggregate = m.RoyaltyMonthlyAggregate.objects.get()
+    assert (aggregate.artist, aggregate.platform, aggregate.artist_raw, aggregate.earnings_usd) == (
+        zone, netease, "", Decimal("1.2345678901")
+    )
+
+
 def test_campaign_parser_uses_token_mappings_and_overrides_made_in_the_admin(staff_client):
     from warehouse import services
 
