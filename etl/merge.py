@@ -86,16 +86,29 @@ def changed_condition(columns: Iterable[str], left: str, right: str) -> str:
     return " OR ".join(f"{left}.{q(c)} IS DISTINCT FROM {right}.{q(c)}" for c in columns) or "false"
 
 
+def _not_newer_than_this_file(target: str) -> str:
+    """The stored row came from a file no newer than the one being merged (bound parameter: its id).
+
+    Copies of a kind are ordered by name timestamp, else mtime (contract §1.1). Comparing the files themselves
+    makes the newest copy win whatever order the files are loaded in, and a `--force` replay of an older copy
+    change nothing."""
+    as_of = "(SELECT coalesce(sf.name_timestamp, sf.mtime) FROM source_file sf WHERE sf.id = {})"
+    return f"{as_of.format(f'{target}.source_file_id')} <= {as_of.format('%s')}"
+
+
 def upsert(
     *, table: str, fields: Sequence[str], key: Sequence[str], load_run_id: int, source_file_id: int
 ) -> tuple[int, int, int]:
-    """Merge the stage into `table` by `key`. Returns (inserted, updated, unchanged)."""
+    """Merge the stage into `table` by `key`: insert new keys, update changed rows unless they came from a newer
+    file. Returns (inserted, updated, unchanged)."""
     content = [f for f in fields if f not in key]
     join = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in key)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*), coalesce(sum(CASE WHEN {changed_condition(content, 't', 's')} THEN 1 ELSE 0 END), 0) "
-            f"FROM {STAGE} s JOIN {q(table)} t ON {join}"
+            f"SELECT count(*), coalesce(sum(CASE WHEN ({changed_condition(content, 't', 's')}) "
+            f"AND {_not_newer_than_this_file('t')} THEN 1 ELSE 0 END), 0) "
+            f"FROM {STAGE} s JOIN {q(table)} t ON {join}",
+            [source_file_id],
         )
         existing, changed = cursor.fetchone()
         cursor.execute(f"SELECT count(*) FROM {STAGE}")
@@ -108,7 +121,7 @@ def upsert(
             f"INSERT INTO {q(table)} ({columns}, load_run_id, source_file_id, source_line) "
             f"SELECT {columns}, %s, %s, source_line FROM {STAGE} WHERE true "
             f"ON CONFLICT ({', '.join(q(k) for k in key)}) DO UPDATE SET {updates} "
-            f"WHERE {changed_condition(content, q(table), 'excluded')}",
-            [load_run_id, source_file_id],
+            f"WHERE ({changed_condition(content, q(table), 'excluded')}) AND {_not_newer_than_this_file(q(table))}",
+            [load_run_id, source_file_id, source_file_id],
         )
     return total - existing, int(changed), existing - int(changed)

@@ -624,6 +624,11 @@ def spotify_track_upsert(*, spotify_track_id: str, values: dict) -> tuple[int, s
     if track is None:
         track, outcome = SpotifyTrack(spotify_track_id=spotify_track_id), "inserted"
     wanted = dict(values, is_stub=False)
+    if outcome != "inserted" and track.last_updated and wanted.get("last_updated") and (
+        wanted["last_updated"] < track.last_updated
+    ):
+        # An older copy (loaded late, or replayed by --force) never overwrites the newer description.
+        wanted = {"first_seen": wanted.get("first_seen"), "last_updated": wanted["last_updated"]}
     for field, pick in (("first_seen", min), ("last_updated", max)):
         stored, new = getattr(track, field), wanted.get(field)
         wanted[field] = pick(v for v in (stored, new) if v is not None) if (stored or new) else None

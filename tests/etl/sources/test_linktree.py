@@ -58,3 +58,21 @@ def test_fixed_and_timestamped_copies_newest_wins_typename_ignored_ratio_compute
                     "2025-05-20": (0, 0, Decimal("0"))}
     assert SourceFile.objects.get(path=older).counters == {"extra_column": 1}
     assert SourceFile.objects.get(path=SAMPLE).counters == {"ratio_computed": 2}
+
+
+def test_the_newest_copy_wins_whatever_order_the_copies_arrive_in(lake):
+    """A newer copy loaded first, an older one arriving later: the older never overwrites, and --force changes
+    nothing (contract §1.1: "on a key conflict the newer copy wins")."""
+    newer, older = "linktree_analytics_curated_20250601_000000.csv", "linktree_analytics_curated_20250501_000000.csv"
+    put(lake, newer, HEADER, [["2025-04-30", 10, 9, 5, 4, "0.5"]])
+    assert load(lake)[0] == 0
+    put(lake, older, HEADER, [["2025-04-30", 7, 7, 1, 1, "0.1429"], ["2025-04-29", 3, 3, 0, 0, "0.0"]])
+    code, files, _ = load(lake)
+    assert code == 0
+    assert counts(files[older]) == ("loaded", 2, 1, 0, 1, 0, None)  # its new date loads, its stale day does not
+    stored = {str(d.date): (d.total_views, d.total_clicks, d.source_file.path) for d in LinktreeDaily.objects.all()}
+    assert stored == {"2025-04-30": (10, 5, newer), "2025-04-29": (3, 0, older)}
+    before = fingerprint()
+    code, files, _ = load(lake, "--force")
+    assert [counts(files[p])[2:5] for p in (older, newer)] == [(0, 0, 2), (0, 0, 1)]
+    assert fingerprint() == before

@@ -49,9 +49,9 @@ def test_dimension_copies_keep_min_first_seen_and_max_last_updated(lake):
     }
     code, files, _ = load(lake)
     assert [files[p]["status"] for p in (DIM_OLD, DIM_NEW)] == ["skipped", "skipped"]
-    # --force replays both copies in order: the older one rewrites T1's image, the newer one wins again.
+    # --force replays both copies: the older one never overwrites what the newer one set, so nothing changes.
     code, files, _ = load(lake, "--force")
-    assert [counts(files[p]) for p in (DIM_OLD, DIM_NEW)] == [("loaded", 2, 0, 1, 1, 0, None)] * 2
+    assert [counts(files[p]) for p in (DIM_OLD, DIM_NEW)] == [("loaded", 2, 0, 0, 2, 0, None)] * 2
     assert SpotifyTrack.objects.get(spotify_track_id=T1).image_url == "https://i.scdn.co/image/b"
 
 
@@ -90,5 +90,5 @@ def test_metrics_bad_enum_stub_tracks_newest_wins(lake):
     code, files, _ = load(lake, "--max-bad-ratio", "0.3")
     assert [files[p]["status"] for p in (DIM_OLD, FACT_OLD, FACT_NEW)] == ["skipped"] * 3
     code, files, _ = load(lake, "--max-bad-ratio", "0.3", "--force")
-    assert [counts(files[p])[2:5] for p in (FACT_OLD, FACT_NEW)] == [(0, 1, 2), (0, 1, 1)]  # replay in file order
+    assert [counts(files[p])[2:5] for p in (FACT_OLD, FACT_NEW)] == [(0, 0, 3), (0, 0, 2)]  # the newest still wins
     assert fingerprint() == before
