@@ -1,10 +1,43 @@
 """Writes: every change to the warehouse goes through a keyword-only, typed `<entity>_<action>` function here.
 
-Owners while the project is being built (see each function): the loader (etl) writes facts through its pipeline
-and calls `facts_changed` inside each file's transaction.
+The loader (etl/) writes facts through its own set-based merge and calls these for master data (alias, store,
+track, campaign resolution) and `facts_changed` inside each file's transaction; the admin and the API call them for
+curation and for queueing loads.
 """
 
-from warehouse.models import SourceFile
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from warehouse.models import (
+    Artist,
+    ArtistAlias,
+    Campaign,
+    CampaignToken,
+    Country,
+    LoadRun,
+    Platform,
+    RoyaltyLine,
+    SocialAccount,
+    SourceFile,
+    SpotifyTrack,
+    StoreAlias,
+    Track,
+    TrackArtist,
+    normalize_alias,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def facts_changed(*, kind: str, source_file: SourceFile) -> None:
@@ -16,23 +49,7 @@ def facts_changed(*, kind: str, source_file: SourceFile) -> None:
         royalty_aggregates_rebuild()
 
 
-# --- Dashboard aggregates and load-run queueing (owner: the dashboard API) -----------------------------------------
-
-import logging  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from django.conf import settings  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from warehouse.models import LoadRun  # noqa: E402
-
-logger = logging.getLogger(__name__)
+# --- Dashboard aggregates and load-run queueing ------------------------------------------------------------------
 
 _REPORTING_MONTH_SQL = {
     "sqlite": "date(reporting_date, 'start of month')",
@@ -175,16 +192,11 @@ def _load_run_spawn(run: LoadRun) -> None:
     logger.info("load_run_spawned id=%s pid=%s", run.pk, process.pid)
 
 
-# --- Master-data resolution for loads (owner: the loader, etl/) ---------------------------------------------------
+# --- Master-data resolution for loads -----------------------------------------------------------------------------
 # Unknown names never become artists/platforms on their own: they are queued (artist/platform NULL) for staff.
 
-from warehouse.models import (  # noqa: E402
-    Artist, ArtistAlias, Country, RoyaltyLine, StoreAlias, Track, TrackArtist, normalize_alias,
-    SourceFile as _SourceFile,
-)
 
-
-def artist_alias_resolve(*, names: list[str], source_file: _SourceFile | None = None) -> dict[str, int | None]:
+def artist_alias_resolve(*, names: list[str], source_file: SourceFile | None = None) -> dict[str, int | None]:
     """Raw artist names → artist id (None = unmatched). Unknown names are queued via `artist_alias_queue`."""
     keys = {name: normalize_alias(name) for name in set(names) if name}
     known = dict(ArtistAlias.objects.filter(alias_key__in=set(keys.values())).values_list("alias_key", "artist_id"))
@@ -199,7 +211,7 @@ def artist_alias_resolve(*, names: list[str], source_file: _SourceFile | None = 
     return resolved
 
 
-def artist_alias_queue(*, alias: str, source_file: _SourceFile | None = None) -> ArtistAlias:
+def artist_alias_queue(*, alias: str, source_file: SourceFile | None = None) -> ArtistAlias:
     """Put an unknown spelling on the staff review list (artist NULL). Idempotent by the matching key."""
     record, _ = ArtistAlias.objects.get_or_create(
         alias_key=normalize_alias(alias), defaults={"alias": alias, "artist": None, "first_seen_file": source_file}
@@ -207,7 +219,7 @@ def artist_alias_queue(*, alias: str, source_file: _SourceFile | None = None) ->
     return record
 
 
-def store_alias_resolve(*, stores: list[str], source_file: _SourceFile | None = None) -> dict[str, int | None]:
+def store_alias_resolve(*, stores: list[str], source_file: SourceFile | None = None) -> dict[str, int | None]:
     """Distributor store names → platform id. An unknown store is queued as StoreAlias(platform NULL) and maps
     to None: it never defaults to another platform (contract §4.3)."""
     wanted = set(stores)
@@ -219,7 +231,7 @@ def store_alias_resolve(*, stores: list[str], source_file: _SourceFile | None = 
 
 
 def track_ensure(
-    *, tracks: list[tuple[str, str, str, int | None]], source_file: _SourceFile | None = None
+    *, tracks: list[tuple[str, str, str, int | None]], source_file: SourceFile | None = None
 ) -> dict[str, int]:
     """(isrc, title, upc, primary artist id) → track id by ISRC. A new ISRC creates its track under its artist
     with needs_review (staff confirm what a load inferred); existing tracks are never renamed by a load."""
@@ -243,13 +255,9 @@ def country_ensure(*, codes: list[str]) -> int:
 
 
 # --- Meta campaign names (contract §4.4) -------------------------------------------------------------------------
-# Owner: the Meta loaders (etl/sources/meta_*.py). Parsing reads artist_alias / campaign_token and queues unknown
-# track-position segments as CampaignToken(needs_review=True) for staff.
+# Parsing reads artist_alias / campaign_token and queues unknown track-position segments as
+# CampaignToken(needs_review=True) for staff.
 
-import re  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
-from warehouse.models import Artist, ArtistAlias, Campaign, CampaignToken, Track, normalize_alias  # noqa: E402
 
 CAMPAIGN_TARGETING_WORDS = frozenset(
     {"STREAMING", "BROAD", "BROAD SPOTIFY", "TECHNO", "TECHNO SPOTIFY", "HARD TRANCE", "ENGAGEMENT"}
@@ -438,10 +446,8 @@ def campaign_name_parse(
 
 
 # --- Admin curation: unmatched names and campaign overrides ------------------------------------------------------
-# Owner: the admin (warehouse/admin.py). Loads resolve names through these tables, so the next load uses the mapping.
+# Loads resolve names through these tables, so the next load uses the mapping.
 # Stored campaign names are re-parsed at once (`campaign_reparse`): loads skip unchanged files, so they would not.
-
-from warehouse.models import Platform, StoreAlias, TrackArtist  # noqa: E402
 
 
 def artist_alias_map(*, alias: ArtistAlias, artist: Artist) -> ArtistAlias:
@@ -507,7 +513,6 @@ def campaign_override_clear(*, campaign: Campaign) -> Campaign:
 
 
 # --- Meta campaigns (dimension) -------------------------------------------------------------------------------------
-# Owner: the Meta loaders (etl/sources/meta_*.py).
 
 _CAMPAIGN_PARSED_FIELDS = ("artist", "token", "track", "parsed_track_text", "targeting", "is_copy", "parse_status")
 
@@ -516,7 +521,7 @@ def campaign_upsert(
     *,
     campaign_id: str,
     name: str,
-    source_file: _SourceFile | None = None,
+    source_file: SourceFile | None = None,
     queue_unknown: bool = True,
     **values,
 ) -> tuple[Campaign, str]:
@@ -576,15 +581,13 @@ def campaign_by_unique_name(*, names: list[str]) -> dict[str, int]:
 
 
 # --- Social accounts ---------------------------------------------------------------------------------------------
-# Owner: the TikTok loader (etl/sources/tiktok.py).
 
 
 def social_account_ensure(
-    *, platform_slug: str, handles: list[str], source_file: _SourceFile | None = None
+    *, platform_slug: str, handles: list[str], source_file: SourceFile | None = None
 ) -> dict[str, int]:
     """Handles → social_account pk. An unknown handle creates its account: the artist is the handle's alias
     target when the alias is known, else NULL with the alias queued for staff (contract §2.5)."""
-    from warehouse.models import SocialAccount
 
     platform = Platform.objects.get(slug=platform_slug)
     accounts = dict(
@@ -600,7 +603,6 @@ def social_account_ensure(
 
 
 # --- Spotify ------------------------------------------------------------------------------------------------------
-# Owner: the Spotify loaders (etl/sources/spotify_*.py).
 
 
 def artist_by_spotify_id(*, ids: list[str]) -> dict[str, int]:
@@ -617,7 +619,6 @@ def artist_by_spotify_id(*, ids: list[str]) -> dict[str, int]:
 def spotify_track_upsert(*, spotify_track_id: str, values: dict) -> tuple[int, str]:
     """One spotify_track from a dimension row; across copies first_seen keeps the minimum and last_updated the
     maximum (§2.4). Returns (pk, "inserted" | "updated" | "unchanged"). Never linked to `track` here."""
-    from warehouse.models import SpotifyTrack
 
     track = SpotifyTrack.objects.filter(spotify_track_id=spotify_track_id).first()
     outcome = "unchanged"
@@ -643,7 +644,6 @@ def spotify_track_upsert(*, spotify_track_id: str, values: dict) -> tuple[int, s
 
 def spotify_track_stub_ensure(*, spotify_track_ids: list[str]) -> dict[str, int]:
     """Spotify track ids → pk; an id no dimension file named gets a stub row (`is_stub`) so its metrics load."""
-    from warehouse.models import SpotifyTrack
 
     known = dict(SpotifyTrack.objects.filter(spotify_track_id__in=spotify_track_ids).values_list("spotify_track_id", "pk"))
     for track_id in spotify_track_ids:
@@ -653,7 +653,6 @@ def spotify_track_stub_ensure(*, spotify_track_ids: list[str]) -> dict[str, int]
 
 
 # --- Catalog from the royalty-splits file ---------------------------------------------------------------------
-# Owner: etl/sources/royalty_splits.py.
 
 
 def track_split_upsert(
