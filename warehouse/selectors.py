@@ -19,7 +19,6 @@ from django.db.models import CharField
 from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils import timezone
 
-from warehouse.fields import from_units
 from warehouse.models import (
     AdInsightWindow,
     AdPerformanceDaily,
@@ -1359,15 +1358,8 @@ def streaming_series_list(
             for name in ("streams", "listeners", "savers"):
                 bucket[name] += row[name]
     rows = sorted(buckets.values(), key=lambda r: tuple("" if r[k] is None else str(r[k]) for k in _STREAM_ROW_KEYS[:8]))
-    stamp = Stamp.get()
-    metadata = {
-        "filters": filters.resolved(start, end, granularity, time_period=time_period),
-        "source": source,
-        "granularity": granularity,
-        "row_count": len(rows),
-        "last_updated": stamp.last_updated,
-        "load_run_id": stamp.load_run_id,
-    }
+    metadata = _series_metadata(filters=filters.resolved(start, end, granularity, time_period=time_period),
+                                source=source, granularity=granularity, row_count=len(rows))  # fmt: skip
     return rows, metadata
 
 
@@ -1408,16 +1400,17 @@ def financial_series_get(
         _check_dimensions(filters, source=name, available=_FINANCIAL_DIMENSIONS[name])
         data[name] = _FINANCIAL_BUILDERS[name](filters=filters, start=start, end=end, granularity=granularity,
                                                basis=basis)  # fmt: skip
-    stamp = Stamp.get()
-    metadata = {
-        "filters": filters.resolved(start, end, granularity, series=series, basis=basis),
-        "source": ",".join(series),
-        "granularity": granularity,
-        "row_count": sum(len(rows) for rows in data.values()),
-        "last_updated": stamp.last_updated,
-        "load_run_id": stamp.load_run_id,
-    }
+    metadata = _series_metadata(filters=filters.resolved(start, end, granularity, series=series, basis=basis),
+                                source=",".join(series), granularity=granularity,
+                                row_count=sum(len(rows) for rows in data.values()))  # fmt: skip
     return data, metadata
+
+
+def _series_metadata(*, filters: dict, source: str, granularity: str, row_count: int) -> dict:
+    """The `metadata` of every series endpoint (contract B1)."""
+    stamp = Stamp.get()
+    return {"filters": filters, "source": source, "granularity": granularity, "row_count": row_count,
+            "last_updated": stamp.last_updated, "load_run_id": stamp.load_run_id}  # fmt: skip
 
 
 def _sorted_rows(buckets: dict) -> list[dict]:
@@ -1600,15 +1593,10 @@ def social_series_get(
         for bucket in buckets.values():
             bucket["click_through_ratio"] = ratio(_div(bucket["total_clicks"], bucket["total_views"]))
         data["linktree"] = _sorted_rows(buckets)
-    stamp = Stamp.get()
-    metadata = {
-        "filters": filters.resolved(start, end, granularity, platforms=platforms, account=account),
-        "source": ",".join(platforms),
-        "granularity": granularity,
-        "row_count": sum(len(rows) for rows in data.values()),
-        "last_updated": stamp.last_updated,
-        "load_run_id": stamp.load_run_id,
-    }
+    metadata = _series_metadata(
+        filters=filters.resolved(start, end, granularity, platforms=platforms, account=account),
+        source=",".join(platforms), granularity=granularity, row_count=sum(len(rows) for rows in data.values()),
+    )
     return data, metadata
 
 

@@ -7,8 +7,6 @@ window a 0 never overwrites a stored non-zero count (then combined is recomputed
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 from django.db import connection
 
 from etl.merge import STAGE

@@ -2,7 +2,6 @@
 ad-set rows, never doubled by the `_latest` twin), ids as text, `.0` stripped, exponent ids quarantined, empty
 campaign ids resolved by a unique name or quarantined `missing_campaign_id`, the name-only variant."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
