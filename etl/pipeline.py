@@ -349,6 +349,10 @@ def _first_problem(ctx: LoadContext, batch: Batch) -> str:
 
 def _merge(ctx: LoadContext, batch: Batch) -> None:
     spec = ctx.spec
+    if spec.merge == "custom" and spec.stages_itself:
+        spec.merge_hook(ctx, batch)
+        merge.stage_drop()
+        return
     stage_columns = {**spec.fields, **spec.stage_extra}
     merge.stage_create(stage_columns)
     merge.stage_fill(batch.df, stage_columns, rows=np.flatnonzero(batch.usable))

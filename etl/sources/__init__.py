@@ -92,7 +92,10 @@ class SourceSpec:
     before_merge: Callable[[LoadContext], None] | None = None
     """SQL over the TEMP stage table `etl_stage` before the merge (e.g. zero-protection)."""
     merge_hook: Callable[[LoadContext, Batch], None] | None = None
-    """`custom` merge: stage is filled; must set ctx.inserted/updated/unchanged/retracted."""
+    """`custom` merge: stage is filled (unless `stages_itself`); must set ctx.inserted/updated/unchanged/retracted."""
+    stages_itself: bool = False
+    """`custom` merge that stages only what it needs (the DK diff stages identities first, full rows only for new
+    ones): the pipeline then leaves the stage to `merge_hook`."""
     guard: Callable[[LoadContext, Batch], None] | None = None
     """File-level checks after validation, before any write (raise FileRejected)."""
     snapshot: bool = False

@@ -119,44 +119,87 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     ctx.counters["quarantined_usd"] = str(from_units(int(bad_earnings.sum())).normalize()) if len(bad_earnings) else "0"
 
 
+IDENTITY = {"row_hash": "text", "occurrence": "int", **{c: "int" for c in RESOLVED}, "earnings_usd": "int"}
+
+
+SEEN = "etl_seen"
+
+
+def _stage(batch: Batch, columns: dict[str, str], rows: np.ndarray) -> None:
+    merge.stage_create(columns)
+    merge.stage_fill(batch.df, columns, rows=rows)
+
+
 def merge_snapshot(ctx: LoadContext, batch: Batch) -> None:
+    """Diff the snapshot against the stored identities. Only (row_hash, occurrence, the resolved ids, earnings)
+    of every row are staged; full rows are staged and inserted only for identities not stored yet, so a newer
+    snapshot's cost follows its changes (plus one identity pass), not its size."""
     sf = ctx.source_file.pk
+    rows = np.flatnonzero(batch.usable)
     columns = list(FIELDS)
-    resolved_changed = " OR ".join(f"t.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in RESOLVED)
+    names = ", ".join(q(c) for c in columns)
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE INDEX etl_stage_identity ON {STAGE} (row_hash, occurrence)")
-        cursor.execute(
-            f"SELECT count(*), coalesce(sum(CASE WHEN t.retracted_by_file_id IS NOT NULL OR {resolved_changed} "
-            f"THEN 1 ELSE 0 END), 0) FROM {STAGE} s JOIN {TABLE} t "
-            "ON t.row_hash = s.row_hash AND t.occurrence = s.occurrence"
-        )
-        existing, changed = cursor.fetchone()
-        cursor.execute(f"SELECT count(*), coalesce(sum(earnings_usd), 0) FROM {STAGE}")
-        staged_rows, staged_units = cursor.fetchone()
-        names = ", ".join(q(c) for c in columns)
-        updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in (*RESOLVED, "last_seen_file_id", "load_run_id",
-                                                                    "source_file_id", "source_line"))
+        cursor.execute(f"SELECT 1 FROM {TABLE} LIMIT 1")
+        first_load = cursor.fetchone() is None
+    if first_load:  # every identity is new: stage full rows once
+        _stage(batch, FIELDS, rows)
+        new_rows, existing, changed, retracted = rows, 0, 0, 0
+    else:
+        _stage(batch, IDENTITY, rows)
+        changed_sql = " OR ".join(f"t.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in RESOLVED)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*), coalesce(sum(earnings_usd), 0) FROM {STAGE}")
+            staged_rows, staged_units = cursor.fetchone()
+            # one probe per identity into the table's unique index: which stored row (if any) each line is
+            cursor.execute(f"DROP TABLE IF EXISTS {SEEN}")
+            cursor.execute(
+                f"CREATE TEMP TABLE {SEEN} AS SELECT s.source_line AS source_line, t.id AS id, "
+                f"CASE WHEN t.id IS NULL THEN NULL WHEN t.retracted_by_file_id IS NOT NULL OR {changed_sql} "
+                f"THEN 1 ELSE 0 END AS changed, {', '.join(f's.{q(c)} AS {q(c)}' for c in RESOLVED)} "
+                f"FROM {STAGE} s LEFT JOIN {TABLE} t ON t.row_hash = s.row_hash AND t.occurrence = s.occurrence"
+            )
+            cursor.execute(f"SELECT source_line FROM {SEEN} WHERE id IS NULL")
+            new_lines = np.sort(np.fromiter((line for (line,) in cursor.fetchall()), dtype=np.int64))
+            existing = staged_rows - len(new_lines)
+            # present and unchanged: only last_seen_file (the contract); rows are visited in id order
+            cursor.execute(
+                f"UPDATE {TABLE} SET last_seen_file_id = %s WHERE id IN (SELECT id FROM {SEEN} WHERE changed = 0)",
+                [sf],
+            )
+            # reinstated identities and those whose master data was mapped since: the lineage of an upsert
+            cursor.execute(f"SELECT id, {', '.join(q(c) for c in RESOLVED)}, source_line FROM {SEEN} WHERE changed = 1")
+            updates = [(*values, sf, ctx.load_run.pk, sf, line, row_id) for row_id, *values, line in cursor.fetchall()]
+            changed = len(updates)
+            sets = ", ".join(f"{q(c)} = %s" for c in RESOLVED)
+            cursor.executemany(
+                f"UPDATE {TABLE} SET {sets}, last_seen_file_id = %s, load_run_id = %s, source_file_id = %s, "
+                "source_line = %s, retracted_by_file_id = NULL WHERE id = %s",
+                updates,
+            )
+            cursor.execute(f"DROP TABLE {SEEN}")
+            # every active identity in the file now has this file as last_seen: the others are gone
+            cursor.execute(
+                f"UPDATE {TABLE} SET retracted_by_file_id = %s WHERE retracted_by_file_id IS NULL "
+                "AND last_seen_file_id <> %s",
+                [sf, sf],
+            )
+            retracted = cursor.rowcount
+        lines = batch.df["_line"].to_numpy()  # increasing: a row's line gives its position
+        new_rows = np.searchsorted(lines, new_lines)
+        _stage(batch, FIELDS, new_rows)
+    with connection.cursor() as cursor:
+        if first_load:
+            cursor.execute(f"SELECT count(*), coalesce(sum(earnings_usd), 0) FROM {STAGE}")
+            staged_rows, staged_units = cursor.fetchone()
         cursor.execute(
             f"INSERT INTO {TABLE} ({names}, load_run_id, source_file_id, source_line) "
             # in identity order: the unique index is then filled sequentially instead of at random pages
-            f"SELECT {names}, %s, %s, source_line FROM {STAGE} WHERE true ORDER BY row_hash, occurrence "
-            f"ON CONFLICT (row_hash, occurrence) DO UPDATE SET {updates}, retracted_by_file_id = NULL "
-            f"WHERE {TABLE}.retracted_by_file_id IS NOT NULL OR "
-            + " OR ".join(f"{TABLE}.{q(c)} IS DISTINCT FROM excluded.{q(c)}" for c in RESOLVED),
+            f"SELECT {names}, %s, %s, source_line FROM {STAGE} ORDER BY row_hash, occurrence",
             [ctx.load_run.pk, sf],
-        )
-        cursor.execute(
-            f"UPDATE {TABLE} SET retracted_by_file_id = %s WHERE retracted_by_file_id IS NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM {STAGE} s WHERE s.row_hash = {TABLE}.row_hash AND s.occurrence = {TABLE}.occurrence)",
-            [sf],
-        )
-        ctx.retracted = cursor.rowcount
-        cursor.execute(
-            f"UPDATE {TABLE} SET last_seen_file_id = %s WHERE retracted_by_file_id IS NULL AND last_seen_file_id <> %s",
-            [sf, sf],
         )
         cursor.execute(f"SELECT count(*), coalesce(sum(earnings_usd), 0) FROM {TABLE} WHERE retracted_by_file_id IS NULL")
         active_rows, active_units = cursor.fetchone()
+    ctx.retracted = retracted
     if (active_rows, int(active_units)) != (staged_rows, int(staged_units)):
         raise ctx.reject(
             "checksum_mismatch",
@@ -178,6 +221,7 @@ SPEC = register(
         snapshot=True,
         transform=transform,
         merge_hook=merge_snapshot,
+        stages_itself=True,
         guard=guard,
     )
 )
