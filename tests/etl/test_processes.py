@@ -116,7 +116,11 @@ def load_lock_held_elsewhere() -> bool:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
             return False
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()")
+        # Advisory locks are per database: other databases on the same server (parallel runs) don't count.
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid() "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
         return cursor.fetchone()[0] > 0
 
 
