@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from production_env import production_env
+
 BASE = Path(__file__).resolve().parent.parent
 OUT = BASE / "bench" / "out"
 DB = OUT / "admin_bench.sqlite3"
@@ -29,18 +31,7 @@ def setup_django() -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(DB) + suffix).unlink(missing_ok=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bedrot_site.settings",
-            "DJANGO_READ_DOT_ENV_FILE": "false",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DATABASE_PATH": str(DB),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    os.environ.update(production_env(database=DB, hosts="testserver", LOG_LEVEL="WARNING"))
     import django
 
     django.setup()

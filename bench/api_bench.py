@@ -26,6 +26,8 @@ import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
+from production_env import production_env
+
 BASE = Path(__file__).resolve().parent.parent
 OUT = BASE / "bench" / "out"
 DB = OUT / "api_bench.sqlite3"
@@ -40,19 +42,12 @@ TARGETS = ["/api/kpis/summary", "/api/revenue/monthly"]
 
 
 def _env(cache_seconds: int) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bedrot_site.settings",
-        "DJANGO_READ_DOT_ENV_FILE": "false",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATABASE_PATH": str(DB),
-        "API_THROTTLE_USER": "10000000/min",  # measure the API, not the throttle
-        "API_CACHE_SECONDS": str(cache_seconds),
-        "LOG_LEVEL": "WARNING",
-    }
+    return production_env(
+        database=DB,
+        API_THROTTLE_USER="10000000/min",  # measure the API, not the throttle
+        API_CACHE_SECONDS=str(cache_seconds),
+        LOG_LEVEL="WARNING",
+    )
 
 
 def build_warehouse(lines: int) -> dict:

@@ -31,6 +31,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from production_env import production_env
+
 BASE = Path(__file__).resolve().parent.parent
 ORIGIN = "http://localhost:3000"
 MAX_CLIENTS = 1000
@@ -38,20 +40,13 @@ ROUND_TIMEOUT = 10.0
 
 
 def _env(db: Path, redis_url: str, group: str, clients: int) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bedrot_site.settings",
-        "DJANGO_READ_DOT_ENV_FILE": "false",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATABASE_PATH": str(db),
-        "REDIS_URL": redis_url,
-        "WS_BROADCAST_GROUP": group,  # private: no other process on this Redis can add events
-        "WS_MAX_CONNECTIONS": str(clients + 10),
-        "LOG_LEVEL": "INFO",  # daphne logs one `ws_publish` line per snapshot computation
-    }
+    return production_env(
+        database=db,
+        REDIS_URL=redis_url,
+        WS_BROADCAST_GROUP=group,  # private: no other process on this Redis can add events
+        WS_MAX_CONNECTIONS=str(clients + 10),
+        LOG_LEVEL="INFO",  # daphne logs one `ws_publish` line per snapshot computation
+    )
 
 
 def _free_port() -> int:
