@@ -16,6 +16,10 @@ from warehouse import selectors
 from warehouse.models import ISRC_PATTERN, Artist, LoadRun, Platform, Track, normalize_isrc
 
 
+# Messages that quote the client's value pass it as a param: django-filter formats `message % params`, so a "%"
+# in a value interpolated into the message itself raised TypeError (a 500).
+
+
 class ArtistField(forms.CharField):
     """A canonical name or any alias → Artist; unknown → invalid."""
 
@@ -25,7 +29,7 @@ class ArtistField(forms.CharField):
             return None
         artist = selectors.artist_resolve(name=value)
         if artist is None:
-            raise ValidationError(f'unknown artist "{value}" (use a canonical name or a known alias)')
+            raise ValidationError('unknown artist "%(value)s" (use a canonical name or a known alias)', params={"value": value})
         return artist
 
 
@@ -36,7 +40,10 @@ class IsrcField(forms.CharField):
             return None
         isrc = normalize_isrc(value)
         if not forms.RegexField(ISRC_PATTERN).regex.match(isrc):
-            raise ValidationError(f'"{value}" is not an ISRC (CCXXXYYNNNNN, e.g. QZTAW2496365); titles are not accepted')
+            raise ValidationError(
+                '"%(value)s" is not an ISRC (CCXXXYYNNNNN, e.g. QZTAW2496365); titles are not accepted',
+                params={"value": value},
+            )
         return isrc
 
 
@@ -70,7 +77,7 @@ class StrictBooleanField(forms.Field):
             return True
         if lowered in self.FALSE:
             return False
-        raise ValidationError(f'"{value}" is not a boolean (true, false, 1, 0)')
+        raise ValidationError('"%(value)s" is not a boolean (true, false, 1, 0)', params={"value": value})
 
 
 class CommaListField(forms.CharField):
@@ -85,7 +92,10 @@ class CommaListField(forms.CharField):
         items = [item.strip() for item in value.split(",") if item.strip()]
         unknown = [item for item in items if item not in self.allowed]
         if unknown:
-            raise ValidationError(f'unknown value "{unknown[0]}" (allowed: {", ".join(self.allowed)})')
+            raise ValidationError(
+                'unknown value "%(value)s" (allowed: %(allowed)s)',
+                params={"value": unknown[0], "allowed": ", ".join(self.allowed)},
+            )
         return list(dict.fromkeys(items))
 
 

@@ -157,6 +157,16 @@ def test_refresh_needs_staff_and_csrf_for_sessions(viewer, plain_user, staff_use
         ("/api/loads?status=done", "status: Select a valid choice. done is not one of the available choices."),
         ("/api/campaigns?include_daily=yes", 'invalid parameter "include_daily": "yes" is not a boolean (true, '
          "false, 1, 0)"),
+        # a "%" in the client's value is quoted, not used as a format directive (was a 500 on the list resources)
+        ("/api/tracks?isrc=%25s", 'isrc: "%s" is not an ISRC (CCXXXYYNNNNN, e.g. QZTAW2496365); titles are not '
+         "accepted"),
+        ("/api/tracks?artist=100%25", 'artist: unknown artist "100%" (use a canonical name or a known alias)'),
+        ("/api/streaming?isrc=%25d%25s", 'invalid parameter "isrc": "%d%s" is not an ISRC (CCXXXYYNNNNN, '
+         "e.g. QZTAW2496365); titles are not accepted"),
+        ("/api/financial?series=%25(x)s", 'invalid parameter "series": unknown value "%(x)s" (allowed: revenue, '
+         "expected, expenses, ad_spend)"),
+        ("/api/campaigns?include_daily=%25", 'invalid parameter "include_daily": "%" is not a boolean (true, '
+         "false, 1, 0)"),
     ],
 )
 def test_bad_parameters_are_400_naming_the_parameter(viewer, path, message):
