@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models import CharField
 from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils import timezone
@@ -34,11 +34,13 @@ from warehouse.models import (
     RoyaltyLine,
     RoyaltyDelayAggregate,
     RoyaltyMonthlyAggregate,
+    SocialAccount,
     SourceFile,
     SpotifyAudienceDaily,
     SpotifySongMetric,
     TiktokDaily,
     Track,
+    TrackArtist,
     normalize_alias,
 )
 
@@ -490,11 +492,25 @@ def _spotify_followers_latest(*, on_or_before: dt.date | None = None) -> dict[st
     return result
 
 
+def _goals(*, months: dict[dt.date, Decimal], month_streams: int | None, followers: dict[str, dict]) -> dict:
+    """A4 `data` from figures already read: Sale Month totals, the latest complete month's streams, followers."""
+    revenue_month = max(months) if months else None
+    return {
+        "monthly_revenue": _goal(
+            months[revenue_month] if revenue_month else ZERO, GOAL_TARGETS["monthly_revenue"],
+            revenue_month is not None, money=True,
+        ),  # fmt: skip
+        "monthly_streams": _goal(month_streams or 0, GOAL_TARGETS["monthly_streams"], month_streams is not None),
+        "spotify_followers": _goal(
+            sum(r["followers"] for r in followers.values()), GOAL_TARGETS["spotify_followers"], bool(followers)
+        ),
+    }
+
+
 def kpi_goals_get() -> tuple[dict, dict]:
     """A4 `GET /api/kpis/goals`."""
     stamp = Stamp.get()
     months = royalty_month_totals_get()
-    revenue_month = max(months) if months else None
     latest_day = streaming_latest_complete_date_get()
     streams = None
     if latest_day:
@@ -502,20 +518,10 @@ def kpi_goals_get() -> tuple[dict, dict]:
         streams = DistributorDailyStream.objects.filter(
             is_partial=False, date__gte=month_start, date__lte=_month_end(month_start)
         ).aggregate(total=Sum("combined_streams"))["total"]
-    followers = _spotify_followers_latest()
-    data = {
-        "monthly_revenue": _goal(
-            months[revenue_month] if revenue_month else ZERO, GOAL_TARGETS["monthly_revenue"],
-            revenue_month is not None, money=True,
-        ),  # fmt: skip
-        "monthly_streams": _goal(streams or 0, GOAL_TARGETS["monthly_streams"], streams is not None),
-        "spotify_followers": _goal(
-            sum(r["followers"] for r in followers.values()), GOAL_TARGETS["spotify_followers"], bool(followers)
-        ),
-    }
+    data = _goals(months=months, month_streams=streams, followers=_spotify_followers_latest())
     metadata = {
         "month": _month(latest_day),
-        "revenue_month": _month(revenue_month),
+        "revenue_month": _month(max(months) if months else None),
         "last_updated": stamp.last_updated,
         "note": "Revenue: the latest Sale Month (reports arrive 1-7 months late). Streams: distributor streams "
         "of the month of the latest complete date, partial days excluded. Followers: latest Spotify "
@@ -524,11 +530,9 @@ def kpi_goals_get() -> tuple[dict, dict]:
     return data, metadata
 
 
-def kpi_alerts_list(*, timestamp: str | None = None) -> list[dict]:
-    """A5 alerts. `timestamp` defaults to the latest load's finish time (the moment the figures changed)."""
-    stamp_ts = timestamp or Stamp.get().last_updated or ts(timezone.now())
+def _alerts(*, months: dict[dt.date, Decimal], weeks: tuple[int, int] | None, timestamp: str) -> list[dict]:
+    """A5 from figures already read: Sale Month totals and (last 7 days, the 7 before) when 14 days exist."""
     alerts = []
-    months = royalty_month_totals_get()
     if len(months) >= 2:
         latest, previous = sorted(months)[-1], sorted(months)[-2]
         delta = months[latest] - months[previous]
@@ -538,22 +542,34 @@ def kpi_alerts_list(*, timestamp: str | None = None) -> list[dict]:
                 "type": "revenue",
                 "severity": "high" if fell else "info",
                 "message": f"Revenue {'decreased' if fell else 'increased'} by ${usd(abs(delta)):.2f}",
-                "timestamp": stamp_ts,
+                "timestamp": timestamp,
             })  # fmt: skip
-    latest_day = streaming_latest_complete_date_get()
-    first_day = DistributorDailyStream.objects.filter(is_partial=False).aggregate(d=Min("date"))["d"]
-    if latest_day and first_day <= latest_day - dt.timedelta(days=13):
-        last_7 = _dist_window_total(end=latest_day, days=7)
-        prev_7 = _dist_window_total(end=latest_day - dt.timedelta(days=7), days=7)
+    if weeks:
+        last_7, prev_7 = weeks
         if prev_7 and (Decimal(prev_7 - last_7) / prev_7) > Decimal("0.2"):
             fall = Decimal(prev_7 - last_7) * 100 / prev_7
             alerts.append({
                 "type": "streaming",
                 "severity": "warning",
                 "message": f"Weekly streams decreased by {fall.quantize(Decimal('0.1'), ROUND_HALF_UP)}%",
-                "timestamp": stamp_ts,
+                "timestamp": timestamp,
             })  # fmt: skip
     return alerts
+
+
+def kpi_alerts_list(*, timestamp: str | None = None) -> list[dict]:
+    """A5 alerts. `timestamp` defaults to the latest load's finish time (the moment the figures changed)."""
+    stamp_ts = timestamp or Stamp.get().last_updated or ts(timezone.now())
+    months = royalty_month_totals_get()
+    latest_day = streaming_latest_complete_date_get()
+    first_day = DistributorDailyStream.objects.filter(is_partial=False).aggregate(d=Min("date"))["d"]
+    weeks = None
+    if latest_day and first_day <= latest_day - dt.timedelta(days=13):
+        weeks = (
+            _dist_window_total(end=latest_day, days=7),
+            _dist_window_total(end=latest_day - dt.timedelta(days=7), days=7),
+        )
+    return _alerts(months=months, weeks=weeks, timestamp=stamp_ts)
 
 
 def revenue_distributor_get() -> tuple[dict, dict]:
@@ -892,34 +908,43 @@ _FRESHNESS_KINDS = {
 _MANUAL_SOURCES = {"royalty_splits", "capital_one"}
 
 
-def _latest_data_dates() -> dict[str, dt.date | None]:
-    dist = dict(DistributorDailyStream.objects.values_list("source").annotate(d=Max("date")))
-    meta = [
+def _meta_latest_data_date() -> dt.date | None:
+    dates = [
         AdPerformanceDaily.objects.aggregate(d=Max("date"))["d"],
         CampaignDaily.objects.aggregate(d=Max("date"))["d"],
         AdInsightWindow.objects.aggregate(d=Max("date_stop"))["d"],
     ]
-    meta = [d for d in meta if d]
-    return {
-        "dk_bank_details": _active_lines().aggregate(d=Max("reporting_date"))["d"],
-        "distrokid_streams": dist.get("distrokid"),
-        "toolost_streams": dist.get("toolost"),
-        "spotify_audience": SpotifyAudienceDaily.objects.aggregate(d=Max("date"))["d"],
-        "spotify_songs": SpotifySongMetric.objects.aggregate(d=Max("extraction_date"))["d"],
-        "tiktok": TiktokDaily.objects.aggregate(d=Max("date"))["d"],
-        "linktree": LinktreeDaily.objects.aggregate(d=Max("date"))["d"],
-        "metaads": max(meta) if meta else None,
-        "royalty_splits": None,
-        "capital_one": BusinessExpense.objects.aggregate(d=Max("date"))["d"],
-    }
+    dates = [d for d in dates if d]
+    return max(dates) if dates else None
 
 
-def freshness_get(*, today: dt.date) -> dict[str, dict]:
+def _latest_data_dates(*, known: dict[str, dt.date | None] | None = None) -> dict[str, dt.date | None]:
+    """Newest data date per freshness source; `known` holds dates the caller already read (no second query)."""
+    known = known or {}
+    readers = {
+        # index scan from the newest reporting date down to the first active line (MAX() with a WHERE scans all)
+        "dk_bank_details": lambda: _active_lines().order_by("-reporting_date").values_list("reporting_date", flat=True).first(),
+        "spotify_audience": lambda: SpotifyAudienceDaily.objects.aggregate(d=Max("date"))["d"],
+        "spotify_songs": lambda: SpotifySongMetric.objects.aggregate(d=Max("extraction_date"))["d"],
+        "tiktok": lambda: TiktokDaily.objects.aggregate(d=Max("date"))["d"],
+        "linktree": lambda: LinktreeDaily.objects.aggregate(d=Max("date"))["d"],
+        "metaads": _meta_latest_data_date,
+        "royalty_splits": lambda: None,
+        "capital_one": lambda: BusinessExpense.objects.aggregate(d=Max("date"))["d"],
+    }  # fmt: skip
+    if not {"distrokid_streams", "toolost_streams"} <= known.keys():
+        dist = dict(DistributorDailyStream.objects.values_list("source").annotate(d=Max("date")))
+        readers["distrokid_streams"] = lambda: dist.get("distrokid")
+        readers["toolost_streams"] = lambda: dist.get("toolost")
+    return {source: known[source] if source in known else readers[source]() for source in FRESHNESS_SOURCES}
+
+
+def freshness_get(*, today: dt.date, known: dict[str, dt.date | None] | None = None) -> dict[str, dict]:
     """Per source: newest data date, last load of its files, and `stale` by the configured thresholds.
 
     A source that never delivered data is not stale (absent sources, like Spotify songs, are normal)."""
     thresholds = settings.FRESHNESS_STALE_DAYS
-    latest_dates = _latest_data_dates()
+    latest_dates = _latest_data_dates(known=known)
     files = {}
     for sf in SourceFile.objects.filter(status__in=[SourceFile.Status.LOADED, SourceFile.Status.SKIPPED]).order_by(
         "-loaded_at", "-id"
@@ -948,7 +973,7 @@ def freshness_get(*, today: dt.date) -> dict[str, dict]:
 
 
 def _top_tracks(limit: int = 5) -> list[dict]:
-    rows = (
+    rows = list(
         _active_lines().exclude(isrc="")
         .values("isrc")
         .annotate(
@@ -957,24 +982,79 @@ def _top_tracks(limit: int = 5) -> list[dict]:
         )
         .order_by("-streams", "isrc")[:limit]
     )  # fmt: skip
-    rows = list(rows)
-    tracks = {
-        t.isrc: t for t in Track.objects.filter(isrc__in=[r["isrc"] for r in rows]).prefetch_related("track_artists__artist")
-    }
-    result = []
-    for row in rows:
-        track = tracks.get(row["isrc"])
-        primary = None
-        if track:
-            primary = next((ta.artist.name for ta in track.track_artists.all() if ta.role == "primary"), None)
-        result.append({
+    isrcs = [r["isrc"] for r in rows]
+    titles = dict(Track.objects.filter(isrc__in=isrcs).values_list("isrc", "title")) if rows else {}
+    primary: dict[str, str] = {}
+    if titles:  # the first primary artist of each track, in link order
+        links = TrackArtist.objects.filter(track__isrc__in=isrcs, role="primary").order_by("id")
+        for isrc, name in links.values_list("track__isrc", "artist__name"):
+            primary.setdefault(isrc, name)
+    return [
+        {
             "isrc": row["isrc"],
-            "title": track.title if track else None,
-            "artist": primary,
+            "title": titles.get(row["isrc"]),
+            "artist": primary.get(row["isrc"]),
             "streams": row["streams"] or 0,
             "revenue_usd": usd(row["revenue"]),
-        })  # fmt: skip
-    return result
+        }
+        for row in rows
+    ]
+
+
+def _dist_kpi_overview() -> tuple[dict[str, dict], dict[str, dt.date | None], dt.date | None, dt.date | None]:
+    """One pass over distributor_daily_stream per source: the `_dist_by_source` totals, each source's newest date
+    (freshness) and the first/last complete dates over all sources."""
+    by_source = {source: {"spotify": 0, "apple": 0, "combined": 0, "days": 0} for source in SOURCES}
+    newest: dict[str, dt.date | None] = {}
+    firsts, lasts = [], []
+    complete = Q(is_partial=False)
+    rows = DistributorDailyStream.objects.values("source").annotate(
+        spotify=Sum("spotify_streams"), apple=Sum("apple_streams"), combined=Sum("combined_streams"),
+        days=Count("date", distinct=True), newest=Max("date"),
+        first_complete=Min("date", filter=complete), last_complete=Max("date", filter=complete),
+    )  # fmt: skip
+    for row in rows:
+        by_source[row["source"]] = {key: row[key] for key in ("spotify", "apple", "combined", "days")}
+        newest[row["source"]] = row["newest"]
+        firsts += [row["first_complete"]] if row["first_complete"] else []
+        lasts += [row["last_complete"]] if row["last_complete"] else []
+    return by_source, newest, min(firsts, default=None), max(lasts, default=None)
+
+
+def _dist_kpi_windows(*, as_of: dt.date) -> dict:
+    """Every window kpis_get shows around the latest complete date, as filtered sums in one query."""
+    month_start = _month_start(as_of)
+    month_end = _month_end(month_start)
+    complete = Q(is_partial=False)
+    last_7 = Q(date__gt=as_of - dt.timedelta(days=7), date__lte=as_of)
+    prev_7 = Q(date__gt=as_of - dt.timedelta(days=14), date__lte=as_of - dt.timedelta(days=7))
+    to_date = Q(date__gte=month_start, date__lte=as_of)
+    sums = DistributorDailyStream.objects.filter(
+        date__gt=min(as_of - dt.timedelta(days=14), month_start - dt.timedelta(days=1)), date__lte=month_end
+    ).aggregate(
+        day_spotify=Sum("spotify_streams", filter=complete & Q(date=as_of)),
+        day_apple=Sum("apple_streams", filter=complete & Q(date=as_of)),
+        last_7=Sum("combined_streams", filter=complete & last_7),
+        prev_7=Sum("combined_streams", filter=complete & prev_7),
+        month_to_date=Sum("combined_streams", filter=complete & to_date),
+        month_complete=Sum("combined_streams", filter=complete & Q(date__gte=month_start, date__lte=month_end)),
+        mtd_spotify=Sum("spotify_streams", filter=to_date),  # partial days included: the estimate's basis
+        mtd_apple=Sum("apple_streams", filter=to_date),
+    )  # fmt: skip
+    return sums
+
+
+def _tiktok_followers_latest() -> dict[str, int | None]:
+    """Per handle with TikTok days: the newest non-empty followers snapshot (None when it never had one)."""
+    snapshot = (
+        TiktokDaily.objects.filter(account__handle=OuterRef("handle"), followers_snapshot__isnull=False)
+        .order_by("-date").values("followers_snapshot")[:1]
+    )  # fmt: skip
+    accounts = (
+        SocialAccount.objects.filter(Exists(TiktokDaily.objects.filter(account=OuterRef("pk"))))
+        .values("handle").distinct().annotate(snapshot=Subquery(snapshot)).order_by("handle")
+    )  # fmt: skip
+    return {row["handle"]: row["snapshot"] for row in accounts}
 
 
 def _window_sum(model, field_names: list[str], *, end: dt.date | None, days: int, **filters) -> dict:
@@ -987,32 +1067,31 @@ def _window_sum(model, field_names: list[str], *, end: dt.date | None, days: int
 
 
 def kpis_get(*, today: dt.date | None = None) -> dict:
-    """B2 `GET /api/kpis` `data`: every KPI in one object (also the websocket `update` payload). JSON-ready."""
+    """B2 `GET /api/kpis` `data`: every KPI in one object (also the websocket `update` payload). JSON-ready.
+
+    Each table is read once and the figures shared (goals, alerts and freshness reuse what the sections read):
+    it runs on every poll without the cache and once per load event per daphne process for the websocket."""
     today = today or timezone.now().date()
-    as_of = streaming_latest_complete_date_get()
+    by_source, dist_newest, first_complete, as_of = _dist_kpi_overview()
+    windows = _dist_kpi_windows(as_of=as_of) if as_of else {}
+    totals = royalty_totals_get()
+    months = royalty_month_totals_get()
 
     # streaming
-    by_source = _dist_by_source()
-    latest_day = _dist_daily_totals(start=as_of, end=as_of).get(as_of) if as_of else None
-    last_7 = _dist_window_total(end=as_of, days=7) if as_of else 0
-    prev_7 = _dist_window_total(end=as_of - dt.timedelta(days=7), days=7) if as_of else 0
-    month_to_date = 0
-    if as_of:
-        month_to_date = DistributorDailyStream.objects.filter(
-            is_partial=False, date__gte=_month_start(as_of), date__lte=as_of
-        ).aggregate(t=Sum("combined_streams"))["t"] or 0
-    totals = royalty_totals_get()
+    last_7 = windows.get("last_7") or 0
+    prev_7 = windows.get("prev_7") or 0
+    latest_spotify, latest_apple = windows.get("day_spotify") or 0, windows.get("day_apple") or 0
     streaming = {
         "total_streams_all_time": sum(v["combined"] for v in by_source.values()),
         "latest_day": {
             "date": _day(as_of),
-            "spotify": latest_day["spotify"] if latest_day else 0,
-            "apple": latest_day["apple"] if latest_day else 0,
-            "total": latest_day["total"] if latest_day else 0,
+            "spotify": latest_spotify,
+            "apple": latest_apple,
+            "total": latest_spotify + latest_apple,
         },
         "last_7d": last_7,
         "prev_7d": prev_7,
-        "month_to_date": month_to_date,
+        "month_to_date": windows.get("month_to_date") or 0,
         "by_platform": {
             "spotify": sum(v["spotify"] for v in by_source.values()),
             "apple_music": sum(v["apple"] for v in by_source.values()),
@@ -1024,21 +1103,15 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
     }
 
     # financial
-    months = royalty_month_totals_get()
     sale_months = sorted(months)
     latest_month = sale_months[-1] if sale_months else None
     last_three = sale_months[-3:]
-    expected_mtd = ZERO
-    if as_of:
-        mtd = DistributorDailyStream.objects.filter(date__gte=_month_start(as_of), date__lte=as_of).aggregate(
-            s=Sum("spotify_streams"), a=Sum("apple_streams")
-        )
-        expected_mtd = _expected(mtd["s"] or 0, mtd["a"] or 0)
-    newest_expense = BusinessExpense.objects.aggregate(d=Max("date"))["d"]
+    expected_mtd = _expected(windows.get("mtd_spotify") or 0, windows.get("mtd_apple") or 0) if as_of else ZERO
+    expenses = BusinessExpense.objects.aggregate(newest=Max("date"), total=Sum("amount_usd"))
     expenses_30 = ZERO
-    if newest_expense:
+    if expenses["newest"]:
         expenses_30 = BusinessExpense.objects.filter(
-            date__gt=newest_expense - dt.timedelta(days=30), date__lte=newest_expense
+            date__gt=expenses["newest"] - dt.timedelta(days=30), date__lte=expenses["newest"]
         ).aggregate(t=Sum("amount_usd"))["t"] or ZERO
     facts = meta_facts_get()
     meta = _meta_totals(facts)
@@ -1054,7 +1127,7 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
         "revenue_by_artist": {
             name: usd(entry["net"]) for name, entry in sorted(by_artist.items(), key=lambda i: (-i[1]["net"], i[0]))
         },
-        "expenses_usd_all_time": usd(BusinessExpense.objects.aggregate(t=Sum("amount_usd"))["t"]),
+        "expenses_usd_all_time": usd(expenses["total"]),
         "expenses_usd_last_30d": usd(expenses_30),
         "ad_spend_usd_all_time": usd(meta["spend"]),
     }
@@ -1062,13 +1135,6 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
     # social
     tiktok_end = TiktokDaily.objects.aggregate(d=Max("date"))["d"]
     tiktok_30 = _window_sum(TiktokDaily, ["video_views", "likes", "comments", "shares"], end=tiktok_end, days=30)
-    tiktok_followers = {}
-    for account in TiktokDaily.objects.values_list("account__handle", flat=True).distinct().order_by("account__handle"):
-        snapshot = (
-            TiktokDaily.objects.filter(account__handle=account, followers_snapshot__isnull=False)
-            .order_by("-date").values_list("followers_snapshot", flat=True).first()
-        )  # fmt: skip
-        tiktok_followers[account] = snapshot
     linktree_end = LinktreeDaily.objects.aggregate(d=Max("date"))["d"]
     linktree_30 = _window_sum(LinktreeDaily, ["total_views", "total_clicks"], end=linktree_end, days=30)
     followers_now = _spotify_followers_latest()
@@ -1078,7 +1144,7 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
             "engagement_rate_30d": ratio(
                 _div(tiktok_30["likes"] + tiktok_30["comments"] + tiktok_30["shares"], tiktok_30["video_views"])
             ),
-            "followers": tiktok_followers,
+            "followers": _tiktok_followers_latest() if tiktok_end else {},
         },
         "linktree": {
             "views_30d": linktree_30["total_views"],
@@ -1140,6 +1206,13 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
     }
 
     stamp = Stamp.get()
+    has_two_weeks = as_of is not None and first_complete <= as_of - dt.timedelta(days=13)
+    known_dates = {
+        "distrokid_streams": dist_newest.get("distrokid"), "toolost_streams": dist_newest.get("toolost"),
+        "tiktok": tiktok_end, "linktree": linktree_end, "capital_one": expenses["newest"],
+    }  # fmt: skip
+    if followers_now:  # every artist's newest row is here, so the newest of them is the table's newest date
+        known_dates["spotify_audience"] = max(row["date"] for row in followers_now.values())
     return {
         "as_of": _day(as_of),
         "streaming": streaming,
@@ -1147,9 +1220,10 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
         "social": social,
         "marketing": marketing,
         "growth": growth,
-        "goals": kpi_goals_get()[0],
-        "alerts": kpi_alerts_list(timestamp=stamp.last_updated),
-        "freshness": freshness_get(today=today),
+        "goals": _goals(months=months, month_streams=windows.get("month_complete"), followers=followers_now),
+        "alerts": _alerts(months=months, weeks=(last_7, prev_7) if has_two_weeks else None,
+                          timestamp=stamp.last_updated or ts(timezone.now())),  # fmt: skip
+        "freshness": freshness_get(today=today, known=known_dates),
     }
 
 
