@@ -14,7 +14,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -335,6 +337,26 @@ class RefreshView(ThrottledViewMixin, APIView):
                           "created_at": selectors.ts(run.created_at), "progress_url": f"/api/loads/{run.pk}"}},
             status=status.HTTP_202_ACCEPTED,
         )  # fmt: skip
+
+
+# --- OpenAPI schema and Swagger UI --------------------------------------------------------------------------------
+
+
+class JsonErrorsMixin:
+    """Errors in the JSON envelope (contract §1) even where the success body is YAML or HTML."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(JsonErrorsMixin, SpectacularSwaggerView):
+    pass
 
 
 # --- Read-only resources -------------------------------------------------------------------------------------------

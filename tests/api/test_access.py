@@ -60,12 +60,14 @@ def test_every_protected_route_is_401_without_credentials(path):
         response = method(variant)
         assert response.status_code == 401, variant
         assert response["WWW-Authenticate"] == "Token"
-        if path in NOT_API:
-            continue  # YAML / HTML renderers: the status is the contract here
+        # the JSON envelope on every route, the YAML schema and the HTML Swagger UI included
+        assert response["Content-Type"] == "application/json"
         assert response.json() == {"success": False, "error": "Authentication credentials were not provided."}
     bad = APIClient()
     bad.credentials(HTTP_AUTHORIZATION="Token 0000000000000000000000000000000000000000")
-    assert (bad.post if path == "/api/refresh" else bad.get)(path).status_code == 401
+    response = (bad.post if path == "/api/refresh" else bad.get)(path)
+    assert (response.status_code, response["Content-Type"], response.json()) == (
+        401, "application/json", {"success": False, "error": "Invalid token."})
 
 
 def test_health_routes_are_anonymous_and_never_redirect():
