@@ -17,12 +17,15 @@ from django.db import connection
 
 STAGE = "etl_stage"
 STAGE_BATCH = 20_000
-_SQL_TYPES = {"text": "TEXT", "int": "BIGINT", "date": "DATE", "bool": "BOOLEAN", "json": "TEXT"}
+_SQL_TYPES = {"text": "TEXT", "int": "BIGINT", "date": "DATE", "bool": "BOOLEAN", "json": "TEXT", "bytes": "BLOB"}
+_POSTGRESQL_TYPES = {"json": "JSONB", "bytes": "BYTEA"}
 
 
 def _stage_type(sql_type: str) -> str:
     # JSON arrives as serialised text; PostgreSQL needs it typed jsonb to land in a JSONField column.
-    return "JSONB" if sql_type == "json" and connection.vendor == "postgresql" else _SQL_TYPES[sql_type]
+    if connection.vendor == "postgresql" and sql_type in _POSTGRESQL_TYPES:
+        return _POSTGRESQL_TYPES[sql_type]
+    return _SQL_TYPES[sql_type]
 
 
 def q(name: str) -> str:

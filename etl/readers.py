@@ -82,17 +82,8 @@ def read_csv(path: Path, *, name: str) -> CsvFile:
         raise FileRejected("empty_file", f"{name}: rejected (empty_file): the file has 0 bytes")
     # utf-8-sig strips a BOM; newline=None accepts LF, CRLF and CR-only line ends alike.
     handle = open(path, encoding="utf-8-sig", errors="strict", newline=None)
-    consumed = 0
-    pending: list[str] = []  # the physical lines of the record being read (raw excerpt of a malformed row)
-
-    def feed() -> Iterator[str]:
-        nonlocal consumed
-        for line in handle:
-            consumed += 1
-            pending.append(line)
-            yield line
-
-    reader = csv.reader(feed(), strict=True)
+    # csv.line_num counts the physical lines read so far: a record starts one after where the previous one ended.
+    reader = csv.reader(handle, strict=True)
 
     def next_record() -> list[str]:
         try:
@@ -129,32 +120,34 @@ def read_csv(path: Path, *, name: str) -> CsvFile:
 
     def chunks() -> Iterator[Chunk]:
         chunk = Chunk()
+        spans: list[tuple[int, int]] = []  # physical lines of each malformed record, for its raw excerpt
         with handle:
             while True:
-                start = consumed + 1
-                pending.clear()
+                start = reader.line_num + 1
                 try:
                     row = next_record()
                 except StopIteration:
                     break
                 except csv.Error as exc:
                     message = "unterminated quote" if "unexpected end of data" in str(exc) else str(exc)
-                    raw = "".join(pending).rstrip("\n")
-                    malformed.append(Malformed(start, raw[:RAW_EXCERPT], f"line {start}: {message}"))
+                    malformed.append(Malformed(start, "", f"line {start}: {message}"))
+                    spans.append((start, reader.line_num))
                     continue
                 if not row:
                     continue  # a blank line is not a row
                 if len(row) != width:
-                    raw = "".join(pending).rstrip("\n")
-                    malformed.append(
-                        Malformed(start, raw[:RAW_EXCERPT], f"line {start}: {len(row)} fields, the header has {width}")
-                    )
+                    malformed.append(Malformed(start, "", f"line {start}: {len(row)} fields, the header has {width}"))
+                    spans.append((start, reader.line_num))
                     continue
                 chunk.lines.append(start)
                 chunk.rows.append(row)
                 if len(chunk.rows) >= CHUNK_ROWS:
                     yield chunk
                     chunk = Chunk()
+        if spans:  # only a file with malformed records is read a second time
+            text = physical_lines(path, {line for first, last in spans for line in range(first, last + 1)})
+            for record, (first, last) in zip(malformed, spans):
+                record.raw = "\n".join(text.get(line, "") for line in range(first, last + 1))[:RAW_EXCERPT]
         if chunk.rows:
             yield chunk
 

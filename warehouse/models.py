@@ -428,10 +428,14 @@ class RoyaltyLine(LineageMixin):
     reporting_date = models.DateField()
     sale_month = models.DateField(help_text="First day of the Sale Month: the revenue month.")
     store = models.CharField(max_length=100, help_text="Raw DistroKid Store value.")
-    platform = models.ForeignKey(Platform, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # No single-column FK indexes where a (column, sale_month) index below leads with the column: every index is
+    # maintained on each of a snapshot's million inserts.
+    platform = models.ForeignKey(
+        Platform, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     artist_raw = models.CharField(max_length=200)
-    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     isrc = models.CharField(max_length=12, blank=True, default="")
     upc = models.CharField(max_length=20, blank=True, default="")
     title = models.CharField(max_length=300, blank=True, default="")
@@ -445,8 +449,16 @@ class RoyaltyLine(LineageMixin):
     row_hash = models.CharField(max_length=64)
     occurrence = models.PositiveIntegerField()
     first_seen_file = models.ForeignKey(SourceFile, on_delete=models.PROTECT, related_name="+")
-    last_seen_file = models.ForeignKey(SourceFile, on_delete=models.PROTECT, related_name="+")
-    retracted_by_file = models.ForeignKey(SourceFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Not indexed: set on every present row of each snapshot, read only by the retraction's scan of active rows.
+    last_seen_file = models.ForeignKey(SourceFile, on_delete=models.PROTECT, related_name="+", db_index=False)
+    retracted_by_file = models.ForeignKey(
+        SourceFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # indexed by royalty_line_retracted
+    raw_fingerprint = models.BinaryField(
+        max_length=16, null=True, blank=True, editable=False,
+        help_text="blake2b-128 of the CSV record as read (keyed by the header): a later snapshot's byte-identical "
+        "record keeps this row without being parsed again.",
+    )
 
     class Meta:
         db_table = "royalty_line"

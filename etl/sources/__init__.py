@@ -19,6 +19,7 @@ from etl.validation import Parser
 
 if TYPE_CHECKING:
     from etl.pipeline import Batch, LoadContext
+    from etl.readers import CsvFile
 
 # Contract §1.1 "Order within a run". Dimensions before the facts that reference them.
 KIND_ORDER = (
@@ -80,8 +81,7 @@ class SourceSpec:
     key: tuple[str, ...] = ()
     """Natural key (target columns, with a unique constraint): in-file duplicates and ON CONFLICT."""
     merge: str = "upsert"
-    """`upsert` (by key, never deletes), `rowhash` (insert by (row_hash, occurrence), e.g. bank exports), or
-    `custom` (the spec's `merge_hook` does the whole merge, e.g. the DK snapshot diff)."""
+    """`upsert` (by key, never deletes) or `rowhash` (insert by (row_hash, occurrence), e.g. bank exports)."""
     hash_fields: tuple[str, ...] = ()
     """`rowhash`: the normalised fields whose sha256 (+ occurrence) is the identity; fills `row_hash`/`occurrence`."""
     stage_extra: dict[str, str] = field(default_factory=dict)
@@ -91,11 +91,10 @@ class SourceSpec:
     `batch.flag(...)` to quarantine rows. It may write master data (aliases, tracks) through warehouse.services."""
     before_merge: Callable[[LoadContext], None] | None = None
     """SQL over the TEMP stage table `etl_stage` before the merge (e.g. zero-protection)."""
-    merge_hook: Callable[[LoadContext, Batch], None] | None = None
-    """`custom` merge: stage is filled (unless `stages_itself`); must set ctx.inserted/updated/unchanged/retracted."""
-    stages_itself: bool = False
-    """`custom` merge that stages only what it needs (the DK diff stages identities first, full rows only for new
-    ones): the pipeline then leaves the stage to `merge_hook`."""
+    stream: Callable[[LoadContext, CsvFile, Variant, dict[str, int]], Batch] | None = None
+    """A kind too large to hold in memory (the DK snapshot): inside the file's transaction it reads, validates,
+    transforms and merges the file chunk by chunk, sets ctx.rows_read / inserted / updated / unchanged / retracted,
+    and returns a Batch of the rows to quarantine. `transform`, `guard` and the generic merge are then unused."""
     guard: Callable[[LoadContext, Batch], None] | None = None
     """File-level checks after validation, before any write (raise FileRejected)."""
     snapshot: bool = False
@@ -108,7 +107,7 @@ class SourceSpec:
         for name, sql_type in {**self.fields, **self.stage_extra}.items():
             if sql_type not in SQL_TYPES:
                 raise ValueError(f"{self.kind}.{name}: unknown SQL type {sql_type!r}")
-        if self.merge not in ("upsert", "rowhash", "custom"):
+        if self.merge not in ("upsert", "rowhash"):
             raise ValueError(f"{self.kind}: unknown merge mode {self.merge!r}")
 
     @property
