@@ -180,7 +180,7 @@ WS_LOAD_RUN_POLL_INTERVAL = env.float("WS_LOAD_RUN_POLL_INTERVAL", default=0.0 i
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -214,7 +214,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle", "ap
 # The schema and Swagger UI are not health routes: authenticated like the API (token first, so 401 not 403).
 SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
 SPECTACULAR_SETTINGS["SERVE_AUTHENTICATION"] = [
-    "rest_framework.authentication.TokenAuthentication",
+    "api.authentication.TokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {

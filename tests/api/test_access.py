@@ -176,6 +176,26 @@ def test_bad_parameters_are_400_naming_the_parameter(viewer, path, message):
     assert (response.status_code, response.json()) == (400, {"success": False, "error": message})
 
 
+def test_token_lookup_follows_the_database_on_every_request(plain_user):
+    """api.authentication reads the token and its user on each request: revocation and deactivation apply at once."""
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    token = Token.objects.create(user=plain_user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/revenue/rps-rates").json()["success"] is True
+    plain_user.is_active = False
+    plain_user.save()
+    response = client.get("/api/revenue/rps-rates")
+    assert (response.status_code, response.json()) == (401, {"success": False, "error": "User inactive or deleted."})
+    plain_user.is_active = True
+    plain_user.save()
+    assert client.get("/api/revenue/rps-rates").status_code == 200
+    token.delete()
+    response = client.get("/api/revenue/rps-rates")
+    assert (response.status_code, response.json()) == (401, {"success": False, "error": "Invalid token."})
+
+
 def test_unknown_paths_are_json_404(viewer):
     response = viewer.get("/api/nope")
     assert (response.status_code, response.json()) == (404, {"success": False, "error": "not found"})
