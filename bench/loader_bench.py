@@ -3,7 +3,9 @@
     .venv/bin/python bench/loader_generate.py --rows 1000000 --out /tmp/bench_lake
     .venv/bin/python bench/loader_bench.py --lake /tmp/bench_lake --work /tmp/bench_work
 
-Each measurement is its own `manage.py load_curated --json` process (the real CLI path) on a fresh migrated
+Steps: first load (a), rerun over the unchanged lake, newer 1 %-different snapshot (b), then b reformatted (c: no
+record byte-identical, the worst case for the raw-fingerprint shortcut). Each measurement is its own
+`manage.py load_curated --json` process (the real CLI path) on a fresh migrated
 SQLite file; peak RSS comes from wait4(). The baseline runs in this process, in the same run, on a copy of the same
 empty database: csv.reader → Decimal/ints → the same row hash → one `executemany` of
 `INSERT … ON CONFLICT (row_hash, occurrence) DO UPDATE` into `royalty_line` in one transaction.
@@ -142,6 +144,8 @@ def main() -> None:
     print("rerun", rerun, file=sys.stderr, flush=True)
     newer = load(loader_db, args.lake / "b")
     print("newer", newer, file=sys.stderr, flush=True)
+    reformatted = load(loader_db, args.lake / "c")
+    print("reformatted", reformatted, file=sys.stderr, flush=True)
     base = baseline(baseline_db, csv_a)
     print("baseline", base, file=sys.stderr, flush=True)
     rows = first["inserted"]
@@ -154,6 +158,9 @@ def main() -> None:
         "rerun_unchanged": rerun,
         "newer_snapshot_1pct": newer,
         "newer_vs_first_load": round(newer["run_s"] / first["run_s"], 2),
+        "reformatted_snapshot": reformatted,
+        "reformatted_vs_first_load": round(reformatted["run_s"] / first["run_s"], 2),
+        "peak_rss_mb": max(step["rss_mb"] for step in (first, rerun, newer, reformatted)),
     }
     print(json.dumps(results, indent=2))
 

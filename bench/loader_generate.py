@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/loader_generate.py --rows 1000000 --out /tmp/bench_lake
 
-Writes `<out>/a/4_curated/dk_bank_details.csv` (the snapshot) and `<out>/b/4_curated/dk_bank_details.csv`
+Writes `<out>/a/4_curated/dk_bank_details.csv` (the snapshot), `<out>/b/4_curated/dk_bank_details.csv`
 (a newer snapshot: the same history with 1 % of the rows different: 0.5 % revised, 0.5 % new lines with a later
-Reporting Date). Values follow the real export: the 17 DK stores, ISRC/UPC text, earnings with up to 8 decimals
+Reporting Date) and `<out>/c/…` (b with every Earnings value written another way: same values, no record
+byte-identical, so the loader's raw-fingerprint shortcut never applies). Values follow the real export: the 17 DK stores, ISRC/UPC text, earnings with up to 8 decimals
 (some negative Spotify adjustments, some in exponent form), Country of Sale empty for Namibia.
 """
 
@@ -83,7 +84,11 @@ def main() -> None:
     later = (dt.date.fromisoformat(max(r[0] for r in base)) + dt.timedelta(days=3)).isoformat()
     newer += [[later, *newer[i][1:12], "0.12345678"] for i in rng.sample(range(len(base)), len(base) // 200)]
     write(args.out / "b" / "4_curated" / "dk_bank_details.csv", newer)
-    print(f"wrote {len(base)} rows (a) and {len(newer)} rows (b, {len(revised)} revised, {len(base) // 200} new)")
+    # the same snapshot as b with every Earnings written differently (a trailing zero): no record is byte-identical
+    reformatted = ([*r[:12], r[12] + "0" if "e" not in r[12] else r[12].replace("e", "0e", 1)] for r in newer)
+    write(args.out / "c" / "4_curated" / "dk_bank_details.csv", reformatted)
+    print(f"wrote {len(base)} rows (a), {len(newer)} rows (b, {len(revised)} revised, {len(base) // 200} new) "
+          "and c (b with every record reformatted)")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ discover (exact patterns; anything else `ignored`, never read) → order (kind, 
 sha256 skip (no write transaction) → read (etl.readers) → validate every rule on every row (etl.validation) →
 guard → ONE transaction per file: SourceFile record, transform (master data), in-file duplicates, bad-row
 threshold, TEMP stage + set-based merge (etl.merge), quarantined rows, counts, `facts_changed`.
+A kind with a `stream` hook (the DK snapshot) reads, validates and merges chunk by chunk inside that transaction.
 A rejected file rolls back completely; its `rejected` record is written afterwards on its own.
 """
 

@@ -107,7 +107,7 @@ class _ActiveRows:
     def load(cls) -> _ActiveRows:
         parts: list[tuple] = []
         unmatchable: list[int] = []
-        with connection.cursor() as cursor:
+        with connection.chunked_cursor() as cursor:  # server-side on PostgreSQL: rows arrive FETCH at a time
             cursor.execute(f"SELECT raw_fingerprint, id, occurrence FROM {TABLE} WHERE retracted_by_file_id IS NULL")
             while part := cursor.fetchmany(cls.FETCH):  # numpy arrays, never a million Python tuples at once
                 digests, ids, occurrences = zip(*part)
