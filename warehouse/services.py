@@ -92,7 +92,7 @@ def _delta_pending(cursor) -> bool:
     if connection.vendor == "sqlite":
         cursor.execute("SELECT 1 FROM sqlite_temp_master WHERE name = %s", [_MONTHLY_DELTA])
     else:
-        cursor.execute("SELECT 1 FROM pg_tables WHERE tablename = %s AND schemaname LIKE 'pg_temp%%'", [_MONTHLY_DELTA])
+        cursor.execute("SELECT 1 WHERE to_regclass(%s) IS NOT NULL", [f"pg_temp.{_MONTHLY_DELTA}"])  # this session's
     return cursor.fetchone() is not None
 
 

@@ -337,10 +337,9 @@ def _stage_ids(table: str, ids: np.ndarray) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(f"CREATE TEMP TABLE {table} (id BIGINT PRIMARY KEY)")
-        values = ids.tolist()
-        for start in range(0, len(values), merge.STAGE_BATCH):
+        for start in range(0, len(ids), merge.STAGE_BATCH):
             cursor.executemany(f"INSERT INTO {table} (id) VALUES (%s)",
-                               [(i,) for i in values[start : start + merge.STAGE_BATCH]])
+                               [(i,) for i in ids[start : start + merge.STAGE_BATCH].tolist()])
 
 
 def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, int]:
@@ -392,17 +391,19 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
             services.royalty_aggregates_delta(sign=-1, line_ids=f"SELECT id FROM {TOUCHED}")
 
         # present: unchanged rows only learn the file and their new fingerprint; changed ones take its lineage
-        cursor.execute(f"SELECT id, raw_fingerprint FROM {SEEN} WHERE changed = 0")
-        present = [(sf, fingerprint, row_id) for row_id, fingerprint in cursor.fetchall()]
-        cursor.executemany(f"UPDATE {TABLE} SET last_seen_file_id = %s, raw_fingerprint = %s WHERE id = %s", present)
-        cursor.execute(f"SELECT id, {resolved}, raw_fingerprint, source_line FROM {SEEN} WHERE changed = 1")
-        updates = [(*values, sf, run, sf, line, row_id) for row_id, *values, line in cursor.fetchall()]
-        sets = ", ".join(f"{q(c)} = %s" for c in (*RESOLVED, "raw_fingerprint"))
-        cursor.executemany(
-            f"UPDATE {TABLE} SET {sets}, last_seen_file_id = %s, load_run_id = %s, source_file_id = %s, "
-            "source_line = %s, retracted_by_file_id = NULL WHERE id = %s",
-            updates,
+        cursor.execute(
+            f"UPDATE {TABLE} AS t SET last_seen_file_id = %s, raw_fingerprint = s.raw_fingerprint "
+            f"FROM {SEEN} AS s WHERE s.id = t.id AND s.changed = 0",
+            [sf],
         )
+        present = cursor.rowcount
+        cursor.execute(
+            f"UPDATE {TABLE} AS t SET {', '.join(f'{q(c)} = s.{q(c)}' for c in (*RESOLVED, 'raw_fingerprint'))}, "
+            "last_seen_file_id = %s, load_run_id = %s, source_file_id = %s, source_line = s.source_line, "
+            f"retracted_by_file_id = NULL FROM {SEEN} AS s WHERE s.id = t.id AND s.changed = 1",
+            [sf, run, sf],
+        )
+        updated = cursor.rowcount
         # the unkept rows no parsed row took are gone from this snapshot
         cursor.execute(
             f"UPDATE {TABLE} SET retracted_by_file_id = %s WHERE id IN (SELECT id FROM {UNKEPT}) "
@@ -428,8 +429,8 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
         for table in (UNKEPT, SEEN, TOUCHED):
             cursor.execute(f"DROP TABLE {table}")
     kept_rows = active_rows - unkept_rows
-    ctx.updated = len(updates) + remapped
-    ctx.unchanged = kept_rows + len(present) - remapped
+    ctx.updated = updated + remapped
+    ctx.unchanged = kept_rows + present - remapped
     return kept_rows, active_units - int(unkept_units)
 
 
