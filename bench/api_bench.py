@@ -4,8 +4,8 @@ Builds a fresh SQLite warehouse directly in SQL (≥ 1M royalty lines over 10 ye
 distributor streams for both sources), rebuilds the aggregates exactly as a DK load does, and serves it the way
 deploy/ does: N daphne workers (`--workers`, default one per core) started with the systemd template's command line
 (`daphne --proxy-headers -b 127.0.0.1 -p PORT`, one port each, production settings, the Redis channel layer), behind
-a real nginx with deploy/nginx's proxy settings when nginx is installed (`--proxy nginx`), else with the clients
-spreading requests round-robin over the workers themselves (`--proxy none`), as nginx's default upstream does.
+a real nginx with deploy/nginx's upstream (least_conn) and proxy settings when nginx is installed (`--proxy nginx`),
+else with the clients spreading requests round-robin over the workers themselves (`--proxy none`).
 20 concurrent clients, each with its own token (throttling on at the production rates), drive every dashboard
 endpoint. In the same run it times the same figure as one raw SQL query over royalty_line (the baseline for the
 ratio) and checks that the API's figures equal that fresh computation.
@@ -263,7 +263,7 @@ http {{
                       '$status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time';
     access_log {dir}/access.log bedrot;
     upstream bedrot_daphne {{
-        # round-robin (nginx's default): deploy's ip_hash would send every loopback client to one worker
+        least_conn;  # as deploy/nginx/bedrot.conf
 {servers}
         keepalive 32;
     }}
@@ -450,7 +450,7 @@ def main() -> None:
 
     load_after = os.getloadavg()
     layout = f"{args.workers} daphne process{'es' if args.workers > 1 else ''}"
-    layout += " behind nginx (round-robin)" if args.proxy == "nginx" else (
+    layout += " behind nginx (least_conn)" if args.proxy == "nginx" else (
         ", clients round-robin over them" if args.workers > 1 else "")
     print(f"\n{CLIENTS} concurrent clients (one token each), {layout}, SQLite WAL, {os.cpu_count()} cores; "
           f"load average (1/5/15 min) before {'/'.join(f'{v:.2f}' for v in load_before)}, after "
