@@ -932,8 +932,7 @@ def _latest_data_dates(*, known: dict[str, dt.date | None] | None = None) -> dic
     """Newest data date per freshness source; `known` holds dates the caller already read (no second query)."""
     known = known or {}
     readers = {
-        # index scan from the newest reporting date down to the first active line (MAX() with a WHERE scans all)
-        "dk_bank_details": lambda: _active_lines().order_by("-reporting_date").values_list("reporting_date", flat=True).first(),
+        "dk_bank_details": lambda: _active_lines().aggregate(d=Max("reporting_date"))["d"],
         "spotify_audience": lambda: SpotifyAudienceDaily.objects.aggregate(d=Max("date"))["d"],
         "spotify_songs": lambda: SpotifySongMetric.objects.aggregate(d=Max("extraction_date"))["d"],
         "tiktok": lambda: TiktokDaily.objects.aggregate(d=Max("date"))["d"],
