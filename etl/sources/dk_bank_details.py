@@ -310,6 +310,7 @@ def load_snapshot(ctx: LoadContext, csv_file: CsvFile, variant: Variant, positio
     check_bad_ratio(ctx, quarantine)
     kept_rows, kept_units = _insert_all(ctx, staged_rows) if first_load else _diff(ctx, active_rows, active_units)
     _checksum(ctx, expected=(kept_rows + staged_rows, kept_units + staged_units))
+    merge.stage_drop()
     return quarantine
 
 
