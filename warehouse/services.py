@@ -258,8 +258,11 @@ def _load_run_spawn(run: LoadRun) -> None:
 # Unknown names never become artists/platforms on their own: they are queued (artist/platform NULL) for staff.
 
 
-def artist_alias_resolve(*, names: list[str], source_file: SourceFile | None = None) -> dict[str, int | None]:
-    """Raw artist names → artist id (None = unmatched). Unknown names are queued via `artist_alias_queue`."""
+def artist_alias_resolve(
+    *, names: list[str], source_file: SourceFile | None = None, queue: bool = True
+) -> dict[str, int | None]:
+    """Raw artist names → artist id (None = unmatched). Unknown names are queued via `artist_alias_queue`
+    (unless `queue` is false: a lookup of names already seen)."""
     keys = {name: normalize_alias(name) for name in set(names) if name}
     known = dict(ArtistAlias.objects.filter(alias_key__in=set(keys.values())).values_list("alias_key", "artist_id"))
     for artist in Artist.objects.all().only("id", "name"):
@@ -267,7 +270,8 @@ def artist_alias_resolve(*, names: list[str], source_file: SourceFile | None = N
     resolved = {}
     for name, key in keys.items():
         if key not in known:
-            artist_alias_queue(alias=name, source_file=source_file)
+            if queue:
+                artist_alias_queue(alias=name, source_file=source_file)
             known[key] = None
         resolved[name] = known[key]
     return resolved
@@ -281,13 +285,16 @@ def artist_alias_queue(*, alias: str, source_file: SourceFile | None = None) -> 
     return record
 
 
-def store_alias_resolve(*, stores: list[str], source_file: SourceFile | None = None) -> dict[str, int | None]:
-    """Distributor store names → platform id. An unknown store is queued as StoreAlias(platform NULL) and maps
-    to None: it never defaults to another platform (contract §4.3)."""
+def store_alias_resolve(
+    *, stores: list[str], source_file: SourceFile | None = None, queue: bool = True
+) -> dict[str, int | None]:
+    """Distributor store names → platform id. An unknown store is queued as StoreAlias(platform NULL) (unless
+    `queue` is false) and maps to None: it never defaults to another platform (contract §4.3)."""
     wanted = set(stores)
     known = dict(StoreAlias.objects.filter(store__in=wanted).values_list("store", "platform_id"))
     for store in wanted - set(known):
-        StoreAlias.objects.get_or_create(store=store, defaults={"platform": None, "first_seen_file": source_file})
+        if queue:
+            StoreAlias.objects.get_or_create(store=store, defaults={"platform": None, "first_seen_file": source_file})
         known[store] = None
     return known
 

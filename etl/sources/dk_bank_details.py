@@ -444,8 +444,8 @@ def _remapped() -> tuple[list[str], dict[str, int]]:
         stores = [s for (s,) in cursor.fetchall()]
         cursor.execute(f"SELECT DISTINCT artist_raw FROM {TABLE} WHERE artist_id IS NULL")
         names = [n for (n,) in cursor.fetchall()]
-    platforms = services.store_alias_resolve(stores=stores) if stores else {}
-    artists = services.artist_alias_resolve(names=names) if names else {}
+    platforms = services.store_alias_resolve(stores=stores, queue=False) if stores else {}
+    artists = services.artist_alias_resolve(names=names, queue=False) if names else {}
     return (sorted(s for s, platform in platforms.items() if platform is not None),
             {name: artist for name, artist in sorted(artists.items()) if artist is not None})
 
