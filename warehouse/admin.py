@@ -606,6 +606,14 @@ class RoyaltyMonthlyAggregateAdmin(ReadOnlyAdmin):
     list_select_related = ("artist",)
 
 
+@admin.register(m.RoyaltyIsrcAggregate)
+class RoyaltyIsrcAggregateAdmin(ReadOnlyAdmin):
+    """Royalty lines per ISRC (the top tracks), derived like the monthly aggregate."""
+
+    list_display = ("isrc", "streams", "revenue_usd", "line_count")
+    search_fields = ("isrc",)
+
+
 @admin.register(m.RoyaltyDelayAggregate)
 class RoyaltyDelayAggregateAdmin(ReadOnlyAdmin):
     """Royalty lines per (Sale Month, reporting month), derived like the monthly aggregate."""

@@ -704,3 +704,17 @@ class RoyaltyDelayAggregate(models.Model):
 
     class Meta:
         db_table = "royalty_delay_agg"
+
+
+class RoyaltyIsrcAggregate(models.Model):
+    """Active royalty lines with an ISRC summed per ISRC: the dashboard's top tracks without a GROUP BY over every
+    line. Same upkeep as the monthly aggregate."""
+
+    isrc = models.CharField(max_length=12, unique=True)
+    streams = models.PositiveBigIntegerField(help_text="Σ Quantity of lines with earnings ≥ 0.")
+    revenue_usd = FixedDecimalField(help_text="Σ earnings, negative lines included.")
+    line_count = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "royalty_isrc_agg"
+        indexes = [models.Index(fields=["-streams", "isrc"], name="royalty_isrc_agg_top")]

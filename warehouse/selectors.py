@@ -34,6 +34,7 @@ from warehouse.models import (
     Platform,
     RoyaltyLine,
     RoyaltyDelayAggregate,
+    RoyaltyIsrcAggregate,
     RoyaltyMonthlyAggregate,
     SocialAccount,
     SourceFile,
@@ -982,15 +983,8 @@ def freshness_get(*, today: dt.date, known: dict[str, dt.date | None] | None = N
 
 
 def _top_tracks(limit: int = 5) -> list[dict]:
-    rows = list(
-        _active_lines().exclude(isrc="")
-        .values("isrc")
-        .annotate(
-            streams=Sum("quantity", filter=Q(earnings_usd__gte=0)),
-            revenue=Sum("earnings_usd"),
-        )
-        .order_by("-streams", "isrc")[:limit]
-    )  # fmt: skip
+    top = RoyaltyIsrcAggregate.objects.order_by("-streams", "isrc")  # per-ISRC sums kept by each DK load
+    rows = list(top.values("isrc", "streams", "revenue_usd")[:limit])
     isrcs = [r["isrc"] for r in rows]
     titles = dict(Track.objects.filter(isrc__in=isrcs).values_list("isrc", "title")) if rows else {}
     primary: dict[str, str] = {}
@@ -1003,8 +997,8 @@ def _top_tracks(limit: int = 5) -> list[dict]:
             "isrc": row["isrc"],
             "title": titles.get(row["isrc"]),
             "artist": primary.get(row["isrc"]),
-            "streams": row["streams"] or 0,
-            "revenue_usd": usd(row["revenue"]),
+            "streams": row["streams"],
+            "revenue_usd": usd(row["revenue_usd"]),
         }
         for row in rows
     ]

@@ -50,9 +50,10 @@ def facts_changed(*, kind: str, source_file: SourceFile) -> None:
 
 
 # --- Dashboard aggregates and load-run queueing ------------------------------------------------------------------
-# royalty_monthly_agg / royalty_delay_agg sum the active royalty lines. A first load rebuilds them; a newer snapshot
-# records the contribution of the lines it touches before (−1) and after (+1) its changes in TEMP delta tables,
-# and the refresh adds that delta, so its cost follows the change, not the table. Money stays integer units.
+# royalty_monthly_agg / royalty_delay_agg / royalty_isrc_agg sum the active royalty lines. A first load rebuilds
+# them; a newer snapshot records the contribution of the lines it touches before (−1) and after (+1) its changes
+# in TEMP delta tables, and the refresh adds that delta, so its cost follows the change, not the table. Money stays
+# integer units.
 
 _REPORTING_MONTH_SQL = {
     "sqlite": "date(reporting_date, 'start of month')",
@@ -61,7 +62,9 @@ _REPORTING_MONTH_SQL = {
 _MONTHLY_KEY = ("sale_month", "store", "platform_id", "artist_id", "artist_raw")
 _MONTHLY_SUMS = ("earnings_usd", "gross_usd", "adjustments_usd", "quantity", "line_count")
 _DELAY_KEY = ("sale_month", "reporting_month")
+_ISRC_SUMS = ("streams", "revenue_usd", "line_count")
 _MONTHLY_DELTA, _DELAY_DELTA = "etl_royalty_monthly_delta", "etl_royalty_delay_delta"
+_ISRC_DELTA = "etl_royalty_isrc_delta"
 
 
 def _monthly_select(where: str) -> str:
@@ -88,6 +91,15 @@ def _delay_select(where: str) -> str:
     """
 
 
+def _isrc_select(where: str) -> str:
+    """Per ISRC: streams (Σ Quantity of lines with earnings ≥ 0), revenue (Σ earnings) and lines."""
+    return f"""
+        SELECT isrc AS c0, SUM(CASE WHEN earnings_usd >= 0 THEN quantity ELSE 0 END) AS c1,
+            SUM(earnings_usd) AS c2, COUNT(*) AS c3
+        FROM royalty_line WHERE retracted_by_file_id IS NULL AND isrc <> '' AND {where} GROUP BY isrc
+    """
+
+
 def _delta_pending(cursor) -> bool:
     if connection.vendor == "sqlite":
         cursor.execute("SELECT 1 FROM sqlite_temp_master WHERE name = %s", [_MONTHLY_DELTA])
@@ -111,9 +123,15 @@ def royalty_aggregates_delta(*, sign: int, line_ids: str, params: tuple = ()) ->
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {_DELAY_DELTA} (sale_month DATE, reporting_month DATE, line_count BIGINT)"
         )
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_ISRC_DELTA} (isrc TEXT, streams BIGINT, revenue_usd BIGINT, "
+            "line_count BIGINT)"
+        )
         cursor.execute(f"INSERT INTO {_MONTHLY_DELTA} SELECT c0, c1, c2, c3, c4, "
                        f"{', '.join(f'{sign} * c{i}' for i in range(5, 10))} FROM ({_monthly_select(where)}) g", params)
         cursor.execute(f"INSERT INTO {_DELAY_DELTA} SELECT c0, c1, {sign} * c2 FROM ({_delay_select(where)}) g", params)
+        cursor.execute(f"INSERT INTO {_ISRC_DELTA} SELECT c0, {sign} * c1, {sign} * c2, {sign} * c3 "
+                       f"FROM ({_isrc_select(where)}) g", params)
 
 
 def _apply_delta(cursor, *, table: str, delta: str, key: tuple[str, ...], sums: tuple[str, ...]) -> None:
@@ -143,10 +161,11 @@ def royalty_aggregates_refresh() -> None:
             return
         _apply_delta(cursor, table="royalty_monthly_agg", delta=_MONTHLY_DELTA, key=_MONTHLY_KEY, sums=_MONTHLY_SUMS)
         _apply_delta(cursor, table="royalty_delay_agg", delta=_DELAY_DELTA, key=_DELAY_KEY, sums=("line_count",))
+        _apply_delta(cursor, table="royalty_isrc_agg", delta=_ISRC_DELTA, key=("isrc",), sums=_ISRC_SUMS)
 
 
 def royalty_aggregates_rebuild() -> int:
-    """Recompute royalty_monthly_agg and royalty_delay_agg from every active royalty line (set-based statements).
+    """Recompute royalty_monthly_agg, royalty_delay_agg and royalty_isrc_agg from every active royalty line.
     Returns the number of monthly aggregate rows."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM royalty_monthly_agg")
@@ -156,6 +175,8 @@ def royalty_aggregates_rebuild() -> int:
         rows = cursor.rowcount
         cursor.execute("DELETE FROM royalty_delay_agg")
         cursor.execute(f"INSERT INTO royalty_delay_agg (sale_month, reporting_month, line_count) {_delay_select('true')}")
+        cursor.execute("DELETE FROM royalty_isrc_agg")
+        cursor.execute(f"INSERT INTO royalty_isrc_agg (isrc, {', '.join(_ISRC_SUMS)}) {_isrc_select('true')}")
         return rows
 
 

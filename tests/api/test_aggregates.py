@@ -10,7 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from tests.api import oracle as o
-from warehouse.models import RoyaltyDelayAggregate, RoyaltyLine, RoyaltyMonthlyAggregate
+from warehouse.models import RoyaltyDelayAggregate, RoyaltyIsrcAggregate, RoyaltyLine, RoyaltyMonthlyAggregate
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,18 @@ def _delays_stored() -> set[tuple]:
     return set(RoyaltyDelayAggregate.objects.values_list("sale_month", "reporting_month", "line_count"))
 
 
+def _isrc_fresh() -> set[tuple]:
+    rows = (
+        RoyaltyLine.objects.filter(retracted_by_file__isnull=True).exclude(isrc="").values("isrc")
+        .annotate(streams=Sum("quantity", filter=Q(earnings_usd__gte=0)), revenue=Sum("earnings_usd"), n=Count("id"))
+    )  # fmt: skip
+    return {(r["isrc"], r["streams"] or 0, r["revenue"], r["n"]) for r in rows}
+
+
+def _isrc_stored() -> set[tuple]:
+    return set(RoyaltyIsrcAggregate.objects.values_list("isrc", "streams", "revenue_usd", "line_count"))
+
+
 def _drop_dk_lines(lake, count: int) -> list[dict]:
     """A later snapshot without the first `count` lines (older Reporting Dates, within the 5 % shrink guard)."""
     path = lake / "4_curated" / "dk_bank_details.csv"
@@ -69,6 +81,7 @@ def test_aggregates_equal_a_fresh_computation_across_snapshots(lake_copy, viewer
     stored = _stored()
     assert stored == _fresh() and len(stored) > 100
     assert _delays_stored() == _delays_fresh() and sum(row[2] for row in _delays_stored()) == 8635
+    assert _isrc_stored() == _isrc_fresh() and sum(row[3] for row in _isrc_stored()) == 8635
     assert sum(row[4] for row in stored) == Decimal("1587.06001527")
     assert viewer.get("/api/kpis/summary").json()["data"]["total_revenue"] == 1587.06
 
@@ -77,6 +90,7 @@ def test_aggregates_equal_a_fresh_computation_across_snapshots(lake_copy, viewer
     assert RoyaltyLine.objects.filter(retracted_by_file__isnull=False).count() == 40
     assert _stored() == _fresh()
     assert _delays_stored() == _delays_fresh() and sum(row[2] for row in _delays_stored()) == 8635 - 40
+    assert _isrc_stored() == _isrc_fresh() and sum(row[3] for row in _isrc_stored()) == 8635 - 40
     net = sum(Decimal(r["Earnings (USD)"]) for r in remaining)
     assert sum(row[4] for row in _stored()) == net
     streams = sum(int(r["Quantity"]) for r in remaining if Decimal(r["Earnings (USD)"]) >= 0)

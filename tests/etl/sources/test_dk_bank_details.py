@@ -7,7 +7,9 @@ import pytest
 from django.db.models import Count, Q, Sum
 
 from tests.etl.helpers import by_path, curated, fingerprint, read_rows, run_loader, write_csv
-from warehouse.models import ArtistAlias, RoyaltyLine, RoyaltyMonthlyAggregate, SourceFile, StoreAlias
+from warehouse.models import (
+    ArtistAlias, RoyaltyIsrcAggregate, RoyaltyLine, RoyaltyMonthlyAggregate, SourceFile, StoreAlias,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,13 @@ def aggregates_fresh() -> bool:
     }
     stored = set(RoyaltyMonthlyAggregate.objects.values_list(
         "sale_month", "store", "platform_id", "artist_id", "earnings_usd", "line_count"))
-    return stored == fresh
+    per_isrc = {
+        (r["isrc"], r["streams"] or 0, r["revenue"], r["n"])
+        for r in active().exclude(isrc="").values("isrc").annotate(
+            streams=Sum("quantity", filter=Q(earnings_usd__gte=0)), revenue=Sum("earnings_usd"), n=Count("id"))
+    }
+    stored_isrc = set(RoyaltyIsrcAggregate.objects.values_list("isrc", "streams", "revenue_usd", "line_count"))
+    return stored == fresh and stored_isrc == per_isrc and len(per_isrc) > 10
 
 
 def counts(*, read, inserted=0, updated=0, unchanged=0, quarantined=0, retracted=0) -> dict:
