@@ -29,7 +29,9 @@ class ArtistField(forms.CharField):
             return None
         artist = selectors.artist_resolve(name=value)
         if artist is None:
-            raise ValidationError('unknown artist "%(value)s" (use a canonical name or a known alias)', params={"value": value})
+            raise ValidationError(
+                'unknown artist "%(value)s" (use a canonical name or a known alias)', params={"value": value}
+            )
         return artist
 
 

@@ -300,8 +300,8 @@ def load_snapshot(ctx: LoadContext, csv_file: CsvFile, variant: Variant, positio
         pd.concat(bad_rows, ignore_index=True) if bad_rows else pd.DataFrame({"_line": pd.Series(dtype=np.int64)}),
         errors, variant,
     )
-    bad_earnings = quarantine.df["earnings_usd"].dropna() if bad_rows else pd.Series(dtype=object)
-    ctx.counters["quarantined_usd"] = str(from_units(int(bad_earnings.sum())).normalize()) if len(bad_earnings) else "0"
+    bad_units = sum(int(part["earnings_usd"].dropna().sum()) for part in bad_rows)
+    ctx.counters["quarantined_usd"] = str(from_units(bad_units).normalize())
     active_rows, active_max, active_units = (0, "", 0) if first_load else _active()
     if not first_load:
         _stage_ids(UNKEPT, active.unkept_ids())
