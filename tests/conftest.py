@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.browser import chromium  # noqa: F401  (fixture)
+
 SAMPLE_LAKE = Path(settings.BASE_DIR) / "sample_lake"
 
 

@@ -10,7 +10,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from realtime.snapshot import TOPICS
-from tests.realtime.servers import Daphne, child_env, run_load_curated
+from tests.servers import Daphne, child_env, run_load_curated
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ORIGIN = "http://localhost:3000"
