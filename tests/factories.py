@@ -195,3 +195,11 @@ class BusinessExpenseFactory(_FactFactory):
     card_last4 = "7113"
     row_hash = factory.Sequence(lambda n: f"{n:064x}")
     occurrence = 1
+
+
+def api_token_for(user) -> str:
+    """The API token a client of `user` sends (`Authorization: Token <key>`). Tests get tokens only through here, so
+    how tokens are stored can change in one place."""
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key

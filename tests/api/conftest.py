@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from tests.factories import api_token_for
 from rest_framework.test import APIClient
 
 from tests.conftest import SAMPLE_LAKE
@@ -48,7 +48,7 @@ def last_updated(loaded) -> str:
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
 
 

@@ -47,9 +47,9 @@ def session_cookie_for(user) -> str:
 
 @database_sync_to_async
 def token_for(user) -> str:
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token_for
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return api_token_for(user)
 
 
 async def open_ws(*, path="/ws", origin=GOOD_ORIGIN, cookie=None, subprotocols=None):
