@@ -208,6 +208,7 @@ class MonthlyRevenueParams(ParamsFilterSet):
 class DailyStreamsParams(ParamsFilterSet):
     days = _param(forms.IntegerField, required=False, min_value=1, max_value=365)
     source = django_filters.ChoiceFilter(choices=_choices(["distrokid", "toolost", "all"]))
+    include_partial = _param(StrictBooleanField, required=False)
 
 
 class GrowthParams(ParamsFilterSet):

@@ -177,7 +177,7 @@ MONTHLY_ITEM = obj("MonthlyRevenue", {
     "month": S(), "actual_revenue": F(), "transaction_count": I(), "platforms": serializers.ListField(child=S()),
     "expected_revenue": F(allow_null=True), "spotify_streams": nullable_int(), "apple_streams": nullable_int(),
     "total_streams": nullable_int(), "variance": F(allow_null=True), "payment_status": S(),
-    "expected_payment_date": S(allow_null=True),
+    "expected_payment_date": S(allow_null=True), "overdue": serializers.BooleanField(),
 })  # fmt: skip
 PLATFORM_VALUE = obj("PlatformRevenue", {"total_revenue": F(), "total_streams": I(), "revenue_per_stream": F(),
                                          "transaction_count": I()})  # fmt: skip
@@ -190,7 +190,7 @@ DELAYS = obj("RevenueDelays", {
 })  # fmt: skip
 RATES = serializers.DictField(child=F())
 DAILY_ROW = obj("DailyStreams", {"date": S(), "spotify_streams": I(), "apple_streams": I(), "combined_streams": I(),
-                                 "source": S()})  # fmt: skip
+                                 "source": S(), "is_partial": serializers.BooleanField()})  # fmt: skip
 SOURCE_TOTALS = obj("SourceTotals", {"spotify": I(), "apple": I(), "total": I(), "days": I()})
 STREAMING_SUMMARY = obj("StreamingSummary", {
     "total_streams": obj("StreamTotals", {"spotify": I(), "apple": I(), "combined": I()}),

@@ -196,7 +196,8 @@ class StreamingDailyView(DashboardView):
     def get(self, request):
         params = filters.DailyStreamsParams.params(request.query_params)
         return self.envelope(_cached(request, "streaming/daily", lambda: selectors.streaming_daily_list(
-            days=params.get("days") or 30, source=params.get("source") or None)))  # fmt: skip
+            days=params.get("days") or 30, source=params.get("source") or None,
+            include_partial=bool(params.get("include_partial")))))  # fmt: skip
 
 
 class StreamingSummaryView(DashboardView):

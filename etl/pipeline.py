@@ -30,7 +30,7 @@ from django.utils import timezone
 from etl import merge
 from etl.readers import CsvFile, FileRejected, Malformed, physical_lines, read_csv, sha256_file
 from etl.sources import SourceSpec, Variant, registry
-from warehouse import services
+from warehouse import meta_levels, services
 from warehouse.models import LoadRun, QuarantinedRow, SourceFile
 
 logger = logging.getLogger("etl.load")
@@ -370,6 +370,9 @@ def _merge(ctx: LoadContext, batch: Batch) -> None:
     merge.stage_fill(batch.df, stage_columns, rows=np.flatnonzero(batch.usable))
     if spec.before_merge:
         spec.before_merge(ctx)
+    if spec.upsert:
+        ctx.inserted, ctx.updated, ctx.unchanged = spec.upsert(ctx)
+        return
     ctx.inserted, ctx.updated, ctx.unchanged = merge.upsert(
         table=spec.table, fields=list(spec.fields), key=spec.key, load_run_id=ctx.load_run.pk,
         source_file_id=ctx.source_file.pk,
@@ -460,6 +463,7 @@ class RunResult:
     run_id: int | None
     duration_s: float
     files: list[FileResult]
+    warnings: list[dict] = field(default_factory=list)  # run-level, e.g. meta_spend_mismatch (contract §2.9)
 
     @property
     def rows_changed(self) -> int:
@@ -517,9 +521,12 @@ def run(
             )
         results.append(result)
         _log(result)
+        _record_counts(load_run, results)  # a run killed after this file still accounts for it
         if on_file:
             on_file(result)
-    return RunResult(load_run.pk, round(time.monotonic() - started, 3), results)
+    meta_loaded = any(r.status == "loaded" and (r.kind or "").startswith("meta_") for r in results)
+    warnings = meta_levels.meta_run_warnings() if meta_loaded else []
+    return RunResult(load_run.pk, round(time.monotonic() - started, 3), results, warnings)
 
 
 def _already_loaded(spec: SourceSpec, sha256: str) -> bool:
@@ -546,16 +553,29 @@ def _log(result: FileResult) -> None:
     logger.info(json.dumps(record, default=str, sort_keys=True))
 
 
+def _run_counts(files: list[FileResult]) -> dict:
+    counts = Counter(f.status for f in files)
+    return {
+        "files_loaded": counts["loaded"], "files_skipped": counts["skipped"], "files_rejected": counts["rejected"],
+        "files_ignored": counts["ignored"],
+        "rows_changed": sum(f.rows_inserted + f.rows_updated + f.rows_retracted for f in files),
+        "rows_quarantined": sum(f.rows_quarantined for f in files),
+    }
+
+
+def _record_counts(load_run: LoadRun, results: list[FileResult]) -> None:
+    """After each file's commit (autocommit): the run's counts so far, so a run killed mid-way (SIGKILL, power
+    loss) records the files it committed instead of files_loaded = 0."""
+    LoadRun.objects.filter(pk=load_run.pk).update(**_run_counts(results))
+
+
 def finish_run(load_run: LoadRun, result: RunResult) -> None:
     counts = Counter(f.status for f in result.files)
     load_run.status = LoadRun.Status.SUCCEEDED_WITH_REJECTS if counts["rejected"] else LoadRun.Status.SUCCEEDED
     load_run.finished_at = timezone.now()
-    load_run.files_loaded = counts["loaded"]
-    load_run.files_skipped = counts["skipped"]
-    load_run.files_rejected = counts["rejected"]
-    load_run.files_ignored = counts["ignored"]
-    load_run.rows_changed = result.rows_changed
-    load_run.rows_quarantined = sum(f.rows_quarantined for f in result.files)
+    for name, value in _run_counts(result.files).items():
+        setattr(load_run, name, value)
+    load_run.warnings = result.warnings
     load_run.progress = {"current_file": None, "files_done": len(result.files), "files_total": len(result.files),
                          **counts, "rows_changed": result.rows_changed}
     load_run.save()

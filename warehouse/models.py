@@ -11,9 +11,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
+from warehouse import lookups  # noqa: F401  (registers the `glob` lookup)
 from warehouse.fields import FixedDecimalField
 
 ISRC_PATTERN = r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$"
+# The same shape as a GLOB / SIMILAR TO pattern for the CHECK constraint (warehouse/lookups.py: no REGEXP in the
+# schema, so any SQLite tool can check and write the file); the Python validator keeps ISRC_PATTERN.
+ISRC_GLOB = "[A-Z][A-Z]" + "[A-Z0-9]" * 3 + "[0-9]" * 7
 isrc_validator = RegexValidator(ISRC_PATTERN, "ISRC must look like CCXXXYYNNNNN (e.g. QZTAW2496365).")
 country_validator = RegexValidator(r"^[A-Z]{2}$", "Country must be a two-letter upper-case code.")
 meta_id_validator = RegexValidator(r"^\d{1,20}$", "Meta ids are digits, stored as text.")
@@ -104,7 +108,7 @@ class Track(models.Model):
     class Meta:
         db_table = "track"
         ordering = ["isrc"]
-        constraints = [models.CheckConstraint(condition=Q(isrc__regex=ISRC_PATTERN), name="track_isrc_valid")]
+        constraints = [models.CheckConstraint(condition=Q(isrc__glob=ISRC_GLOB), name="track_isrc_valid")]
 
     def save(self, *args, **kwargs):
         self.isrc = normalize_isrc(self.isrc)
@@ -321,6 +325,9 @@ class LoadRun(models.Model):
     rows_quarantined = models.PositiveIntegerField(default=0)
     progress = models.JSONField(default=dict, blank=True, help_text="Current file and counters while running.")
     error = models.TextField(blank=True, default="")
+    warnings = models.JSONField(
+        default=list, blank=True, help_text="Run-level warnings, e.g. meta_spend_mismatch (contract §2.9)."
+    )
 
     class Meta:
         db_table = "load_run"
@@ -414,6 +421,13 @@ class DistributorDailyStream(LineageMixin):
     apple_streams = models.PositiveBigIntegerField()
     combined_streams = models.PositiveBigIntegerField()
     is_partial = models.BooleanField(default=False)
+    # Window as-of (contract §2.2): the last date of this source in the file whose counts the row holds. The
+    # ranks order windows (as-of, then the file's name timestamp or mtime) per count column; a trailing zero
+    # ranks below every real count, so the figures depend only on the set of files (etl/sources/tidy_daily_streams).
+    as_of = models.DateField(null=True, blank=True, help_text="Last date of this source in the file that wrote it.")
+    window_rank = models.BigIntegerField(default=0, db_default=0)
+    spotify_rank = models.BigIntegerField(default=0, db_default=0)
+    apple_rank = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "distributor_daily_stream"
@@ -597,6 +611,10 @@ class AdPerformanceDaily(LineageMixin):
     pixel_purchase = models.PositiveBigIntegerField(default=0)
     pixel_add_to_cart = models.PositiveBigIntegerField(default=0)
     pixel_link_click = models.PositiveBigIntegerField(default=0)
+    superseded = models.BooleanField(  # db_default: the loader's merge SQL inserts rows unmarked
+        default=False, db_default=False, help_text="A campaign-level roll-up (or ad-set row) with finer rows for the same date and "
+        "campaign (or ad set): stored, never summed (contract §2.7 levels).",
+    )
 
     class Meta:
         db_table = "ad_performance_daily"

@@ -51,6 +51,7 @@ SOURCES = ("distrokid", "toolost")
 SUCCESS_STATUSES = (LoadRun.Status.SUCCEEDED, LoadRun.Status.SUCCEEDED_WITH_REJECTS)
 FINISHED_STATUSES = (*SUCCESS_STATUSES, LoadRun.Status.FAILED, LoadRun.Status.ABORTED)
 PAYMENT_DELAY_DAYS = 60
+PAYMENT_GRACE_DAYS = 30  # A7: after expected_payment_date + 30 days, an unreported month is overdue
 GOAL_TARGETS = {"monthly_revenue": Decimal("500.0"), "monthly_streams": 200_000, "spotify_followers": 10_000}
 
 
@@ -315,7 +316,8 @@ class MetaFacts:
 
 def meta_facts_get(*, start: dt.date | None = None, end: dt.date | None = None) -> MetaFacts:
     ad_days = (
-        AdPerformanceDaily.objects.values("date", "campaign_id")
+        AdPerformanceDaily.objects.filter(superseded=False)  # the finest level only (contract §2.7)
+        .values("date", "campaign_id")
         .annotate(spend=Sum("spend_usd"), impressions=Sum("impressions"), clicks=Sum("clicks"), reach=Sum("reach"))
         .order_by("date", "campaign_id")
     )
@@ -619,6 +621,7 @@ def revenue_monthly_list(*, today: dt.date, include_expected: bool = True, month
     for month in sorted(set(royalty) | set(streams)):
         dk = royalty.get(month, {"net": ZERO, "lines": 0, "stores": []})
         due = month + dt.timedelta(days=PAYMENT_DELAY_DAYS)
+        overdue = not dk["lines"] and today > due + dt.timedelta(days=PAYMENT_GRACE_DAYS)
         item = {
             "month": _month(month),
             "actual_revenue": usd(dk["net"]),
@@ -629,8 +632,10 @@ def revenue_monthly_list(*, today: dt.date, include_expected: bool = True, month
             "apple_streams": None,
             "total_streams": None,
             "variance": None,
-            "payment_status": "paid" if due <= today else "pending",
+            # A7: paid only when DistroKid reported that Sale Month; money expected and not reported → unknown.
+            "payment_status": "paid" if dk["lines"] else "unknown" if overdue else "pending",
             "expected_payment_date": _day(due),
+            "overdue": overdue,
         }
         if include_expected:
             s = streams.get(month, {"spotify": 0, "apple": 0})
@@ -748,31 +753,44 @@ def revenue_rps_rates_get() -> tuple[dict, dict]:
     return data, metadata
 
 
-def streaming_daily_list(*, days: int = 30, source: str | None = None) -> tuple[list, dict]:
-    """A11: every row in [L − days + 1, L], L = newest date (partial rows included)."""
-    newest = DistributorDailyStream.objects.aggregate(d=Max("date"))["d"]
+def streaming_daily_list(*, days: int = 30, source: str | None = None, include_partial: bool = False
+                         ) -> tuple[list, dict]:
+    """A11: every row in [L − days + 1, L]. L = the latest complete date: a trailing partial day would draw as a
+    collapse to 0. `include_partial` sets L to the newest date and keeps partial rows (flagged `is_partial`)."""
+    table = DistributorDailyStream.objects
+    newest = table.aggregate(d=Max("date"))["d"]
+    complete = streaming_latest_complete_date_get()
+    end = newest if include_partial else complete
+    excluded = 0 if include_partial or newest is None else (
+        table.filter(date__gt=complete) if complete else table
+    ).values("date").distinct().count()
     rows: list[dict] = []
-    if newest:
-        qs = DistributorDailyStream.objects.filter(date__gt=newest - dt.timedelta(days=days), date__lte=newest)
+    if end:
+        qs = table.filter(date__gt=end - dt.timedelta(days=days), date__lte=end)
+        if not include_partial:
+            qs = qs.filter(is_partial=False)
         if source in SOURCES:
             qs = qs.filter(source=source)
         if source == "all":
-            grouped = qs.values("date").annotate(s=Sum("spotify_streams"), a=Sum("apple_streams")).order_by("date")
+            grouped = qs.values("date").annotate(
+                s=Sum("spotify_streams"), a=Sum("apple_streams"), partial=Count("id", filter=Q(is_partial=True))
+            ).order_by("date")
             rows = [
                 {"date": _day(r["date"]), "spotify_streams": r["s"], "apple_streams": r["a"],
-                 "combined_streams": r["s"] + r["a"], "source": "all"}
+                 "combined_streams": r["s"] + r["a"], "source": "all", "is_partial": bool(r["partial"])}
                 for r in grouped
             ]  # fmt: skip
         else:
             rows = [
                 {"date": _day(r.date), "spotify_streams": r.spotify_streams, "apple_streams": r.apple_streams,
-                 "combined_streams": r.combined_streams, "source": r.source}
+                 "combined_streams": r.combined_streams, "source": r.source, "is_partial": r.is_partial}
                 for r in qs.order_by("date", "source")
             ]  # fmt: skip
     metadata = {
         "source": "tidy_daily_streams.csv",
         "days_requested": days,
         "days_returned": len({r["date"] for r in rows}),
+        "partial_days_excluded": excluded,
         "last_updated": Stamp.get().last_updated,
         "limitations": ["No artist-level detail available", "Aggregated from multiple distributors"],
     }

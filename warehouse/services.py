@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from warehouse import meta_levels
 from warehouse.models import (
     Artist,
     ArtistAlias,
@@ -47,6 +48,8 @@ def facts_changed(*, kind: str, source_file: SourceFile) -> None:
     """
     if kind == "dk_bank_details":
         royalty_aggregates_refresh()
+    elif kind == "meta_ad_performance":
+        meta_levels.ad_performance_levels_mark()
 
 
 # --- Dashboard aggregates and load-run queueing ------------------------------------------------------------------

@@ -90,7 +90,10 @@ class SourceSpec:
     """Runs inside the file's transaction after validation: master-data resolution, derived fields, and
     `batch.flag(...)` to quarantine rows. It may write master data (aliases, tracks) through warehouse.services."""
     before_merge: Callable[[LoadContext], None] | None = None
-    """SQL over the TEMP stage table `etl_stage` before the merge (e.g. zero-protection)."""
+    """SQL over the TEMP stage table `etl_stage` before the merge."""
+    upsert: Callable[[LoadContext], tuple[int, int, int]] | None = None
+    """Replaces the generic merge of the stage (e.g. tidy windows ranked by as-of): drops the stage and returns
+    (inserted, updated, unchanged)."""
     stream: Callable[[LoadContext, CsvFile, Variant, dict[str, int]], Batch] | None = None
     """A kind too large to hold in memory (the DK snapshot): inside the file's transaction it reads, validates,
     transforms and merges the file chunk by chunk, sets ctx.rows_read / inserted / updated / unchanged / retracted,

@@ -195,8 +195,10 @@ def _monthly_expected(today: dt.date, include_expected: bool = True) -> list[dic
             "apple_streams": apple if include_expected else None,
             "total_streams": spotify + apple if include_expected else None,
             "variance": o.usd(dk["net"] - exp) if include_expected else None,
-            "payment_status": "paid" if due <= today else "pending",
+            # A7: paid only for a Sale Month DistroKid reported; else pending until 30 days past due, then unknown
+            "payment_status": "paid" if dk["lines"] else "unknown" if today > due + dt.timedelta(days=30) else "pending",
             "expected_payment_date": due.isoformat(),
+            "overdue": not dk["lines"] and today > due + dt.timedelta(days=30),
         })  # fmt: skip
     return items
 
@@ -220,14 +222,22 @@ def test_revenue_monthly(viewer, last_updated):
     assert viewer.get("/api/revenue/monthly?include_expected=0").json()["data"][0]["variance"] is None
 
 
-def test_revenue_monthly_payment_status_depends_on_today(loaded):
-    """Selector level, with `today` fixed: 2025-03 + 60 days = 2025-04-30 is paid on 2025-05-01, 2025-04 is not."""
+def test_revenue_monthly_payment_status_depends_on_reported_earnings_and_today(loaded):
+    """Selector level, with `today` fixed (A7): a Sale Month DistroKid reported is paid whatever the date; a month
+    with nothing reported is pending until expected_payment_date + 30 days, then unknown and overdue. Never paid
+    with $0.00 reported."""
     from warehouse.selectors import revenue_monthly_list
 
-    items, _ = revenue_monthly_list(today=dt.date(2025, 5, 1))
-    assert items == _monthly_expected(dt.date(2025, 5, 1))
-    status = {i["month"]: i["payment_status"] for i in items}
-    assert (status["2025-03"], status["2025-04"]) == ("paid", "pending")
+    for today in (dt.date(2025, 5, 1), dt.date(2025, 10, 1), dt.date(2026, 12, 6)):
+        items, _ = revenue_monthly_list(today=today)
+        assert items == _monthly_expected(today)
+        assert not [i["month"] for i in items if i["actual_revenue"] == 0 and i["payment_status"] == "paid"]
+    status = {i["month"]: (i["payment_status"], i["overdue"]) for i in revenue_monthly_list(today=dt.date(2025, 9, 1))[0]}
+    # 2025-05: due 2025-06-30, +30 days = 2025-07-30 < 2025-09-01; 2025-06 due 2025-07-31, +30 = 2025-08-30
+    assert (status["2025-04"], status["2025-05"], status["2025-06"], status["2025-07"]) == (
+        ("paid", False), ("unknown", True), ("unknown", True), ("pending", False))
+    status = {i["month"]: i["payment_status"] for i in revenue_monthly_list(today=dt.date(2025, 5, 1))[0]}
+    assert (status["2025-03"], status["2025-04"], status["2025-05"]) == ("paid", "paid", "pending")
 
 
 def test_revenue_platform_artist_delays_rates(viewer, last_updated):
@@ -279,31 +289,41 @@ def test_revenue_platform_artist_delays_rates(viewer, last_updated):
 
 def test_streaming_daily(viewer, last_updated):
     tidy = o.tidy_rows()
-    newest = max(r.date for r in tidy)
+    complete = max(r.date for r in tidy if not r.is_partial)  # A11: L = the latest complete date
 
-    def rows(days, source=None):
-        window = [r for r in tidy if newest - dt.timedelta(days=days - 1) <= r.date <= newest]
+    def rows(days, source=None, *, end=complete, partial=False):
+        window = [r for r in tidy if end - dt.timedelta(days=days - 1) <= r.date <= end and (partial or not r.is_partial)]
         if source in ("distrokid", "toolost"):
             window = [r for r in window if r.source == source]
         return [{"date": r.date.isoformat(), "spotify_streams": r.spotify, "apple_streams": r.apple,
-                 "combined_streams": r.combined, "source": r.source} for r in window]  # fmt: skip
+                 "combined_streams": r.combined, "source": r.source, "is_partial": r.is_partial}
+                for r in window]  # fmt: skip
+
+    def metadata(days, returned, excluded):
+        return {"source": "tidy_daily_streams.csv", "days_requested": days, "days_returned": returned,
+                "partial_days_excluded": excluded, "last_updated": last_updated,
+                "limitations": ["No artist-level detail available", "Aggregated from multiple distributors"]}
 
     body = viewer.get("/api/streaming/daily?days=30").json()
-    assert body == {"success": True, "data": rows(30), "metadata": {
-        "source": "tidy_daily_streams.csv", "days_requested": 30, "days_returned": 30, "last_updated": last_updated,
-        "limitations": ["No artist-level detail available", "Aggregated from multiple distributors"]}}  # fmt: skip
-    assert body["data"][-1] == {"date": "2025-08-18", "spotify_streams": 0, "apple_streams": 5,
-                                "combined_streams": 5, "source": "distrokid"}  # partial rows are included
+    assert body == {"success": True, "data": rows(30), "metadata": metadata(30, 30, 1)}
+    assert body["data"][-1] == {"date": "2025-08-17", "spotify_streams": 3697, "apple_streams": 34,
+                                "combined_streams": 3731, "source": "distrokid", "is_partial": False}
+    with_partial = viewer.get("/api/streaming/daily?days=30&include_partial=true").json()
+    newest = dt.date(2025, 8, 18)
+    assert with_partial == {"success": True, "data": rows(30, end=newest, partial=True), "metadata": metadata(30, 30, 0)}
+    assert with_partial["data"][-1] == {"date": "2025-08-18", "spotify_streams": 0, "apple_streams": 5,
+                                        "combined_streams": 5, "source": "distrokid", "is_partial": True}
+    assert viewer.get("/api/streaming/daily?include_partial=maybe").status_code == 400
     # 120 days reach back into TooLost's window: dates ascending, distrokid before toolost on the same date
     long = viewer.get("/api/streaming/daily/?days=120").json()["data"]
-    assert long == rows(120) and long[0]["date"] == "2025-04-21" and long[1]["source"] == "toolost"
+    assert long == rows(120) and long[0]["date"] == "2025-04-20" and long[1]["source"] == "toolost"
     summed = viewer.get("/api/streaming/daily?days=120&source=all").json()["data"]
     per_date = defaultdict(lambda: [0, 0])
     for r in rows(120):
         per_date[r["date"]][0] += r["spotify_streams"]
         per_date[r["date"]][1] += r["apple_streams"]
-    assert summed == [{"date": d, "spotify_streams": s, "apple_streams": a, "combined_streams": s + a, "source": "all"}
-                      for d, (s, a) in sorted(per_date.items())]  # fmt: skip
+    assert summed == [{"date": d, "spotify_streams": s, "apple_streams": a, "combined_streams": s + a, "source": "all",
+                       "is_partial": False} for d, (s, a) in sorted(per_date.items())]  # fmt: skip
     assert viewer.get("/api/streaming/daily?days=120&source=toolost").json()["data"] == rows(120, "toolost")
 
 

@@ -102,6 +102,9 @@ class Command(BaseCommand):
             with load_lock(wait=opts["wait"]):
                 result = self._run(curated, options, opts, files, queued)
         except LoadLockBusy as exc:
+            if opts["json"]:  # a caller parsing stdout still gets one object that says why nothing ran
+                self.stdout.write(json.dumps({"run_id": None, "exit_code": 3, "error": "lock_held",
+                                              "message": str(exc), "files": [], "warnings": []}))
             return self._fail(f"load_curated: {exc}", 3)
         except DatabaseError as exc:
             return self._fail(f"load_curated: database error: {exc}", 2)
@@ -180,9 +183,12 @@ class Command(BaseCommand):
         for file in result.files:
             if file.status == "rejected":
                 self.stderr.write(file.message)
+        for warning in result.warnings:
+            self.stderr.write(f"warning ({warning['code']}): {warning['message']}")
         if as_json:
             payload = {"run_id": result.run_id, "duration_s": result.duration_s,
-                       "files": [f.as_json() for f in result.files]}
+                       "files": [{**f.as_json(), "counters": f.counters} for f in result.files],
+                       "warnings": result.warnings}
             self.stdout.write(json.dumps(payload))
             self.stderr.write(summary)
         else:
