@@ -325,8 +325,8 @@ class LoadRun(models.Model):
     rows_quarantined = models.PositiveIntegerField(default=0)
     progress = models.JSONField(default=dict, blank=True, help_text="Current file and counters while running.")
     error = models.TextField(blank=True, default="")
-    warnings = models.JSONField(
-        default=list, blank=True, help_text="Run-level warnings, e.g. meta_spend_mismatch (contract §2.9)."
+    warnings = models.JSONField(  # db_default: rows written by plain SQL (ops scripts, other tools) stay valid
+        default=list, db_default=[], blank=True, help_text="Run-level warnings, e.g. meta_spend_mismatch (contract §2.9)."
     )
 
     class Meta:

@@ -14,9 +14,10 @@ from django.db import connection
 CURATED = "4_curated"
 
 # Columns left out of a fingerprint: surrogate ids and lineage that legitimately differs between equal loads
-# (raw_fingerprint: the text of the record that last wrote a DK row, e.g. under a reordered header).
+# (raw_fingerprint: the text of the record that last wrote a DK row, e.g. under a reordered header; the tidy
+# window ranks, which carry the writing file's timestamp).
 LINEAGE = {"id", "load_run_id", "source_file_id", "source_line", "first_seen_file_id", "last_seen_file_id",
-           "raw_fingerprint"}
+           "raw_fingerprint", "window_rank", "spotify_rank", "apple_rank"}
 
 
 def run_loader(*args: str) -> tuple[int, dict | None, str]:

@@ -106,6 +106,34 @@ def test_sigkill_mid_file_leaves_nothing_and_the_rerun_loads_exactly_once(lake_c
     assert list(SourceFile.objects.values_list("status", flat=True)) == ["loaded"]
 
 
+def test_a_run_killed_after_some_files_committed_records_their_counts(lake_copy, subprocess_env):
+    """Issue 10: the run record accounts for every file committed before a SIGKILL, not files_loaded = 0."""
+    rows = [[f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", f"purchase {i}", f"{i % 500}.{i % 100:02d}", "", "", "7113"]
+            for i in range(60_000)]  # a last file whose transaction lasts long enough to be killed inside
+    write_csv(curated(lake_copy, "capitol_one_purchases_7113.csv"),
+              ["Date", "Description", "Amount", "Category", "Status", "CardLast4"], rows)
+    first = ["tidy_daily_streams", "tiktok", "linktree"]
+    loader = subprocess.Popen(
+        [sys.executable, "manage.py", "load_curated", "--lake", str(lake_copy), "--source", *first, "capital_one"],
+        cwd=settings.BASE_DIR, env=subprocess_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    streak = [0]
+
+    def inside_the_last_file():
+        committed = SourceFile.objects.filter(kind__in=first, status="loaded").count() == 3
+        streak[0] = streak[0] + 1 if committed and file_transaction_open() else 0
+        return streak[0] >= 3
+
+    wait_for(inside_the_last_file)
+    os.kill(loader.pid, signal.SIGKILL)
+    loader.wait(timeout=30)
+    killed = LoadRun.objects.get()
+    committed = list(SourceFile.objects.filter(load_run=killed).order_by("id"))
+    assert [f.kind for f in committed] == first
+    assert (killed.status, killed.files_loaded, killed.files_skipped, killed.files_rejected) == ("running", 3, 0, 0)
+    assert killed.rows_changed == sum(f.rows_inserted + f.rows_updated for f in committed) == 468 + 308 + 365
+    assert killed.rows_quarantined == 0
+
+
 def load_lock_held_elsewhere() -> bool:
     if connection.vendor == "sqlite":
         with open(lock_path(), "a+") as handle:
@@ -154,7 +182,10 @@ def test_two_concurrent_loaders_one_loads_the_other_exits_3(lake_copy, subproces
         second = start_loader(lake_copy, subprocess_env, "--wait", "0.2")
         out, err = second.communicate(timeout=120)
         assert second.returncode == 3, err
-        assert out == ""
+        refusal = json.loads(out)  # --json: still exactly one object on stdout, saying why nothing ran
+        assert refusal == {"run_id": None, "exit_code": 3, "error": "lock_held", "message": refusal["message"],
+                           "files": [], "warnings": []}
+        assert refusal["message"].startswith("another load holds the lock") and "nothing was touched" in refusal["message"]
         assert "load_curated: another load holds the lock" in err and "nothing was touched" in err
     out, err = first.communicate(timeout=300)
     assert first.returncode == 0, err

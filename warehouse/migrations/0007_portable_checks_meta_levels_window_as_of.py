@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='loadrun',
             name='warnings',
-            field=models.JSONField(blank=True, default=list, help_text='Run-level warnings, e.g. meta_spend_mismatch (contract §2.9).'),
+            field=models.JSONField(blank=True, db_default=[], default=list, help_text='Run-level warnings, e.g. meta_spend_mismatch (contract §2.9).'),
         ),
         migrations.AddConstraint(
             model_name='track',
