@@ -94,8 +94,8 @@ def _not_newer_than_this_file(target: str) -> str:
 
     Copies of a kind are ordered by name timestamp, else mtime (contract §1.1). Comparing the files themselves
     makes the newest copy win whatever order the files are loaded in, and a `--force` replay of an older copy
-    change nothing."""
-    as_of = "(SELECT coalesce(sf.name_timestamp, sf.mtime) FROM source_file sf WHERE sf.id = {})"
+    change nothing. A file ranks as the newest byte-identical copy skipped since (`newest_copy_at`)."""
+    as_of = "(SELECT coalesce(sf.newest_copy_at, sf.name_timestamp, sf.mtime) FROM source_file sf WHERE sf.id = {})"
     return f"{as_of.format(f'{target}.source_file_id')} <= {as_of.format('%s')}"
 
 

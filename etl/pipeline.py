@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from django.db import transaction
+from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from etl import merge
@@ -504,7 +506,7 @@ def run(
         ctx = LoadContext(spec=item.spec, planned=item, load_run=load_run, options=options, sha256="")
         try:
             ctx.sha256 = sha256_file(item.path)
-            if not options.force and _already_loaded(item.spec, ctx.sha256):
+            if not options.force and _already_loaded(item, ctx.sha256):
                 result = FileResult(item.relative, item.spec.kind, ctx.sha256, "skipped", reason="unchanged")
             else:
                 _progress(load_run, current=item.relative, index=index, total=len(planned), results=results)
@@ -529,12 +531,25 @@ def run(
     return RunResult(load_run.pk, round(time.monotonic() - started, 3), results, warnings)
 
 
-def _already_loaded(spec: SourceSpec, sha256: str) -> bool:
-    loaded = SourceFile.objects.filter(kind=spec.kind, status=SourceFile.Status.LOADED)
-    if spec.snapshot:
+def _already_loaded(item: Planned, sha256: str) -> bool:
+    """Skip a file whose bytes were loaded before. Copies of a kind rank by name timestamp, else mtime (§1.1), so a
+    newer byte-identical copy (a `_latest` twin) must keep its rank whatever the order (issue 10): its skip lifts
+    the loaded copy's rank (`newest_copy_at`), and if a different file ranked between them was loaded since, the
+    copy is loaded again so that it wins over that file."""
+    loaded = SourceFile.objects.filter(kind=item.spec.kind, status=SourceFile.Status.LOADED)
+    if item.spec.snapshot:
         latest = loaded.order_by("-id").values_list("sha256", flat=True).first()
         return latest == sha256
-    return loaded.filter(sha256=sha256).exists()
+    ranked = loaded.annotate(rank=Coalesce("newest_copy_at", "name_timestamp", "mtime"))
+    seen = ranked.filter(sha256=sha256).aggregate(r=Max("rank"))["r"]
+    rank = item.name_timestamp or item.mtime
+    if seen is None:
+        return False
+    if rank > seen:
+        if ranked.exclude(sha256=sha256).filter(rank__gt=seen, rank__lt=rank).exists():
+            return False
+        loaded.filter(sha256=sha256).update(newest_copy_at=rank)
+    return True
 
 
 def _progress(load_run: LoadRun, *, current: str, index: int, total: int, results: list[FileResult]) -> None:

@@ -351,6 +351,10 @@ class SourceFile(models.Model):
     size_bytes = models.BigIntegerField(default=0)
     mtime = models.DateTimeField(null=True, blank=True)
     name_timestamp = models.DateTimeField(null=True, blank=True)
+    newest_copy_at = models.DateTimeField(
+        null=True, blank=True, help_text="Name timestamp or mtime of a newer byte-identical copy skipped since: "
+        "the file's rows rank as that copy (newest wins whatever the order; issue 10).",
+    )
     schema_variant = models.CharField(max_length=16, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices)
     reason = models.CharField(max_length=40, blank=True, default="", help_text="Reject code.")

@@ -73,6 +73,11 @@ class Migration(migrations.Migration):
             field=models.BigIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
+            model_name='sourcefile',
+            name='newest_copy_at',
+            field=models.DateTimeField(blank=True, help_text="Name timestamp or mtime of a newer byte-identical copy skipped since: the file's rows rank as that copy (newest wins whatever the order; issue 10).", null=True),
+        ),
+        migrations.AddField(
             model_name='loadrun',
             name='warnings',
             field=models.JSONField(blank=True, db_default=[], default=list, help_text='Run-level warnings, e.g. meta_spend_mismatch (contract §2.9).'),
