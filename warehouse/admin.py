@@ -539,8 +539,9 @@ class AdAccountDailyAdmin(ReadOnlyAdmin):
 
 @admin.register(m.AdPerformanceDaily)
 class AdPerformanceDailyAdmin(ReadOnlyAdmin):
-    list_display = ("date", "campaign", "adset_name", "ad_name", "spend_usd", "impressions", "clicks", "load_run")
-    list_filter = ("date", *FACT_FILTERS)
+    list_display = ("date", "campaign", "adset_name", "ad_name", "spend_usd", "impressions", "clicks", "superseded",
+                    "load_run")
+    list_filter = ("date", "superseded", *FACT_FILTERS)
     list_select_related = ("campaign", "load_run")
     search_fields = ("campaign__name", "adset_name", "ad_name")
 
@@ -573,9 +574,14 @@ class BusinessExpenseAdmin(ReadOnlyAdmin):
 class LoadRunAdmin(ReadOnlyAdmin):
     list_display = (
         "id", "status", "trigger", "started_at", "finished_at", "files_loaded", "files_skipped", "files_rejected",
-        "rows_changed", "rows_quarantined",
+        "rows_changed", "rows_quarantined", "warning_list",
     )
     list_filter = ("status", "trigger", "started_at")
+
+    @admin.display(description="warnings")
+    def warning_list(self, run: m.LoadRun) -> str:
+        """Run-level warnings (e.g. meta_spend_mismatch, contract §2.9), each with its message."""
+        return "; ".join(f"{w['code']}: {w['message']}" for w in run.warnings or []) or "-"
 
 
 @admin.register(m.SourceFile)

@@ -180,6 +180,35 @@ def test_an_older_or_shorter_window_never_deletes_and_revised_days_update(lake_c
     assert DistributorDailyStream.objects.aggregate(s=Sum("spotify_streams"))["s"] == before + 10
 
 
+def test_an_older_window_arriving_later_never_rolls_counts_back(lake_copy):
+    """§2.2 as-of, not arrival: a window whose last date per source is older than the stored rows' never replaces
+    them, whatever its mtime or checksum; its rows count `kept_newer`; the newer file seen again stays skipped and
+    right. A trailing 0 of the newer window takes an older window's real count, in either order."""
+    header, rows = tidy_rows(lake_copy)
+    newer = [list(r) for r in rows]
+    assert tidy(lake_copy)[0] == 0
+    stored_newer = {(r.date.isoformat(), r.source): stored(r.date, r.source) for r in DistributorDailyStream.objects.all()}
+
+    older = [[d, str(int(s) // 2), a, str(int(s) // 2 + int(a)), src] for d, s, a, _, src in rows
+             if (src == "distrokid" and d <= "2025-07-31") or (src == "toolost" and d <= "2025-05-23")]
+    older = [[d, s, "27", str(int(s) + 27), src] if (d, src) == ("2025-05-23", "toolost") else [d, s, a, c, src]
+             for d, s, a, c, src in older]  # real where the newer window's trailing Apple count is zero-filled
+    write_csv(curated(lake_copy, TIDY), header, older)  # arrives later: the newest mtime
+    code, entry, _ = tidy(lake_copy)
+    assert counts(entry) == ("loaded", None, 0, 1, len(older) - 1, 0)
+    assert entry["counters"]["kept_newer"] == len(older)
+    assert stored("2025-05-23", "toolost") == (1323, 27, 1350, False)
+    assert stored("2025-07-31", "distrokid") == stored_newer[("2025-07-31", "distrokid")]
+    run = {(r.date.isoformat(), r.source): stored(r.date, r.source) for r in DistributorDailyStream.objects.all()}
+    assert run == {**stored_newer, ("2025-05-23", "toolost"): (1323, 27, 1350, False)}
+    assert DistributorDailyStream.objects.get(date="2025-07-31", source="distrokid").as_of.isoformat() == "2025-08-18"
+
+    write_csv(curated(lake_copy, TIDY), header, newer)  # the newer window again: same bytes as its first load
+    code, entry, _ = tidy(lake_copy)
+    assert counts(entry) == ("loaded", None, 0, 0, len(newer), 0)  # re-applied (a different window came between)
+    assert {(r.date.isoformat(), r.source): stored(r.date, r.source) for r in DistributorDailyStream.objects.all()} == run
+
+
 def test_trailing_zeros_never_overwrite_stored_counts_and_partial_days_clear(lake_copy):
     header, rows = tidy_rows(lake_copy)
     assert tidy(lake_copy)[0] == 0

@@ -2,14 +2,16 @@
 ad-set rows, never doubled by the `_latest` twin), ids as text, `.0` stripped, exponent ids quarantined, empty
 campaign ids resolved by a unique name or quarantined `missing_campaign_id`, the name-only variant."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.db.models import Count, Sum
 
-from tests.etl.helpers import fingerprint
+from tests.etl.helpers import curated, fingerprint, read_rows, run_loader
 from tests.etl.sources.conftest import counts, load, put, quarantined
-from warehouse.models import AdPerformanceDaily, Campaign, SourceFile
+from warehouse import selectors
+from warehouse.models import AdPerformanceDaily, Campaign, LoadRun, SourceFile
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +115,75 @@ def test_dry_run_reports_counts_and_writes_no_campaigns_or_tokens(lake):
     created = Campaign.objects.get(campaign_id="120000000000000009")
     assert (created.artist.name, created.token.token, created.token.needs_review, created.parsed_track_text) == (
         "PIG1987", "BRAND NEW SONG", True, "BRAND NEW SONG")
+
+
+ROLLUP = "metaads/ad_performance_20250601.csv"
+
+
+def _campaign_level_rollup(lake_copy, *, shift: Decimal) -> dict:
+    """Another dump's dated file holding campaign-level roll-ups (empty adset_id) of the sample's ad-set rows."""
+    header, rows = read_rows(curated(lake_copy, DATED))
+    col = {name: i for i, name in enumerate(header)}
+    sums: dict[tuple, list] = {}
+    for r in rows:
+        entry = sums.setdefault((r[col["date"]], r[col["campaign_id"]], r[col["campaign_name"]]), [Decimal(0), 0, 0])
+        entry[0] += Decimal(r[col["spend_usd"]])
+        entry[1] += int(r[col["impressions"]])
+        entry[2] += int(r[col["clicks"]])
+    put(lake_copy, ROLLUP, ["date", "campaign_name", "campaign_id", "adset_id", "spend_usd", "impressions", "clicks"],
+        [[day, name, campaign, "", str(spend + shift), imp, clicks]
+         for (day, campaign, name), (spend, imp, clicks) in sorted(sums.items())])
+    return sums
+
+
+def test_campaign_level_rollups_are_stored_superseded_and_never_summed(lake_copy):
+    """§2.7 levels: the finest level present counts per (date, campaign), whichever dump arrived first."""
+    sums = _campaign_level_rollup(lake_copy, shift=Decimal("0.25"))
+    code, files, _ = load(lake_copy, *META, "--file", ROLLUP, "--file", "metaads/campaign_summary_20250527.csv")
+    assert (code, counts(files[ROLLUP])) == (0, ("loaded", len(sums), len(sums), 0, 0, 0, None))
+    rollups = AdPerformanceDaily.objects.filter(adset_id="")
+    assert (rollups.count(), rollups.filter(superseded=True).count()) == (len(sums), 0)  # alone: they count
+    assert selectors.kpis_get(today=dt.date(2025, 6, 1))["marketing"]["total_spend_usd"] == float(
+        Decimal("1889.10") + Decimal("0.25") * len(sums))
+
+    code, files, _ = load(lake_copy, *META)  # the ad-set dump arrives later: it supersedes every roll-up
+    assert counts(files[DATED])[:3] == ("loaded", 31, 31)
+    assert (rollups.count(), rollups.filter(superseded=True).count()) == (len(sums), len(sums))
+    assert not AdPerformanceDaily.objects.exclude(adset_id="").filter(superseded=True).exists()
+    assert selectors.kpis_get(today=dt.date(2025, 6, 1))["marketing"]["total_spend_usd"] == 1889.10
+    spend = {r["campaign_id"]: r["spend"] for r in selectors.meta_facts_get().daily if r["date"] == dt.date(2025, 5, 23)}
+    assert sum(spend.values()) == Decimal("170.85")  # = ad_account_daily 2025-05-23: the levels reconcile
+
+
+def test_meta_spend_mismatch_is_a_run_warning_in_json_and_admin(lake_copy, client, staff_user):
+    """§2.9: after every run that loaded a Meta file, counted spend is reconciled per date against
+    ad_account_daily; differences over $0.01 are `meta_spend_mismatch` warnings (JSON and admin), figures intact."""
+    header, rows = read_rows(curated(lake_copy, "metaads/daily_performance_20250527.csv"))
+    for row in rows:
+        if row[0] == "2025-05-23":
+            row[1] = "170.87"  # 2 cents more than the campaigns' 170.85
+        if row[0] == "2025-05-02":
+            row[1] = "229.81"  # 1 cent: within the tolerance
+    for name in ("20250601", "latest"):  # a newer dump, and `_latest` rewritten with it as upstream does
+        put(lake_copy, f"metaads/daily_performance_{name}.csv", header, rows)
+    code, payload, err = run_loader("--lake", str(lake_copy))
+    assert code == 0
+    mismatch = [{"date": "2025-05-23", "counted_usd": "170.8500000000", "account_usd": "170.8700000000",
+                 "difference_usd": "-0.0200000000"}]
+    assert payload["warnings"] == [{
+        "code": "meta_spend_mismatch",
+        "message": "Meta campaign spend differs from ad_account_daily by more than $0.01 on 1 date(s): "
+                   "2025-05-23 counted 170.8500000000 vs account 170.8700000000",
+        "dates": mismatch}]
+    assert "warning (meta_spend_mismatch)" in err
+    run = LoadRun.objects.get(pk=payload["run_id"])
+    assert run.warnings == payload["warnings"]
+    assert selectors.kpis_get(today=dt.date(2025, 6, 1))["marketing"]["total_spend_usd"] == 1889.10
+
+    client.force_login(staff_user)
+    page = client.get("/admin/warehouse/loadrun/").content.decode()
+    assert "meta_spend_mismatch: Meta campaign spend differs from ad_account_daily" in page
+    assert "2025-05-23 counted 170.8500000000 vs account 170.8700000000" in page
+
+    code, payload, _ = run_loader("--lake", str(lake_copy), "--source", "tiktok", "--force")
+    assert (code, payload["warnings"]) == (0, [])  # a run that loaded no Meta file reconciles nothing
