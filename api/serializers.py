@@ -72,7 +72,7 @@ class LoadRunSerializer(serializers.ModelSerializer):
         fields = [
             "id", "status", "trigger", "created_at", "started_at", "finished_at", "options", "progress",
             "files_loaded", "files_skipped", "files_rejected", "files_ignored", "rows_changed", "rows_quarantined",
-            "error", "files",
+            "error", "warnings", "files",
         ]  # fmt: skip
 
     def get_options(self, obj) -> dict:

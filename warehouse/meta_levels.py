@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Q
 
 from warehouse.models import AdAccountDaily, AdPerformanceDaily
+from warehouse.selectors import meta_facts_get
 
 RECONCILE_TOLERANCE = Decimal("0.01")
 
@@ -33,8 +34,6 @@ def ad_performance_levels_mark() -> int:
 def meta_spend_mismatches_list() -> list[dict]:
     """Reads: per date covered by both, the counted campaign spend (selectors.meta_facts_get: finest ad level,
     else campaign_daily) against `ad_account_daily`, where they differ by more than $0.01. Figures are unchanged."""
-    from warehouse.selectors import meta_facts_get  # selectors is large; imported only when a Meta file loaded
-
     counted: dict = {}
     for row in meta_facts_get().daily:
         counted[row["date"]] = counted.get(row["date"], Decimal(0)) + row["spend"]

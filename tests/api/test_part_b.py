@@ -291,9 +291,9 @@ def test_loads_and_resources(viewer, loaded):
     assert listing["metadata"] == {"count": 1, "limit": 50, "offset": 0, "next": None, "previous": None}
     run = listing["data"][0]
     assert {k: run[k] for k in ("id", "status", "trigger", "files_loaded", "files_skipped", "files_rejected",
-                                "files_ignored", "rows_quarantined")} == {
+                                "files_ignored", "rows_quarantined", "warnings")} == {
         "id": loaded.pk, "status": "succeeded", "trigger": "cli", "files_loaded": 7, "files_skipped": 3,
-        "files_rejected": 0, "files_ignored": 2, "rows_quarantined": 0}  # fmt: skip
+        "files_rejected": 0, "files_ignored": 2, "rows_quarantined": 0, "warnings": []}  # fmt: skip
     detail = viewer.get(f"/api/loads/{loaded.pk}/").json()["data"]
     files = {f["path"]: (f["status"], f["rows_read"], f["rows_quarantined"], f["quarantine_reasons"]) for f in detail["files"]}
     assert files["dk_bank_details.csv"] == ("loaded", 8635, 0, {})
