@@ -27,6 +27,7 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
+from rest_framework.test import APIClient
 
 from tests.etl.helpers import (
     by_path,
@@ -38,7 +39,7 @@ from tests.etl.helpers import (
 )
 from tests.factories import api_token_for
 from warehouse import meta_levels, selectors
-from warehouse.models import DistributorDailyStream, RoyaltyLine
+from warehouse.models import Campaign, DistributorDailyStream, RoyaltyLine
 
 pytestmark = pytest.mark.django_db
 
@@ -107,10 +108,9 @@ def variants(lake_copy) -> dict:
     ad_header, ad_rows = read_rows(curated(lake_copy, AD.format("20250527")))
     sums = _rollups(ad_header, ad_rows)
     first_day = min(sums)
-    base = {key: value for key, value in sums.items()}
-    older_dump = {k: v for k, v in base.items() if k[0] <= "2025-05-02"}
+    older_dump = {k: v for k, v in sums.items() if k[0] <= "2025-05-02"}
     older_dump[(EXTRA_DAY, EXTRA_CAMPAIGN)] = ["THE SOURCE - Streaming", Decimal("3.33"), 900, 9, 800, 0, 0, 0, 0]
-    newer_dump = dict(base)
+    newer_dump = dict(sums)
     newer_dump[(EXTRA_DAY, EXTRA_CAMPAIGN)] = ["THE SOURCE - Streaming", Decimal("4.44"), 1000, 10, 900, 0, 0, 0, 0]
     _write_rollup(curated(lake_copy, AD.format("20250520")), ad_header, older_dump,
                   shift={k: Decimal("0.50") for k in older_dump if k != (EXTRA_DAY, EXTRA_CAMPAIGN)})
@@ -121,7 +121,7 @@ def variants(lake_copy) -> dict:
 
     # Expected Meta spend: the finest level per (date, campaign): the sample's ad-set rows, plus the newest dump's
     # roll-up where no ad-set row exists.
-    per_campaign_day = {key: value[1] for key, value in base.items()}
+    per_campaign_day = {key: value[1] for key, value in sums.items()}
     per_campaign_day[(EXTRA_DAY, EXTRA_CAMPAIGN)] = Decimal("4.44")
     return {"tidy": {"T0": tidy_dir / "T0.csv", "T1": tidy_dir / "T1.csv"}, "t0": t0, "t1": t1,
             "meta": per_campaign_day}
@@ -186,24 +186,23 @@ def _set_tidy(lake: Path, source: Path, *, mtime: float | None = None) -> None:
         os.utime(target, (mtime, mtime))
 
 
-def _scenario(lake: Path, steps) -> list[dict]:
-    """Runs `steps` (callables doing one load each) in a savepoint rolled back afterwards; returns their JSON."""
+def _scenario(client, steps) -> list[dict]:
+    """Runs `steps` (callables doing one load each) in a savepoint rolled back afterwards: their JSON payloads,
+    then the figures."""
     payloads = []
     with transaction.atomic():
         for step in steps:
             code, payload, err = step()
             assert code == 0, err
             payloads.append(payload)
-        payloads.append(_figures(_scenario.client))
+        payloads.append(_figures(client))
         transaction.set_rollback(True)
     return payloads
 
 
 def test_every_order_gives_the_same_figures(lake_copy, variants, plain_user):
-    from rest_framework.test import APIClient
-
-    _scenario.client = APIClient()
-    _scenario.client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(plain_user)}")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(plain_user)}")
     lake = str(lake_copy)
     assert run_loader("--lake", lake, "--source", *BASE_KINDS)[0] == 0
     tidy = variants["tidy"]
@@ -220,14 +219,13 @@ def test_every_order_gives_the_same_figures(lake_copy, variants, plain_user):
     # One file per run: a bounded, reproducible sample of the 6! orders (the first is the natural one).
     items = ["T0", "T1", *meta_files]
     orders = [items, items[::-1], *random.Random(10).sample(list(itertools.permutations(items)), 4)]
-    results = [(" → ".join(order), _scenario(lake_copy, [load_file(n) for n in order])) for order in orders]
+    results = [(" → ".join(order), _scenario(client, [load_file(n) for n in order])) for order in orders]
 
     # In one run: every Meta copy together, `_latest` placed by mtime before or after the dated copies, and the
     # tidy windows in either order (one fixed-name file per run), the older one with the newer mtime or not.
     def whole_lake(first, latest_mtime):
         def step():
-            for name in meta_files[-1:]:
-                os.utime(curated(lake_copy, name), (latest_mtime, latest_mtime))
+            os.utime(curated(lake_copy, AD.format("latest")), (latest_mtime, latest_mtime))
             _set_tidy(lake_copy, tidy[first])
             return run_loader("--lake", lake, "--source", "tidy_daily_streams", "meta_ad_performance")
         return step
@@ -236,7 +234,7 @@ def test_every_order_gives_the_same_figures(lake_copy, variants, plain_user):
     for first, second in (("T0", "T1"), ("T1", "T0")):
         for latest_mtime in (early, late):
             steps = [whole_lake(first, latest_mtime), load_file(second)]
-            results.append((f"one run ({first} first, _latest mtime {latest_mtime:.0f})", _scenario(lake_copy, steps)))
+            results.append((f"one run ({first} first, _latest mtime {latest_mtime:.0f})", _scenario(client, steps)))
 
     reference_name, reference = results[0]
     figures = reference[-1]
@@ -267,8 +265,6 @@ def test_every_order_gives_the_same_figures(lake_copy, variants, plain_user):
 
 
 def _campaign_pk(meta_id: int) -> int:
-    from warehouse.models import Campaign
-
     return Campaign.objects.get(campaign_id=str(meta_id)).pk
 
 
