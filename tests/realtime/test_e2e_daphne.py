@@ -80,7 +80,9 @@ def test_load_curated_in_another_process_reaches_every_client_once(
     layer, request, subprocess_env, lake_copy, credentials, daphne_factory, private_broadcast_group
 ):
     redis_url = request.getfixturevalue("redis_url") if layer == "redis" else None
-    env = child_env(subprocess_env, redis_url=redis_url, group=private_broadcast_group)
+    # No heartbeat while the loader runs: on a busy machine a load outlasts the 30 s interval and a status frame
+    # would arrive where this test expects the update.
+    env = child_env(subprocess_env, redis_url=redis_url, group=private_broadcast_group, WS_HEARTBEAT_INTERVAL=600)
     server = daphne_factory(env)
     empty_kpis = api_kpis(server, credentials["token"])["data"]
 
