@@ -4,6 +4,7 @@ from django.urls import include, re_path
 from rest_framework.routers import SimpleRouter
 
 from api import views
+from statements import api as statements_api
 
 class OptionalSlashRouter(SimpleRouter):
     def __init__(self):
@@ -47,6 +48,8 @@ urlpatterns = [
     _route("api/social", views.SocialView, "social"),
     _route("api/campaigns", views.CampaignsView, "campaigns"),
     _route("api/refresh", views.RefreshView, "refresh"),
+    _route("api/statements", statements_api.StatementListView, "statements"),
+    re_path(r"^api/statements/(?P<pk>[0-9]{1,18})/?$", statements_api.StatementDetailView.as_view(), name="statement"),
     # OpenAPI and Swagger UI (offline assets from drf-spectacular-sidecar)
     _route("api/schema", views.SchemaView, "schema"),
     re_path(r"^api/docs/?$", views.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),

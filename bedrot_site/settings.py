@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "etl",
     "api",
     "realtime",
+    "statements",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +246,9 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# --- Royalty statements (statements/, docs/STATEMENTS.md) ---------------------------------------------------------
+LABEL_NAME = env.str("LABEL_NAME", default="BEDROT Productions")  # printed on every statement
 
 # --- Auth, i18n, static -----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
