@@ -74,6 +74,7 @@ class StaffStatementView(ThrottledViewMixin, APIView):
 
 class StatementListView(StaffStatementView):
     @extend_schema(
+        operation_id="statements_list",
         parameters=[
             OpenApiParameter("artist", OpenApiTypes.STR, description="Artist name (any case)."),
             OpenApiParameter("period", OpenApiTypes.STR, description=f"Exact period: {FORMATS}."),
@@ -102,7 +103,8 @@ class StatementListView(StaffStatementView):
 
 class StatementDetailView(StaffStatementView):
     @extend_schema(
-        parameters=[OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        operation_id="statements_retrieve",
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
         responses={200: s.envelope("StatementResponse", STATEMENT), 404: s.ERROR, **s.ERROR_RESPONSES},
         summary="One issued royalty statement with its lines and payments (staff)",
     )

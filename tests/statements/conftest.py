@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.api.conftest import _loaded_module, _no_response_cache, loaded, token_client  # noqa: F401  (fixtures)
+from tests.api.conftest import _loaded_module, _no_response_cache, loaded, staff, token_client, viewer  # noqa: F401
+from tests.api.test_schema import keep_test_connection  # noqa: F401
 from tests.factories import ArtistFactory, TrackArtistFactory, TrackFactory
 from warehouse.models import TrackArtist
 
