@@ -20,6 +20,7 @@ from tests.statements.conftest import SPLITS, splits_set
 from tests.statements.test_sample_lake import csv_statement_lines
 
 pytestmark = pytest.mark.django_db
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 def statements_cmd(*args) -> tuple[int, str, str]:
@@ -84,6 +85,10 @@ def test_issue_writes_csv_and_pdf_with_the_same_figures(splits, tmp_path):
             assert phrase in text, phrase
         pages = re.findall(r"Page (\d+) of (\d+)", text)
         assert pages == [(str(i), pages[-1][1]) for i in range(1, int(pages[-1][1]) + 1)] and len(pages) >= 2
+        if slug == "pig1987":  # the page shown in docs/STATEMENTS.md
+            subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                            str(tmp_path / f"{slug}_2025-Q1_issued-{statement.pk}.pdf"),
+                            str(SCREENSHOTS / "statement_pdf_page1")], check=True)  # fmt: skip
 
     # run again: the issued statements are written as they are, nothing is issued twice
     code, out, err = statements_cmd("--period", "2025-Q1", "--out", str(tmp_path / "again"), "--issue",
