@@ -78,7 +78,7 @@ class Line:
 
     @property
     def key(self) -> tuple:
-        return (self.section, self.owner, self.isrc, self.title, self.store, self.kind)
+        return (self.section, self.owner, self.isrc, self.store, self.kind)  # not the title: staff may rename
 
 
 @dataclass(frozen=True)
@@ -208,8 +208,7 @@ def _adjustment_lines(*, artist_id: int, issued: list[Statement]) -> list[Line]:
     issued: current allocation − (issued lines + adjustment lines already carried), per line key."""
     carried = defaultdict(lambda: defaultdict(lambda: [0, ZERO, ZERO, ZERO, ZERO, ZERO]))
     templates = {}
-    stored = StatementLine.objects.filter(statement__artist_id=artist_id)
-    for row in stored:
+    for row in StatementLine.objects.filter(statement__artist_id=artist_id).select_related("adjusts"):
         target = row.adjusts_id or row.statement_id
         line = _line_from_row(row)
         sums = carried[target][line.key]
@@ -222,8 +221,7 @@ def _adjustment_lines(*, artist_id: int, issued: list[Statement]) -> list[Line]:
         period = Period(statement.period_start, statement.period_end)
         current = {line.key: line for line in _lines_for(period_allocation_get(period=period), artist_id)}
         for key in sorted(set(current) | set(carried[statement.pk])):
-            before = carried[statement.pk][key] if key in carried[statement.pk] else [0] + [ZERO] * 5
-            now = current.get(key)
+            before, now = carried[statement.pk][key], current.get(key)
             values = [now.units, *(getattr(now, n) for n in MONEY_FIELDS)] if now else [0] + [ZERO] * 5
             delta = [a - b for a, b in zip(values, before, strict=True)]
             if not any(delta):
@@ -231,8 +229,7 @@ def _adjustment_lines(*, artist_id: int, issued: list[Statement]) -> list[Line]:
             base = now or templates[(statement.pk, key)]
             result.append(replace(
                 base, units=delta[0], **dict(zip(MONEY_FIELDS, delta[1:], strict=True)),
-                note=base.note if now else NOTE_RETRACTED, share_pct=base.share_pct,
-                adjusts_id=statement.pk, adjusts_period=statement.period_label,
+                note=base.note if now else NOTE_RETRACTED, adjusts_id=statement.pk, adjusts_period=statement.period_label,
             ))  # fmt: skip
     return result
 
