@@ -14,6 +14,7 @@ PUBLIC = {"/health", "/api/health"}
 RESOURCES = {"/api/artists", "/api/artists/1", "/api/tracks", "/api/tracks/1", "/api/platforms", "/api/platforms/1",
              "/api/loads", "/api/loads/1"}  # fmt: skip
 NOT_API = {"/api/schema", "/api/docs"}  # the schema and Swagger UI follow the same auth rule (tested below)
+STAFF = {"/api/statements", "/api/statements/1"}  # royalty statements: staff only (tests/statements/test_api.py)
 
 
 def _routes() -> set[str]:
@@ -47,7 +48,7 @@ def test_the_url_conf_has_every_contract_route():
         "/api/revenue/distributor", "/api/revenue/monthly", "/api/revenue/platform", "/api/revenue/artist",
         "/api/revenue/delays", "/api/revenue/rps-rates", "/api/streaming/daily", "/api/streaming/summary",
         "/api/streaming/growth", "/api/streaming/spotify-audience", "/api/kpis", "/api/streaming", "/api/financial",
-        "/api/social", "/api/campaigns", "/api/refresh", *RESOURCES, *NOT_API,
+        "/api/social", "/api/campaigns", "/api/refresh", *RESOURCES, *NOT_API, *STAFF,
     }  # fmt: skip
     assert set(ROUTES) == contract
 
@@ -84,6 +85,7 @@ def test_health_routes_are_anonymous_and_never_redirect():
 def test_both_slash_forms_answer_the_same_without_redirect(viewer, path):
     without, with_slash = viewer.get(path), viewer.get(path + "/")
     expected = 404 if path[-1] == "1" and "loads" in path else 200  # no load run 1 in an empty warehouse
+    expected = 403 if path in STAFF else expected  # the viewer is not staff
     assert (without.status_code, with_slash.status_code) == (expected, expected)
     if path not in NOT_API:
         first, second = without.json(), with_slash.json()
@@ -94,13 +96,13 @@ def test_both_slash_forms_answer_the_same_without_redirect(viewer, path):
 
 def test_public_read_opens_only_the_dashboard_gets(settings, staff_user):
     anonymous = APIClient()
-    dashboard = [p for p in ROUTES if p not in PUBLIC | RESOURCES | NOT_API | {"/api/refresh"}]
+    dashboard = [p for p in ROUTES if p not in PUBLIC | RESOURCES | NOT_API | STAFF | {"/api/refresh"}]
     settings.API_PUBLIC_READ = True
     for path in dashboard:
         response = anonymous.get(path)
         assert response.status_code == 200, path
         assert response.json()["success"] in (True, False)  # soft failures on an empty warehouse are fine
-    for path in sorted(RESOURCES | NOT_API):
+    for path in sorted(RESOURCES | NOT_API | STAFF):
         assert anonymous.get(path).status_code == 401, path
     assert anonymous.post("/api/refresh", {}, format="json").status_code == 401
     settings.API_PUBLIC_READ = False
