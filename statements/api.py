@@ -86,6 +86,8 @@ class StatementListView(StaffStatementView):
     )  # fmt: skip
     def get(self, request):
         artist = request.query_params.get("artist") or None
+        if artist and (len(artist) > 200 or not artist.isprintable()):  # PostgreSQL refuses NUL in text
+            raise BadParameter("artist", "not an artist's name")
         if artist and not Artist.objects.filter(name__iexact=artist).exists():
             raise BadParameter("artist", f"no artist named {artist[:100]!r}")
         period = None
@@ -97,7 +99,7 @@ class StatementListView(StaffStatementView):
         paginator = ResourcePagination()
         page = paginator.paginate_queryset(selectors.statement_list(artist=artist, period=period), request, view=self)
         return paginator.get_paginated_response(
-            [statement_json(selectors.statement_doc_get(statement=st), lines=False) for st in page]
+            [statement_json(selectors.statement_doc_get(statement=st, with_lines=False), lines=False) for st in page]
         )
 
 

@@ -282,9 +282,9 @@ def _line_from_row(row: StatementLine) -> Line:
     )  # fmt: skip
 
 
-def statement_doc_get(*, statement: Statement) -> StatementDoc:
-    """An issued statement exactly as stored."""
-    rows = statement.lines.select_related("adjusts").order_by("position")
+def statement_doc_get(*, statement: Statement, with_lines: bool = True) -> StatementDoc:
+    """An issued statement exactly as stored (without its lines for a list)."""
+    rows = statement.lines.select_related("adjusts").order_by("position") if with_lines else []
     s = statement
     totals = Totals(
         units=s.units, gross=s.gross, artist=s.artist_amount, featured=s.featured_amount,

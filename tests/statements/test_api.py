@@ -101,6 +101,9 @@ def test_staff_only_and_parameters_are_allow_listed(client, viewer, staff, issue
     bad = staff.get("/api/statements", {"artist": "Nobody"})
     assert (bad.status_code, bad.json()) == (400, {"success": False,
                                                    "error": "invalid parameter \"artist\": no artist named 'Nobody'"})
+    for name in ("PIG\x001987", "A" * 201):
+        assert staff.get("/api/statements", {"artist": name}).json() == {
+            "success": False, "error": 'invalid parameter "artist": not an artist\'s name'}
     missing = staff.get("/api/statements/999999")
     assert (missing.status_code, missing.json()) == (404, {"success": False, "error": "no statement 999999"})
 
