@@ -1,8 +1,13 @@
 """DRF's anon/user throttles, reading classes and rates from settings at request time (not at import), so a
 deployment's env and a test's override_settings both take effect."""
 
+from django.conf import settings
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    SimpleRateThrottle,
+    UserRateThrottle,
+)
 
 
 class _RatesFromSettings:
@@ -22,3 +27,17 @@ class UserThrottle(_RatesFromSettings, UserRateThrottle):
 class ThrottledViewMixin:
     def get_throttles(self):
         return [throttle() for throttle in api_settings.DEFAULT_THROTTLE_CLASSES]
+
+
+class BadTokenThrottle(SimpleRateThrottle):
+    """Counts requests with an unknown API token per client address (API_THROTTLE_BAD_TOKEN). Authentication runs
+    before DRF's throttles, so without this a client could try keys as fast as the server answers 401s; over the
+    rate, the address's unknown keys get 429 with Retry-After (a valid key still works: no lockout by a neighbour)."""
+
+    scope = "bad_token"
+
+    def get_rate(self):
+        return settings.API_THROTTLE_BAD_TOKEN
+
+    def get_cache_key(self, request, view=None):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

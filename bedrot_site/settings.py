@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "channels",
     "corsheaders",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -205,6 +204,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Requests with an unknown API token per client address (api/throttling.py BadTokenThrottle); not a DRF default
+# throttle, because authentication refuses them before DRF's throttles run.
+API_THROTTLE_BAD_TOKEN = env.str("API_THROTTLE_BAD_TOKEN", default="30/min")
 
 # --- Dashboard API (api/, docs/API.md) --------------------------------------------------------------------------
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "api.exceptions.exception_handler"  # {"success": false, "error": ...}

@@ -197,10 +197,11 @@ def main() -> None:
 
     django.setup()
     from django.contrib.auth.models import User
-    from rest_framework.authtoken.models import Token
+
+    from warehouse.tokens import api_token_create
 
     user = User.objects.create_user("ws-bench", password=secrets.token_urlsafe(16))
-    token = Token.objects.create(user=user).key
+    _, token = api_token_create(user=user, name="bench")
     daphne, port = _start_daphne(env, workdir / "daphne.log")
     try:
         url = f"ws://127.0.0.1:{port}/ws"

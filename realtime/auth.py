@@ -56,12 +56,10 @@ def scope_origin(scope: dict) -> str | None:
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    from warehouse.tokens import api_token_user
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    user = api_token_user(key=key)
+    return user if user is not None and user.is_active else None
 
 
 class BearerSubprotocolAuthMiddleware(BaseMiddleware):

@@ -198,8 +198,8 @@ class BusinessExpenseFactory(_FactFactory):
 
 
 def api_token_for(user) -> str:
-    """The API token a client of `user` sends (`Authorization: Token <key>`). Tests get tokens only through here, so
-    how tokens are stored can change in one place."""
-    from rest_framework.authtoken.models import Token
+    """A new API token key for `user`, as a client sends it (`Authorization: Token <key>`). Tests get tokens only
+    through here; the database keeps only the key's sha256 (warehouse/tokens.py)."""
+    from warehouse.tokens import api_token_create
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return api_token_create(user=user, name="test")[1]

@@ -626,3 +626,6 @@ class RoyaltyDelayAggregateAdmin(ReadOnlyAdmin):
 
     list_display = ("sale_month", "reporting_month", "line_count")
     list_filter = ("sale_month", "reporting_month")
+
+
+from warehouse import admin_tokens  # noqa: E402,F401  (registers the API token admin)

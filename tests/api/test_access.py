@@ -8,6 +8,8 @@ from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from tests.factories import api_token_for
+
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {"/health", "/api/health"}
@@ -180,11 +182,10 @@ def test_bad_parameters_are_400_naming_the_parameter(viewer, path, message):
 
 def test_token_lookup_follows_the_database_on_every_request(plain_user):
     """api.authentication reads the token and its user on each request: revocation and deactivation apply at once."""
-    from rest_framework.authtoken.models import Token
+    from warehouse.models import ApiToken
 
     client = APIClient()
-    token = Token.objects.create(user=plain_user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(plain_user)}")
     assert client.get("/api/revenue/rps-rates").json()["success"] is True
     plain_user.is_active = False
     plain_user.save()
@@ -193,7 +194,7 @@ def test_token_lookup_follows_the_database_on_every_request(plain_user):
     plain_user.is_active = True
     plain_user.save()
     assert client.get("/api/revenue/rps-rates").status_code == 200
-    token.delete()
+    ApiToken.objects.filter(user=plain_user).delete()  # revoked in the admin
     response = client.get("/api/revenue/rps-rates")
     assert (response.status_code, response.json()) == (401, {"success": False, "error": "Invalid token."})
 

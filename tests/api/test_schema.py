@@ -10,8 +10,9 @@ from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
+
+from tests.factories import api_token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_schemathesis_finds_no_server_errors(loaded, plain_user, keep_test_conne
     document = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
     schema = schemathesis.openapi.from_dict(document)
     schema.app = WSGIHandler()
-    headers = {"Authorization": f"Token {Token.objects.create(user=plain_user).key}"}
+    headers = {"Authorization": f"Token {api_token_for(plain_user)}"}
     operations = 0
     for result in schema.get_all_operations():
         operation = result.ok()

@@ -24,11 +24,11 @@ SUBSCRIPTIONS = [  # (how the client authenticates, what it subscribes to, the t
 @pytest.fixture
 def credentials(plain_user):
     from django.test import Client
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token_for
 
     client = Client()
     client.force_login(plain_user)
-    return {"token": Token.objects.create(user=plain_user).key, "cookie": f"sessionid={client.cookies['sessionid'].value}"}
+    return {"token": api_token_for(plain_user), "cookie": f"sessionid={client.cookies['sessionid'].value}"}
 
 
 @pytest.fixture

@@ -33,6 +33,28 @@ def sqlite_database_path(*, command: str, alternative: str) -> Path:
     return Path(db["NAME"])
 
 
+PRIVATE = 0o600  # the database and its backups hold every figure and the users' password hashes
+
+
+def create_private(path: Path) -> None:
+    """An empty file only its owner can read, for SQLite to open: its -journal/-wal/-shm files inherit the mode."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
+
+
+def sqlite_files_private(sender, connection, **kwargs) -> None:
+    """connection_created receiver: the live SQLite file (created by the first connection, with the process's
+    umask) and its sidecars are made owner-only. A stat per new connection; persistent connections are reused."""
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return
+    for suffix in ("", "-wal", "-shm"):
+        path = f"{connection.settings_dict['NAME']}{suffix}"
+        try:
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, PRIVATE)
+        except OSError:  # not created yet, or another user's file: never stop a connection over it
+            pass
+
+
 def connect(path: Path, *, immutable: bool = False) -> sqlite3.Connection:
     """Autocommit connection (`isolation_level=None`: we issue BEGIN ourselves) with the project's busy timeout."""
     if immutable:
@@ -106,7 +128,7 @@ def snapshot(*, source: Path, target_dir: Path, prefix: str = "bedrot") -> tuple
     The copy is written under a temporary name, checked, fsynced and only then renamed into place, so a failure
     at any step leaves no partial backup. Returns (path, sha256, row counts per table).
     """
-    target_dir.mkdir(parents=True, exist_ok=True)
+    target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = utc_stamp()
     final = target_dir / f"{prefix}-{stamp}.sqlite3"
     tmp = target_dir / f".tmp-{prefix}-{stamp}-{os.getpid()}.sqlite3"
@@ -116,6 +138,7 @@ def snapshot(*, source: Path, target_dir: Path, prefix: str = "bedrot") -> tuple
         # blocks no writer, and `pages=-1` copies in one step, so concurrent writes cannot restart the backup.
         src.execute("BEGIN")
         counts = table_counts(src)
+        create_private(tmp)
         dst = sqlite3.connect(tmp, isolation_level=None)
         try:
             src.backup(dst)
@@ -154,6 +177,7 @@ def write_checksum(path: Path, digest: str) -> None:
     """`<file>.sha256` in `sha256sum` format, so `sha256sum -c` verifies it too; written atomically."""
     sidecar = Path(f"{path}.sha256")
     tmp = sidecar.with_name(f".tmp-{sidecar.name}-{os.getpid()}")
+    create_private(tmp)
     tmp.write_text(f"{digest}  {path.name}\n")
     fsync_path(tmp)
     os.replace(tmp, sidecar)

@@ -4,7 +4,8 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from rest_framework.authtoken.models import Token
+
+from warehouse.tokens import api_token_create
 
 
 class Command(BaseCommand):
@@ -16,10 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, **options):
         User = get_user_model()
         if User.objects.filter(is_staff=True).exists():
-            self.stdout.write("staff user exists; new ones: manage.py createsuperuser, tokens: manage.py drf_create_token USER")
+            self.stdout.write("staff user exists; new ones: manage.py createsuperuser, tokens: manage.py api_token_create USER")
             return
         password = secrets.token_urlsafe(16)
         user = User.objects.create_superuser(username=username, password=password, email="")
-        token = Token.objects.create(user=user)
-        self.stdout.write(self.style.SUCCESS(f"created staff user '{username}' password '{password}' API token '{token.key}'"))
+        _, key = api_token_create(user=user, name="created with the staff user")
+        self.stdout.write(self.style.SUCCESS(f"created staff user '{username}' password '{password}' API token '{key}'"))
         self.stdout.write("shown once: store them now (change the password in /admin/)")

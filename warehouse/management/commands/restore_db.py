@@ -15,6 +15,7 @@ from warehouse.management.sqlite_ops import (
     LOCK_BUSY_EXIT,
     check_database,
     connect,
+    create_private,
     fsync_path,
     read_checksum,
     remove_with_sidecars,
@@ -90,6 +91,7 @@ class Command(BaseCommand):
         # slip in), then check the staged copy is exactly what was verified.
         staged = live.with_name(f"{live.name}.restore-{os.getpid()}.tmp")
         try:
+            create_private(staged)  # a full copy of the data: owner-only like the live file
             shutil.copyfile(file, staged)
             fsync_path(staged)
             if sha256_of(staged) != digest:
