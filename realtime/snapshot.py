@@ -32,6 +32,7 @@ class Snapshot:
     generated_at: str
     data: dict  # JSON-ready (numbers, not Decimal)
     order: tuple[int, int]  # (load_run_id, sequence): newer snapshots compare greater
+    restored: bool = False  # the run is a restore_db: clients refetch everything, not only the KPIs
     created: float = field(default_factory=time.monotonic)
     _frames: dict = field(default_factory=dict, repr=False)
 
@@ -42,6 +43,8 @@ class Snapshot:
             data = {key: value for key, value in self.data.items() if key in ALWAYS_SENT or key in topics}
             data["load_run_id"] = self.load_run_id
             data["generated_at"] = self.generated_at
+            if self.restored:
+                data["restored"] = True
             text = json.dumps({"type": "update", "data": data}, separators=(",", ":"))
             self._frames[topics] = text
         return text
@@ -61,6 +64,7 @@ def snapshot_compute(*, load_run_id: int | None) -> Snapshot:
     """Sync (run it through database_sync_to_async). `load_run_id=None` means "the latest committed run"."""
     if load_run_id is None:
         load_run_id = latest_committed_load_run_id()
+    restored = bool(load_run_id) and LoadRun.objects.filter(pk=load_run_id, options__has_key="restored_from").exists()
     data = selectors.kpis_get(today=timezone.localdate())
     # The API renders with DRF's JSONRenderer; the same encoder keeps both payloads identical (Decimal → number).
     data = json.loads(JSONRenderer().render(data))
@@ -69,4 +73,5 @@ def snapshot_compute(*, load_run_id: int | None) -> Snapshot:
         generated_at=timestamp(),
         data=data,
         order=(load_run_id or 0, next(_sequence)),
+        restored=restored,
     )

@@ -117,18 +117,25 @@ def test_backup_during_writes_restores_to_the_same_fingerprint(ops_env, live_db,
     # A connection that stays open across the restore (like a daphne worker's) sees the restored data.
     worker = sqlite3.connect(live_db)
     assert worker.execute("SELECT count(*) FROM load_run").fetchone()[0] == source_print["load_run"][0]
+    newest_run = source_rows[-1][0]
     done = manage(ops_env, "restore_db", str(backup))
     assert done.returncode == 0, done.stderr
-    assert worker.execute("SELECT count(*) FROM load_run").fetchone()[0] == backup_print["load_run"][0]
+    # the backup's runs, plus the restore recorded as a run whose id continues after the newest ever handed out
+    assert worker.execute("SELECT count(*) FROM load_run").fetchone()[0] == backup_print["load_run"][0] + 1
+    assert worker.execute("SELECT max(id), options FROM load_run").fetchone() == (
+        newest_run + 1, f'{{"restored_from": "{backup.name}", "sha256": "{hashlib.sha256(backup.read_bytes()).hexdigest()}"}}')
     worker.close()
     lines = done.stdout.splitlines()
     saved = backups / re.fullmatch(r"saved the current database as \S+/(pre-restore-\d{8}T\d{12}Z\.sqlite3)", lines[0])[1]
     assert lines[1:] == [
         f"restored {backup} into {live_db}: {len(backup_print)} tables, {match['rows']} rows; "
         "journal_mode wal, WAL checkpointed (truncated); quick_check ok",
+        f"recorded the restore as load run {newest_run + 1}, announced to live clients",
         "migrations match this code",
     ]
-    assert fingerprint(live_db) == backup_print
+    restored_print = fingerprint(live_db)
+    assert restored_print.pop("load_run")[0] == backup_print["load_run"][0] + 1
+    assert restored_print == {table: value for table, value in backup_print.items() if table != "load_run"}
     assert kpis(ops_env, live_db) == kpis_before
     assert fingerprint(saved) == source_print  # what the restore replaced is kept, verified, with its checksum
     assert (backups / f"{saved.name}.sha256").read_text().startswith(hashlib.sha256(saved.read_bytes()).hexdigest())
@@ -213,11 +220,17 @@ def test_restore_and_maintain_are_refused_while_a_load_holds_the_lock(ops_env, l
     assert (maintain.returncode, maintain.stdout, maintain.stderr) == (3, "", busy)
     assert fingerprint(live_db) == before
 
-    # Once the load is over the same restore goes through and removes the row inserted after the backup.
+    # Once the load is over the same restore goes through and removes the row inserted after the backup (the
+    # restore is recorded as a run with the next id instead).
+    inserted = sqlite3.connect(live_db).execute("SELECT max(id) FROM load_run").fetchone()[0]
     done = manage(ops_env, "restore_db", str(backup), "--no-safety-backup")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"restored {backup} into {live_db}: ")
-    assert fingerprint(live_db)["load_run"] == fingerprint(backup)["load_run"] != before["load_run"]
+    conn = sqlite3.connect(live_db)
+    ids = [row[0] for row in conn.execute("SELECT id FROM load_run ORDER BY id")]
+    conn.close()
+    assert ids == [*(row[0] for row in sqlite3.connect(backup).execute("SELECT id FROM load_run ORDER BY id")),
+                   inserted + 1]
 
 
 def test_prune_keeps_the_newest_n_and_a_failed_backup_leaves_nothing(ops_env, live_db):

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
 
 from etl.lock import LoadLockBusy, load_lock
 from warehouse.management.sqlite_ops import (
@@ -24,6 +25,22 @@ from warehouse.management.sqlite_ops import (
     sqlite_database_path,
     table_counts,
 )
+
+# A file passes as a warehouse database only with these tables, a recorded warehouse migration, and the platforms
+# the seed migration writes (an empty django_migrations table alone would otherwise wipe the warehouse).
+REQUIRED_TABLES = ("django_migrations", "auth_user", "artist", "platform", "load_run", "source_file")
+
+
+def warehouse_problems(conn: sqlite3.Connection) -> list[str]:
+    counts = table_counts(conn)
+    missing = [name for name in REQUIRED_TABLES if name not in counts]
+    if missing:
+        return [f"not a warehouse database: no {', '.join(missing)} table"]
+    if not conn.execute("SELECT 1 FROM django_migrations WHERE app = 'warehouse'").fetchone():
+        return ["not a warehouse database: django_migrations records no warehouse migration"]
+    if counts["platform"] == 0:
+        return ["not a warehouse database: the platform table is empty (the seed migration's rows are missing)"]
+    return []
 
 
 class Command(BaseCommand):
@@ -51,7 +68,9 @@ class Command(BaseCommand):
         digest = self._verify(file)
 
         try:
-            with load_lock(wait=wait):
+            # abort_stale=False: the live database may be damaged or schema-less (what a restore repairs); the
+            # restored runs that were unfinished are closed in the staged copy instead (_close_interrupted_runs).
+            with load_lock(wait=wait, abort_stale=False):
                 self._restore(file=file, digest=digest, live=live, safety_backup=not no_safety_backup)
         except LoadLockBusy as exc:
             raise CommandError(f"refused: {exc}", returncode=LOCK_BUSY_EXIT) from exc
@@ -71,11 +90,7 @@ class Command(BaseCommand):
             )
         conn = connect(file, immutable=True)
         try:
-            problems = check_database(conn)
-            if not problems and not conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"
-            ).fetchone():
-                problems = ["it has no django_migrations table: not a warehouse database"]
+            problems = check_database(conn) or warehouse_problems(conn)
         finally:
             conn.close()
         if problems:
@@ -84,8 +99,15 @@ class Command(BaseCommand):
 
     def _restore(self, *, file: Path, digest: str, live: Path, safety_backup: bool) -> None:
         if safety_backup and live.is_file():
-            saved, _, _ = snapshot(source=live, target_dir=settings.DATABASE_BACKUP_PATH, prefix="pre-restore")
+            try:
+                saved, _, _ = snapshot(source=live, target_dir=settings.DATABASE_BACKUP_PATH, prefix="pre-restore")
+            except (sqlite3.DatabaseError, CommandError) as exc:
+                raise CommandError(
+                    f"refused: the current database {live} could not be saved before the restore ({exc}). If it is "
+                    "damaged and you mean to replace it, run again with --no-safety-backup; nothing was restored"
+                ) from exc
             self.stdout.write(f"saved the current database as {saved}")
+        sequences = self._live_sequences(live)
 
         # Stage the verified bytes next to the database (same filesystem, and a later change to FILE cannot
         # slip in), then check the staged copy is exactly what was verified.
@@ -96,11 +118,74 @@ class Command(BaseCommand):
             fsync_path(staged)
             if sha256_of(staged) != digest:
                 raise CommandError("refused: the staged copy differs from the verified backup; nothing was restored")
-            self._copy_into_live(file=file, staged=staged, live=live)
+            self._prepare_staged(staged=staged, sequences=sequences)
+            restored = self._copy_into_live(file=file, staged=staged, live=live)
         finally:
             remove_with_sidecars(staged)
+        self._record_restore(file=file, digest=digest, rows=sum(restored.values()))
+        self._report_migrations(live)
 
-    def _copy_into_live(self, *, file: Path, staged: Path, live: Path) -> None:
+    @staticmethod
+    def _live_sequences(live: Path) -> dict[str, int]:
+        """The live database's AUTOINCREMENT counters (empty when it has none or cannot be read)."""
+        if not live.is_file():
+            return {}
+        conn = connect(live)
+        try:
+            return dict(conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+        except sqlite3.DatabaseError:  # no AUTOINCREMENT table (schema-less), or a damaged file
+            return {}
+        finally:
+            conn.close()
+
+    def _prepare_staged(self, *, staged: Path, sequences: dict[str, int]) -> None:
+        """Two changes to the private staged copy, so they reach the live database in the restore's transaction:
+
+        - ids are never reused: each AUTOINCREMENT counter continues from the higher of the backup's and the live
+          database's, so a load run id that /ws clients already saw is never handed out again (they would drop
+          its update as old, contract Part C "load_run_id only increases");
+        - runs that were queued or running when the backup was taken have no process any more: they are closed
+          as `aborted`, instead of blocking POST /api/refresh (409) and degrading health until they go stale."""
+        conn = connect(staged)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            tables = set(table_counts(conn))
+            for name, seq in sequences.items():
+                if name in tables:
+                    if conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name)).rowcount == 0:
+                        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq))
+            closed = conn.execute(
+                "UPDATE load_run SET status = 'aborted', finished_at = ?, error = ? WHERE status IN ('queued', 'running')",
+                (timezone.now().isoformat(sep=" ").replace("+00:00", ""),
+                 "interrupted: the database was restored from a backup taken while this run was unfinished"),
+            ).rowcount  # fmt: skip
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        if closed:
+            self.stdout.write(f"closed {closed} load run(s) that were unfinished in the backup as aborted")
+
+    def _record_restore(self, *, file: Path, digest: str, rows: int) -> None:
+        """The restore as a finished load run with a new, higher id: the API's per-run caches turn over, and every
+        daphne process announces it to /ws clients like a load (channel layer or watcher) with `restored: true`."""
+        from realtime.broadcasting import load_run_committed
+        from warehouse.models import LoadRun
+
+        now = timezone.now()
+        try:
+            run = LoadRun.objects.create(
+                status=LoadRun.Status.SUCCEEDED, started_at=now, finished_at=now, rows_changed=rows,
+                options={"restored_from": file.name, "sha256": digest},
+            )  # fmt: skip
+        except DatabaseError as exc:  # a backup older than this code's schema: `migrate` first
+            self.stdout.write(f"could not record the restore as a load run ({exc}); live clients refetch on reconnect")
+            return
+        finally:
+            connections.close_all()
+        load_run_committed(load_run_id=run.pk)
+        self.stdout.write(f"recorded the restore as load run {run.pk}, announced to live clients")
+
+    def _copy_into_live(self, *, file: Path, staged: Path, live: Path) -> dict[str, int]:
         # Not os.replace: daphne workers or a cron job may hold the old file open, and SQLite ties each open
         # connection and its -wal/-shm to the old inode, so a rename under them loses their writes or corrupts
         # the new file (sqlite.org/howtocorrupt.html §2). The online backup API instead writes the staged
@@ -129,7 +214,7 @@ class Command(BaseCommand):
             f"{sum(restored.values())} rows; journal_mode {mode}, WAL checkpointed "
             f"({'busy readers kept some pages' if busy else 'truncated'}); quick_check ok"
         )
-        self._report_migrations(live)
+        return restored
 
     def _report_migrations(self, live: Path) -> None:
         conn = connect(live)
