@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
@@ -357,8 +357,11 @@ class SchemaView(JsonErrorsMixin, SpectacularAPIView):
     pass
 
 
-class SwaggerView(JsonErrorsMixin, SpectacularSwaggerView):
-    pass
+class SwaggerView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+    """The init script as its own request (`?script`) and the page's styles as a file (api/templates/api/swagger_ui.html):
+    the Content-Security-Policy (bedrot_site/security.py) forbids inline code and styles."""
+
+    template_name = "api/swagger_ui.html"
 
 
 # --- Read-only resources -------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 `scripts/system_deps.sh` (run by the test command) installs the package; Playwright never downloads a browser here.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ def chromium():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/system_deps.sh (the test command does)", pytrace=False)
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread, so Django's guard would refuse every ORM
+    # call the test makes next to the browser (the test database setup included). Nothing runs concurrently here.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield browser
