@@ -13,17 +13,27 @@ DESKTOP = {"width": 1366, "height": 768}  # the staff's laptops
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
-    """One browser for the session; each test opens its own context (cookies, viewport) with `new_context`."""
+    """A browser per test (about a second to launch); the test opens its own context with `new_context`. Not one per
+    session: Playwright's sync API keeps its event loop running in the main thread while the browser lives, and
+    every async test after it (pytest-asyncio, asyncio.run) then fails with "cannot be called from a running
+    event loop"."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/system_deps.sh (the test command does)", pytrace=False)
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop running in this thread, so Django's guard would refuse every ORM
-    # call the test makes next to the browser (the test database setup included). Nothing runs concurrently here.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+    # While the browser lives, Playwright's event loop runs in this thread, so Django's guard would refuse every ORM
+    # call the test makes next to the browser. Nothing runs concurrently here; the guard is back for the next test.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

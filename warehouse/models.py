@@ -758,6 +758,7 @@ class ApiToken(models.Model):
     class Meta:
         db_table = "api_token"
         ordering = ["user_id", "id"]
+        verbose_name = "API token"
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name or 'unnamed'})"

@@ -51,6 +51,7 @@ class Migration(migrations.Migration):
             options={
                 'db_table': 'api_token',
                 'ordering': ['user_id', 'id'],
+                'verbose_name': 'API token',
             },
         ),
         migrations.RunPython(hash_drf_tokens, migrations.RunPython.noop),

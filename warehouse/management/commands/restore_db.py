@@ -151,9 +151,9 @@ class Command(BaseCommand):
             conn.execute("BEGIN IMMEDIATE")
             tables = set(table_counts(conn))
             for name, seq in sequences.items():
-                if name in tables:
-                    if conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name)).rowcount == 0:
-                        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq))
+                bumped = conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name))
+                if bumped.rowcount == 0 and name in tables:
+                    conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq))
             closed = conn.execute(
                 "UPDATE load_run SET status = 'aborted', finished_at = ?, error = ? WHERE status IN ('queued', 'running')",
                 (timezone.now().isoformat(sep=" ").replace("+00:00", ""),
