@@ -69,7 +69,7 @@ class Command(BaseCommand):
 
         try:
             # abort_stale=False: the live database may be damaged or schema-less (what a restore repairs); the
-            # restored runs that were unfinished are closed in the staged copy instead (_close_interrupted_runs).
+            # restored runs that were unfinished are closed in the staged copy instead (_prepare_staged).
             with load_lock(wait=wait, abort_stale=False):
                 self._restore(file=file, digest=digest, live=live, safety_backup=not no_safety_backup)
         except LoadLockBusy as exc:
