@@ -24,6 +24,7 @@ SUBSCRIPTIONS = [  # (how the client authenticates, what it subscribes to, the t
 @pytest.fixture
 def credentials(plain_user):
     from django.test import Client
+
     from tests.factories import api_token_for
 
     client = Client()
