@@ -72,7 +72,7 @@ def test_migrate_hashes_drf_tokens_and_leaves_no_plaintext(subprocess_env, tmp_p
     db = tmp_path / "bedrot.db"
     env = sqlite_env(subprocess_env, db, tmp_path / "backups")
     run(env, "migrate", "auth", "--noinput")
-    run(env, "migrate", "warehouse", "0006", "--noinput")
+    run(env, "migrate", "warehouse", "0007", "--noinput")
     conn = sqlite3.connect(db)
     conn.execute(DRF_TOKEN_TABLE)
     conn.execute(

@@ -33,7 +33,7 @@ def hash_drf_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('warehouse', '0006_royalty_isrc_aggregate'),
+        ('warehouse', '0007_portable_checks_meta_levels_window_as_of'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
