@@ -113,6 +113,12 @@ else:
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+elif "postgresql" in DATABASES["default"]["ENGINE"]:
+    # PostgreSQL's counterpart of SQLite's busy timeout: a write waiting on a lock gives up (web: 503) instead of
+    # hanging a worker for ever.
+    _lock_timeout_ms = int(env.float("DATABASE_LOCK_TIMEOUT_SECONDS", default=30) * 1000)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c lock_timeout={_lock_timeout_ms}".strip()
 # Persistent connections on both backends: a new SQLite connection costs ~1 ms per request (open, PRAGMAs, Django's
 # function registrations); idle ones hold no transaction, so loads, checkpoints and restore_db are unaffected.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))

@@ -5,18 +5,20 @@ refresh goes through warehouse.services.load_run_enqueue, exactly like POST /api
 """
 
 import asyncio
-import json
 import time
 from collections import deque
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import OperationalError
 
 from realtime.auth import BEARER, origin_allowed, scope_origin
+from realtime.frames import frame_decode
 from realtime.hub import Hub, get_hub
 from realtime.snapshot import ALIASES, ALL_TOPICS_NAME, TOPICS, Snapshot, timestamp
 from warehouse import services
+from warehouse.db_busy import busy_message, database_busy
 from warehouse.models import LoadRun
 
 CLOSE_FRAME_TOO_LARGE = 1009
@@ -41,6 +43,10 @@ def _enqueue_refresh(user) -> int:
     except services.LoadRunConflict as exc:
         # The contract's error codes have no "conflict"; the message names the running run, as the API's 409 does.
         raise BadRequest("bad_request", str(exc)) from exc
+    except OperationalError as exc:
+        if database_busy(exc):  # a load holds the write lock past the busy timeout: POST /api/refresh says 503
+            raise BadRequest("busy", busy_message()) from exc
+        raise
     return run.pk
 
 
@@ -81,9 +87,20 @@ class KpiConsumer(AsyncJsonWebsocketConsumer):
         self._heartbeat_task = asyncio.create_task(self._heartbeat())
         await self._send_status("connected")
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Whatever ends this consumer (a disconnect, an exception daphne turns into 1011, a cancellation)
+            # gives its slot back: a slot kept by a dead consumer locked every later client out (issue 16).
+            self._release()
+
     async def disconnect(self, code):
+        self._release()
+
+    def _release(self) -> None:
         if getattr(self, "hub", None) is not None:
-            self.hub.unregister(self)
+            self.hub.unregister(self)  # idempotent
         self._open = False
         for task in (getattr(self, "_heartbeat_task", None), getattr(self, "_flush_task", None)):
             if task is not None:
@@ -105,10 +122,13 @@ class KpiConsumer(AsyncJsonWebsocketConsumer):
                 await self._send_error("rate_limited", f"More than {limit} frames in {window:g} s; frame dropped.")
             return
         self._rate_error_sent = False
-        try:
-            content = json.loads(text_data)
-        except (TypeError, ValueError):  # TypeError: a binary frame
+        if text_data is None:
             await self._send_error("bad_json", "Frames must be JSON text.")
+            return
+        try:
+            content = frame_decode(text=text_data)
+        except ValueError as exc:  # never echoed: the id of a frame that is not strict JSON is not a JSON value
+            await self._send_error("bad_json", f"Frames must be JSON text ({str(exc)[:80]}).")
             return
         echo = {"request_id": content["id"]} if isinstance(content, dict) and "id" in content else {}
         try:

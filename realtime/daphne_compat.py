@@ -3,13 +3,27 @@
 daphne closes through autobahn's `sendClose`, which only accepts 1000 and 3000–4999 (django/daphne#374,
 crossbario/autobahn-python#1642), so `close(code=1013)` raised inside daphne and the client never saw a code.
 The registered server-side codes go out through `sendCloseFrame`, which daphne itself uses for 1011.
+
+Autobahn also fails a connection "by drop" on the server side: a message over daphne's 1 MiB limit cut the TCP
+connection and the client saw 1006. With failByDrop off it sends the close frame first (1009 for a message too
+big, 1002/1007 for protocol errors), then drops the connection if the client does not answer.
 """
 
 RFC_SERVER_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
 
 
 def allow_rfc_close_codes() -> None:
-    from daphne.ws_protocol import WebSocketProtocol
+    from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+
+    if not getattr(WebSocketFactory.__init__, "_bedrot_close_frames", False):
+        original_init = WebSocketFactory.__init__
+
+        def factory_init(self, *args, **kwargs):
+            original_init(self, *args, **kwargs)
+            self.setProtocolOptions(failByDrop=False)
+
+        factory_init._bedrot_close_frames = True
+        WebSocketFactory.__init__ = factory_init
 
     if getattr(WebSocketProtocol.serverClose, "_bedrot_rfc_codes", False):
         return
