@@ -219,7 +219,7 @@ def _parse_column(column, raw: np.ndarray, ctx: LoadContext, errors: dict, offse
 
 def open_csv(ctx: LoadContext) -> tuple[CsvFile, Variant, dict[str, int]]:
     """The file's reader (rows not read yet), its variant, and each header's position."""
-    csv_file = read_csv(ctx.planned.path, name=ctx.planned.relative)
+    csv_file = read_csv(ctx.planned.path, name=ctx.planned.relative, sha256=ctx.sha256 or None)
     variant = _choose_variant(ctx.spec, csv_file.header, ctx.planned.relative)
     known = {c.header for c in variant.columns}
     extra = [h for h in csv_file.header if h not in known]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,6 +61,27 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _HashingRaw(io.RawIOBase):
+    """A raw binary file that hashes every byte it hands to the parser: the checksum of exactly what was parsed."""
+
+    def __init__(self, path: Path):
+        self._file = open(path, "rb", buffering=0)
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self._file.readinto(buffer)
+        if count:
+            self.digest.update(memoryview(buffer)[:count])
+        return count
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
 def _not_utf8(path: Path, name: str) -> FileRejected:
     """Locate the first invalid byte (only read whole on this failure path)."""
     data = path.read_bytes()
@@ -75,13 +97,18 @@ def _not_utf8(path: Path, name: str) -> FileRejected:
     )
 
 
-def read_csv(path: Path, *, name: str) -> CsvFile:
+def read_csv(path: Path, *, name: str, sha256: str | None = None) -> CsvFile:
     """Parse `path` (shown as `name` in messages), streaming. Raises FileRejected for file-level faults (possibly
-    while `chunks` is consumed: a non-UTF-8 byte further down the file)."""
+    while `chunks` is consumed: a non-UTF-8 byte further down the file).
+
+    With `sha256` (the checksum the file is recorded under), the bytes parsed are hashed as they are read and the
+    last chunk is only handed out when they match: a file rewritten meanwhile is rejected `changed_while_reading`
+    instead of stored in part under the whole file's checksum (issue 16)."""
     if path.stat().st_size == 0:
         raise FileRejected("empty_file", f"{name}: rejected (empty_file): the file has 0 bytes")
+    raw = _HashingRaw(path)
     # utf-8-sig strips a BOM; newline=None accepts LF, CRLF and CR-only line ends alike.
-    handle = open(path, encoding="utf-8-sig", errors="strict", newline=None)
+    handle = io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding="utf-8-sig", errors="strict", newline=None)
     # csv.line_num counts the physical lines read so far: a record starts one after where the previous one ended.
     reader = csv.reader(handle, strict=True)
 
@@ -144,6 +171,13 @@ def read_csv(path: Path, *, name: str) -> CsvFile:
                 if len(chunk.rows) >= CHUNK_ROWS:
                     yield chunk
                     chunk = Chunk()
+            parsed = raw.digest.hexdigest()
+        if sha256 is not None and parsed != sha256:
+            raise FileRejected(
+                "changed_while_reading",
+                f"{name}: rejected (changed_while_reading): the file changed while it was read (sha256 "
+                f"{sha256[:12]}… before, {parsed[:12]}… as parsed); nothing of it is kept, the next run loads it",
+            )
         if spans:  # only a file with malformed records is read a second time
             text = physical_lines(path, {line for first, last in spans for line in range(first, last + 1)})
             for record, (first, last) in zip(malformed, spans):
