@@ -65,7 +65,7 @@ class _HashingRaw(io.RawIOBase):
     """A raw binary file that hashes every byte it hands to the parser: the checksum of exactly what was parsed."""
 
     def __init__(self, path: Path):
-        self._file = open(path, "rb", buffering=0)
+        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 (closed by close(), with the text wrapper)
         self.digest = hashlib.sha256()
 
     def readable(self) -> bool:
