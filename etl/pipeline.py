@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from etl import merge
+from etl.lake import curated_files, outside_lake
 from etl.readers import CsvFile, FileRejected, Malformed, physical_lines, read_csv, sha256_file
 from etl.sources import SourceSpec, Variant, registry
 from warehouse import meta_levels, services
@@ -145,17 +146,23 @@ def _name_timestamp(match) -> dt.datetime | None:
         return None
 
 
-def discover(curated: Path, *, kinds: list[str] | None = None, files: list[Path] | None = None
-             ) -> tuple[list[Planned], list[FileResult]]:
-    """Files to load in contract order, and the ones reported `ignored` (never read)."""
+def discover(curated: Path, *, kinds: list[str] | None = None, files: list[Path] | None = None,
+             lake_root: Path | None = None) -> tuple[list[Planned], list[FileResult]]:
+    """Files to load in contract order, and the ones reported `ignored` (never read). Raises
+    etl.lake.LakeUnreadable when a folder cannot be listed."""
     specs = registry()
-    candidates = sorted(p for p in curated.rglob("*") if p.is_file()) if files is None else files
+    candidates = curated_files(curated) if files is None else files
+    roots = tuple({curated.resolve(), (lake_root or curated.parent).resolve()})
     planned: list[Planned] = []
     ignored: list[FileResult] = []
     for path in candidates:
         relative = path.relative_to(curated).as_posix()
         spec, found = next(((s, m) for s in specs.values() if (m := s.match(relative))), (None, None))
         if kinds and (spec is None or spec.kind not in kinds):
+            continue
+        if outside_lake(path, roots=roots):  # a symlink out of the lake: never read, not even its name's target
+            ignored.append(FileResult(relative, spec.kind if spec else None, None, "ignored", reason="outside_lake",
+                                      message=f"{relative}: ignored (outside_lake): a link to a file outside the lake"))
             continue
         if spec is None or spec.not_loaded:
             ignored.append(FileResult(relative, spec.kind if spec else None, None, "ignored"))
@@ -493,10 +500,10 @@ def _record_rejected(ctx: LoadContext, exc: FileRejected) -> FileResult:
 def run(
     *, curated: Path, load_run: LoadRun, options: Options, kinds: list[str] | None = None,
     files: list[Path] | None = None, on_file: Callable[[FileResult], None] | None = None,
-    on_start: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None] | None = None, lake_root: Path | None = None,
 ) -> RunResult:
     started = time.monotonic()
-    planned, ignored = discover(curated, kinds=kinds, files=files)
+    planned, ignored = discover(curated, kinds=kinds, files=files, lake_root=lake_root)
     if on_start:
         on_start(len(planned))
     results: list[FileResult] = list(ignored)

@@ -78,3 +78,63 @@ def test_file_rewritten_while_it_is_read_is_rejected_and_loaded_whole_next_run(l
     assert (code, entry["status"], entry["rows_read"]) == (0, "loaded", len(rows)), err
     assert RoyaltyLine.objects.count() == len(rows)
     assert SourceFile.objects.get(status="loaded").sha256 == hashlib.sha256(original).hexdigest()
+
+
+def restricted(command: list[str]) -> list[str]:
+    """Root reads every folder whatever its mode: run the child without CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH, so
+    `chmod 000` makes a folder unreadable to it, as it is to the scheduler's own user."""
+    if os.geteuid() != 0:
+        return command
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}", *command]
+
+
+@pytest.mark.parametrize("denied", ["lake root", "curated zone", "sub-folder"])
+def test_unreadable_folder_exits_2_naming_it_and_loads_nothing(denied, lake_copy, subprocess_env):
+    zone = lake_copy / "4_curated"
+    folder = {"lake root": lake_copy, "curated zone": zone, "sub-folder": zone / "metaads"}[denied]
+    folder.chmod(0)
+    try:
+        command = [sys.executable, "manage.py", "load_curated", "--lake", str(lake_copy)]
+        done = subprocess.run(restricted(command), check=False, cwd=settings.BASE_DIR, env=subprocess_env, capture_output=True,
+                              text=True, timeout=300)
+    finally:
+        folder.chmod(0o755)
+    named = zone if denied == "lake root" else folder  # the lake root itself cannot be searched for the zone
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"load_curated: cannot read {named}: Permission denied; nothing was loaded\n")
+    # A run that read nothing is never `succeeded`: the zone is checked before a run exists, a folder met while
+    # walking the zone fails the run it started.
+    expected_runs = [] if denied == "lake root" else [("failed", f"LakeUnreadable: cannot read {named}: Permission denied")]
+    assert list(LoadRun.objects.values_list("status", "error")) == expected_runs
+    assert SourceFile.objects.count() == 0
+
+
+def test_symlinks_out_of_the_lake_are_ignored_never_read(lake_copy, tmp_path, subprocess_env):
+    zone = lake_copy / "4_curated"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (zone / "dk_bank_details.csv").rename(elsewhere / "dk_bank_details.csv")
+    (zone / "dk_bank_details.csv").symlink_to(elsewhere / "dk_bank_details.csv")  # data from outside the lake
+    (zone / "linktree_analytics.csv").unlink()
+    (zone / "linktree_analytics.csv").symlink_to("/etc/passwd")  # a system file
+    staging = lake_copy / "3_staging"
+    staging.mkdir()
+    (zone / "tidy_daily_streams.csv").rename(staging / "tidy_daily_streams.csv")
+    (zone / "tidy_daily_streams.csv").symlink_to("../3_staging/tidy_daily_streams.csv")  # inside the lake: loaded
+
+    code, report, err = finish(loader(lake_copy, subprocess_env))
+    files = by_path(report)
+    for name, kind in (("dk_bank_details.csv", "dk_bank_details"), ("linktree_analytics.csv", "linktree")):
+        assert files[name] == {"path": name, "kind": kind, "sha256": None, "status": "ignored", "rows_read": 0,
+                               "rows_inserted": 0, "rows_updated": 0, "rows_unchanged": 0, "rows_quarantined": 0,
+                               "reason": "outside_lake"}
+    assert (files["tidy_daily_streams.csv"]["status"], files["tidy_daily_streams.csv"]["rows_read"]) == ("loaded", 468)
+    assert code == 0 and "root:" not in err
+    assert RoyaltyLine.objects.count() == 0
+    assert not SourceFile.objects.filter(path__in=["dk_bank_details.csv", "linktree_analytics.csv"]).exists()
+    ignored = sorted((f["path"], f["reason"]) for f in report["files"] if f["status"] == "ignored")
+    assert ignored == [("dk_bank_details.csv", "outside_lake"), ("linktree_analytics.csv", "outside_lake"),
+                       ("metaads/kpi_summary_20250527.csv", None), ("metaads/kpi_summary_latest.csv", None)]
+    run = LoadRun.objects.get()
+    assert (run.status, run.files_ignored) == ("succeeded", 4)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from etl import pipeline
+from etl.lake import LakeUnreadable
 from etl.lock import LoadLockBusy, load_lock
 from etl.sources import registry
 from realtime import broadcasting
@@ -82,7 +83,11 @@ class Command(BaseCommand):
             return self._fail(f"load_curated: --max-bad-ratio must be within 0..1, got {ratio}", 2)
         lake = Path(opts["lake"] or settings.DATA_LAKE_PATH)
         curated = (lake / settings.CURATED_ZONE).resolve()
-        if not curated.is_dir():
+        try:
+            found = curated.is_dir()
+        except OSError as exc:  # e.g. the lake root cannot be searched: not "not found", and no traceback
+            return self._fail(f"load_curated: cannot read {curated}: {exc.strerror}; nothing was loaded", 2)
+        if not found:
             return self._fail(f"load_curated: curated zone not found: {curated} (lake {lake}, zone "
                               f"{settings.CURATED_ZONE!r})", 2)
         files = None
@@ -100,12 +105,14 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:  # this connection only: a merge touches every index of the table
                     cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             with load_lock(wait=opts["wait"]):
-                result = self._run(curated, options, opts, files, queued)
+                result = self._run(curated, options, opts, files, queued, lake=lake)
         except LoadLockBusy as exc:
             if opts["json"]:  # a caller parsing stdout still gets one object that says why nothing ran
                 self.stdout.write(json.dumps({"run_id": None, "exit_code": 3, "error": "lock_held",
                                               "message": str(exc), "files": [], "warnings": []}))
             return self._fail(f"load_curated: {exc}", 3)
+        except LakeUnreadable as exc:  # the run is recorded failed (execute below); contract §1.1: exit 2
+            return self._fail(f"load_curated: {exc}; nothing was loaded", 2)
         except DatabaseError as exc:
             return self._fail(f"load_curated: database error: {exc}", 2)
         if result.rows_changed and not options.dry_run:
@@ -113,7 +120,7 @@ class Command(BaseCommand):
         self._report(result, options, as_json=opts["json"])
         return result.exit_code
 
-    def _run(self, curated, options, opts, files, queued) -> pipeline.RunResult:
+    def _run(self, curated, options, opts, files, queued, *, lake: Path) -> pipeline.RunResult:
         run_options = {k: (v if not isinstance(v, Path) else str(v)) for k, v in opts.items()
                        if k in ("sources", "force", "dry_run", "max_bad_ratio", "accept_shrink") and v}
         if opts["files"]:
@@ -141,7 +148,7 @@ class Command(BaseCommand):
 
             try:
                 result = pipeline.run(curated=curated, load_run=load_run, options=options, kinds=opts["sources"],
-                                      files=files, on_file=on_file, on_start=on_start)
+                                      files=files, on_file=on_file, on_start=on_start, lake_root=lake)
             except BaseException as exc:
                 LoadRun.objects.filter(pk=load_run.pk).update(status=LoadRun.Status.FAILED, finished_at=timezone.now(),
                                                               error=f"{type(exc).__name__}: {exc}")
