@@ -31,7 +31,9 @@ from django.utils import timezone
 
 from etl import merge
 from etl.lake import curated_files, outside_lake
-from etl.readers import CsvFile, FileRejected, Malformed, physical_lines, read_csv, sha256_file
+from etl.readers import (
+    VALUE_EXCERPT, CsvFile, FileRejected, Malformed, excerpt, physical_lines, read_csv, sha256_file,
+)
 from etl.sources import SourceSpec, Variant, registry
 from warehouse import meta_levels, services
 from warehouse.models import LoadRun, QuarantinedRow, SourceFile
@@ -219,7 +221,7 @@ def _parse_column(column, raw: np.ndarray, ctx: LoadContext, errors: dict, offse
             value = uniques[codes[pos]]
             reason = reasons[codes[pos]]
             errors.setdefault(offset + int(pos), []).append(
-                (column.header, reason, f"{column.header}: {reason} ({value!r})")
+                (column.header, reason, f"{column.header}: {reason} ({excerpt(repr(value), VALUE_EXCERPT)})")
             )
     return result.values.take(codes).reset_index(drop=True)
 

@@ -18,14 +18,26 @@ from pathlib import Path
 
 CHUNK_ROWS = 20_000
 RAW_EXCERPT = 500
+VALUE_EXCERPT = 200
+MESSAGE_CHARS = 1000
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
+def excerpt(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with its full length noted: input never reaches a stored or logged message
+    whole (a 40 MB header once became a 100 MB message, issue 16)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text):,} characters]"
+
+
 class FileRejected(Exception):
-    """The whole file is refused: `reason` is a contract reject code, `message` one human line."""
+    """The whole file is refused: `reason` is a contract reject code, `message` one human line (capped: it may
+    quote the header or a value)."""
 
     def __init__(self, reason: str, message: str):
+        message = excerpt(message, MESSAGE_CHARS)
         super().__init__(message)
         self.reason = reason
         self.message = message
@@ -181,7 +193,7 @@ def read_csv(path: Path, *, name: str, sha256: str | None = None) -> CsvFile:
         if spans:  # only a file with malformed records is read a second time
             text = physical_lines(path, {line for first, last in spans for line in range(first, last + 1)})
             for record, (first, last) in zip(malformed, spans):
-                record.raw = "\n".join(text.get(line, "") for line in range(first, last + 1))[:RAW_EXCERPT]
+                record.raw = excerpt("\n".join(text.get(line, "") for line in range(first, last + 1)), RAW_EXCERPT)
         if chunk.rows:
             yield chunk
 
@@ -197,7 +209,7 @@ def physical_lines(path: Path, wanted: set[int]) -> dict[int, str]:
     with open(path, encoding="utf-8-sig", errors="replace", newline=None) as handle:
         for number, line in enumerate(handle, start=1):
             if number in wanted:
-                found[number] = line.rstrip("\n")[:RAW_EXCERPT]
+                found[number] = excerpt(line.rstrip("\n"), RAW_EXCERPT)
             if number >= last:
                 break
     return found

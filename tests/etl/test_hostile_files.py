@@ -138,3 +138,43 @@ def test_symlinks_out_of_the_lake_are_ignored_never_read(lake_copy, tmp_path, su
                        ("metaads/kpi_summary_20250527.csv", None), ("metaads/kpi_summary_latest.csv", None)]
     run = LoadRun.objects.get()
     assert (run.status, run.files_ignored) == ("succeeded", 4)
+
+
+def test_oversized_input_is_capped_in_every_message_log_and_api_body(lake_copy, subprocess_env, staff_user):
+    """A 3 MB header and a 100 KB value reach the stored messages, the loader's log and GET /api/loads/{id}
+    only as excerpts that note the full length."""
+    from django.test import Client
+
+    from warehouse.models import QuarantinedRow
+
+    zone = lake_copy / "4_curated"
+    giant = ",".join(f"column_{n}" for n in range(300_000))  # 3.4 MB of unexpected column names
+    (zone / "track_catalog_royalty_splits.csv").write_text(f"artist,{giant}\nPIG1987,1\n")
+    streams = zone / "tidy_daily_streams.csv"
+    header, rows = read_rows(streams)
+    rows[0][0] = "2" * 100_000  # an impossible date, as long as the csv module lets one field be
+    write_csv(streams, header, rows)
+
+    code, report, err = finish(loader(lake_copy, subprocess_env))
+    rejected = SourceFile.objects.get(path="track_catalog_royalty_splits.csv")
+    assert (code, rejected.status, rejected.reason) == (1, "rejected", "unknown_header")
+    assert rejected.message.startswith("track_catalog_royalty_splits.csv: rejected (unknown_header): matches no")
+    capped, noted = rejected.message.rsplit("… [", 1)
+    assert len(capped) == 1000 and noted.endswith(" characters]")
+    assert int(noted.split()[0].replace(",", "")) > 2 * len(giant)  # the names are unexpected in both variants
+
+    bad = QuarantinedRow.objects.get(source_file__path="tidy_daily_streams.csv")
+    value = "'" + "2" * 199 + "… [100,002 characters]"
+    assert (bad.line, bad.column, bad.reason) == (2, "date", "bad_date")
+    assert bad.message == f"date: bad_date ({value})"
+    assert bad.errors == [{"column": "date", "reason": "bad_date", "message": f"date: bad_date ({value})"}]
+    assert bad.raw == "2" * 500 + f"… [{100_000 + len(',40,0,40,distrokid'):,} characters]"
+    assert len(err) < 20_000, len(err)  # the loader's log lines and stderr summary
+
+    client = Client()
+    client.force_login(staff_user)
+    response = client.get(f"/api/loads/{LoadRun.objects.get().pk}")
+    assert response.status_code == 200 and len(response.content) < 20_000, len(response.content)
+    assert giant[:2000] not in response.content.decode()
+    shown = {f["path"]: f["message"] for f in json.loads(response.content)["data"]["files"]}
+    assert shown["track_catalog_royalty_splits.csv"] == rejected.message

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from etl import pipeline
 from etl.lake import LakeUnreadable
+from etl.readers import MESSAGE_CHARS, excerpt
 from etl.lock import LoadLockBusy, load_lock
 from etl.sources import registry
 from realtime import broadcasting
@@ -151,7 +152,7 @@ class Command(BaseCommand):
                                       files=files, on_file=on_file, on_start=on_start, lake_root=lake)
             except BaseException as exc:
                 LoadRun.objects.filter(pk=load_run.pk).update(status=LoadRun.Status.FAILED, finished_at=timezone.now(),
-                                                              error=f"{type(exc).__name__}: {exc}")
+                                                              error=excerpt(f"{type(exc).__name__}: {exc}", MESSAGE_CHARS))
                 raise
             finally:
                 if bar is not None:
