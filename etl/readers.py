@@ -26,7 +26,9 @@ _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 def excerpt(text: str, limit: int) -> str:
     """`text` cut to `limit` characters with its full length noted: input never reaches a stored or logged message
-    whole (a 40 MB header once became a 100 MB message, issue 16)."""
+    whole (a 40 MB header once became a 100 MB message, issue 16). A NUL is shown as `\\x00`: PostgreSQL text
+    cannot hold it."""
+    text = text.replace("\x00", "\\x00")
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… [{len(text):,} characters]"
@@ -79,6 +81,7 @@ class _HashingRaw(io.RawIOBase):
     def __init__(self, path: Path):
         self._file = open(path, "rb", buffering=0)  # noqa: SIM115 (closed by close(), with the text wrapper)
         self.digest = hashlib.sha256()
+        self.nul_seen = False  # rows are only searched for NUL once a block held one (C speed, per MiB)
 
     def readable(self) -> bool:
         return True
@@ -86,7 +89,9 @@ class _HashingRaw(io.RawIOBase):
     def readinto(self, buffer) -> int:
         count = self._file.readinto(buffer)
         if count:
-            self.digest.update(memoryview(buffer)[:count])
+            block = memoryview(buffer)[:count].tobytes()
+            self.digest.update(block)
+            self.nul_seen = self.nul_seen or b"\x00" in block
         return count
 
     def close(self) -> None:
@@ -176,6 +181,12 @@ def read_csv(path: Path, *, name: str, sha256: str | None = None) -> CsvFile:
                     continue  # a blank line is not a row
                 if len(row) != width:
                     malformed.append(Malformed(start, "", f"line {start}: {len(row)} fields, the header has {width}"))
+                    spans.append((start, reader.line_num))
+                    continue
+                if raw.nul_seen and (column := next((c for c, v in zip(header, row) if "\x00" in v), None)):
+                    # Not text on PostgreSQL: the row, never the whole file, is refused, the same on both databases.
+                    malformed.append(Malformed(start, "", f"line {start}: a NUL byte (0x00) in column "
+                                                             f"{excerpt(repr(column), VALUE_EXCERPT)}"))
                     spans.append((start, reader.line_num))
                     continue
                 chunk.lines.append(start)

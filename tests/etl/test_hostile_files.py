@@ -178,3 +178,23 @@ def test_oversized_input_is_capped_in_every_message_log_and_api_body(lake_copy, 
     assert giant[:2000] not in response.content.decode()
     shown = {f["path"]: f["message"] for f in json.loads(response.content)["data"]["files"]}
     assert shown["track_catalog_royalty_splits.csv"] == rejected.message
+
+
+def test_nul_byte_quarantines_its_row_not_the_dk_snapshot(lake_copy, subprocess_env):
+    """PostgreSQL text cannot hold NUL: one such byte rejected the whole snapshot there and loaded on SQLite. Both
+    databases now quarantine the row, with the same reason, and load the rest."""
+    from warehouse.models import QuarantinedRow
+
+    dk = curated(lake_copy, "dk_bank_details.csv")
+    header, rows = read_rows(dk)
+    rows[41][4] = "HOLD ON\x00 I"  # Title of the record on line 43
+    write_csv(dk, header, rows)
+
+    code, report, err = finish(loader(lake_copy, subprocess_env, "--source", "dk_bank_details"))
+    entry = by_path(report)["dk_bank_details.csv"]
+    assert (code, entry["status"], entry["rows_read"], entry["rows_quarantined"]) == (0, "loaded", len(rows), 1), err
+    assert RoyaltyLine.objects.count() == len(rows) - 1
+    bad = QuarantinedRow.objects.get()
+    assert (bad.line, bad.column, bad.reason, bad.message) == (
+        43, "", "malformed_row", "line 43: a NUL byte (0x00) in column 'Title'")
+    assert bad.raw == ",".join(rows[41]).replace("\x00", "\\x00")
