@@ -139,6 +139,7 @@ STAGING_ZONE = env.str("STAGING_ZONE", default="3_staging")
 CURATED_ZONE = env.str("CURATED_ZONE", default="4_curated")
 ARCHIVE_ZONE = env.str("ARCHIVE_ZONE", default="5_archive")
 LOAD_MAX_BAD_RATIO = env.float("LOAD_MAX_BAD_RATIO", default=0.05)
+LOAD_QUEUED_WAIT_SECONDS = env.float("LOAD_QUEUED_WAIT_SECONDS", default=900.0)  # a queued refresh behind another job
 CAPITAL_ONE_PURCHASE_SIGN = env.str("CAPITAL_ONE_PURCHASE_SIGN", default="positive")
 
 # --- Channels -------------------------------------------------------------------------------------------------

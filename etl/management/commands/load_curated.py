@@ -105,9 +105,15 @@ class Command(BaseCommand):
             if connection.vendor == "sqlite":
                 with connection.cursor() as cursor:  # this connection only: a merge touches every index of the table
                     cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-            with load_lock(wait=opts["wait"]):
+            # A queued refresh waits its turn behind another job (load, restore, maintenance), then gives up as
+            # `failed`: left `queued`, it blocked every later refresh with 409 (issue 16).
+            wait = opts["wait"] if queued is None or opts["wait"] else settings.LOAD_QUEUED_WAIT_SECONDS
+            with load_lock(wait=wait):
                 result = self._run(curated, options, opts, files, queued, lake=lake)
         except LoadLockBusy as exc:
+            if queued is not None:
+                LoadRun.objects.filter(pk=queued.pk, status=LoadRun.Status.QUEUED).update(
+                    status=LoadRun.Status.FAILED, finished_at=timezone.now(), error=f"not started: {exc}")
             if opts["json"]:  # a caller parsing stdout still gets one object that says why nothing ran
                 self.stdout.write(json.dumps({"run_id": None, "exit_code": 3, "error": "lock_held",
                                               "message": str(exc), "files": [], "warnings": []}))
