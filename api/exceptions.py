@@ -8,6 +8,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from warehouse.db_busy import RETRY_AFTER_SECONDS, busy_body, database_busy
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,6 +26,10 @@ def exception_handler(exc, context):
     from api.filters import ParameterError
     from warehouse.selectors import BadParameter, NoData
 
+    if database_busy(exc):  # a load holds the write lock past the busy timeout: try again, not a server fault
+        logger.warning("database_busy view=%s", type(context.get("view")).__name__)
+        return Response(busy_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, NoData):  # the contract's soft failure: 200 with success false
         return Response({"success": False, "error": str(exc)}, status=status.HTTP_200_OK)
     if isinstance(exc, ParameterError):

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "bedrot_site.security.AdminLoginThrottleMiddleware",
+    "bedrot_site.middleware.DatabaseBusyMiddleware",  # 503 + Retry-After when a load holds the write lock
 ]
 
 ROOT_URLCONF = "bedrot_site.urls"

@@ -3,13 +3,12 @@ connection slot; honest clients still connect and get the next update afterwards
 
 import asyncio
 import json
-import sqlite3
 
 import pytest
-from django.db import connection
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from tests.db_locks import write_lock_held
 from tests.servers import Daphne, child_env, run_load_curated
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -137,8 +136,9 @@ def test_hostile_frames_release_every_slot_and_honest_clients_get_the_next_updat
 
 
 def test_forced_refresh_while_the_database_is_locked_keeps_the_slot(server, credentials):
-    """SQLite: a forced refresh that cannot get the write lock (another writer holds it past the busy timeout)
-    answers an error; the connection stays usable and its slot is released when it closes."""
+    """A forced refresh that cannot get the write lock (another writer holds it past the busy timeout: SQLite's
+    busy timeout, PostgreSQL's lock_timeout) answers `error` `busy`; the connection stays usable and its slot is
+    released when it closes."""
     daphne, _ = server(WS_MAX_CONNECTIONS=1, SQLITE_BUSY_TIMEOUT_SECONDS=1, DATABASE_LOCK_TIMEOUT_SECONDS=1)
 
     async def scenario():
@@ -161,25 +161,3 @@ def test_forced_refresh_while_the_database_is_locked_keeps_the_slot(server, cred
 
     assert LoadRun.objects.count() == 0
     assert "Traceback" not in daphne.log()
-
-
-class write_lock_held:
-    """Another process's write lock on the warehouse database, as a long load's merge holds it: SQLite's
-    RESERVED lock (BEGIN IMMEDIATE) or, on PostgreSQL, an exclusive lock on load_run."""
-
-    def __enter__(self):
-        settings = connection.settings_dict
-        if connection.vendor == "sqlite":
-            self.conn = sqlite3.connect(settings["NAME"], isolation_level=None)
-            self.conn.execute("BEGIN IMMEDIATE")
-        else:
-            import psycopg
-
-            self.conn = psycopg.connect(
-                host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"])
-            self.conn.execute("LOCK TABLE load_run IN EXCLUSIVE MODE")
-        return self
-
-    def __exit__(self, *exc):
-        self.conn.rollback()
-        self.conn.close()
