@@ -17,7 +17,7 @@ def database_busy(exc: BaseException) -> bool:
     cause = exc.__cause__
     if getattr(cause, "sqlstate", None) == "55P03":
         return True
-    return getattr(cause, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
+    return (getattr(cause, "sqlite_errorname", None) or "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
         "database is locked" in str(exc)
     )
 

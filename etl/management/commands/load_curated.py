@@ -15,8 +15,8 @@ from tqdm import tqdm
 
 from etl import pipeline
 from etl.lake import LakeUnreadable
-from etl.readers import MESSAGE_CHARS, excerpt
 from etl.lock import LoadLockBusy, load_lock
+from etl.readers import MESSAGE_CHARS, excerpt
 from etl.sources import registry
 from realtime import broadcasting
 from warehouse.models import LoadRun
