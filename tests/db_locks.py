@@ -9,7 +9,7 @@ from django.db import connection
 PG_WRITTEN_TABLES = ("load_run", "django_session", "auth_user")
 
 
-class write_lock_held:  # noqa: N801 (used like a function: `with write_lock_held():`)
+class write_lock_held:  # named like a function: `with write_lock_held():`
     def __enter__(self):
         settings = connection.settings_dict
         if connection.vendor == "sqlite":

@@ -155,7 +155,7 @@ def test_oversized_input_is_capped_in_every_message_log_and_api_body(lake_copy, 
     rows[0][0] = "2" * 100_000  # an impossible date, as long as the csv module lets one field be
     write_csv(streams, header, rows)
 
-    code, report, err = finish(loader(lake_copy, subprocess_env))
+    code, _, err = finish(loader(lake_copy, subprocess_env))
     rejected = SourceFile.objects.get(path="track_catalog_royalty_splits.csv")
     assert (code, rejected.status, rejected.reason) == (1, "rejected", "unknown_header")
     assert rejected.message.startswith("track_catalog_royalty_splits.csv: rejected (unknown_header): matches no")

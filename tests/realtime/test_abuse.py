@@ -14,8 +14,6 @@ from tests.servers import Daphne, child_env, run_load_curated
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ORIGIN = "http://localhost:3000"
 MAX_CONNECTIONS = 4
-CLOSES = object()  # the frame closes the connection (1009)
-
 NO_ECHO = object()
 # (frame, the error code it earns, the request_id echoed): an id that is not a valid JSON value is never echoed
 ANSWERED = [
@@ -38,18 +36,13 @@ CLOSING = ['{"type":"ping","id":"' + "x" * 5000 + '"}', "[" * (1024 * 1024 + 1)]
 
 @pytest.fixture
 def credentials(plain_user, staff_user):
-    from django.test import Client
-
     from tests.factories import api_token_for
 
-    client = Client()
-    client.force_login(plain_user)
-    return {"token": api_token_for(plain_user), "cookie": f"sessionid={client.cookies['sessionid'].value}",
-            "staff_token": api_token_for(staff_user)}
+    return {"token": api_token_for(plain_user), "staff_token": api_token_for(staff_user)}
 
 
 @pytest.fixture
-def server(request, subprocess_env, tmp_path, private_broadcast_group):
+def server(subprocess_env, tmp_path, private_broadcast_group):
     started = []
 
     def start(**extra):
