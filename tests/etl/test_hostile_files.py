@@ -128,7 +128,7 @@ def test_symlinks_out_of_the_lake_are_ignored_never_read(lake_copy, tmp_path, su
     for name, kind in (("dk_bank_details.csv", "dk_bank_details"), ("linktree_analytics.csv", "linktree")):
         assert files[name] == {"path": name, "kind": kind, "sha256": None, "status": "ignored", "rows_read": 0,
                                "rows_inserted": 0, "rows_updated": 0, "rows_unchanged": 0, "rows_quarantined": 0,
-                               "reason": "outside_lake"}
+                               "reason": "outside_lake", "counters": {}}
     assert (files["tidy_daily_streams.csv"]["status"], files["tidy_daily_streams.csv"]["rows_read"]) == ("loaded", 468)
     assert code == 0 and "root:" not in err
     assert RoyaltyLine.objects.count() == 0
