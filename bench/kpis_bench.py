@@ -1,17 +1,19 @@
-"""`kpis_get` (GET /api/kpis and every websocket update) on the API bench's 1M-line warehouse, in-process.
+"""`kpis_get` (GET /api/kpis and every websocket update) on a 1M-line warehouse that `load_curated` built, in-process.
 
-    .venv/bin/python bench/api_bench.py            # builds bench/out/api_bench.sqlite3 first (if not there yet)
-    .venv/bin/python bench/kpis_bench.py
+    .venv/bin/python bench/loader_bench.py --lake /tmp/bench_lake --work /tmp/bench_work     # builds the warehouse
+    .venv/bin/python bench/kpis_bench.py --database /tmp/bench_work/loader.db                  # SQLite
+    .venv/bin/python bench/kpis_bench.py --database-url postgres://…/bench_me                  # PostgreSQL
 
-Works on a copy of that file (migrated to the current schema, which fills royalty_isrc_agg). Prints the median of 5
-calls of `kpis_get`, of its top-tracks read from the per-ISRC aggregate, and, as the baseline in the same process,
-of the same top tracks as one GROUP BY over the active lines; asserts both give the same ISRCs and streams.
+The warehouse holds the generated lake's snapshots (real ISRCs: ~50 tracks). Prints the median of 5 calls of
+`kpis_get`, of its top tracks read from the per-ISRC aggregate and, as the baseline in the same process, of the same
+top tracks as one GROUP BY over the active lines (asserted equal). On SQLite it also measures `kpis_get` on a copy
+whose planner statistics (sqlite_stat1, left by every load) are deleted: what a load without ANALYZE leaves.
 """
 
+import argparse
 import os
-import shutil
+import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,11 +21,10 @@ from pathlib import Path
 from production_env import production_env
 
 BASE = Path(__file__).resolve().parent.parent
-SOURCE = BASE / "bench" / "out" / "api_bench.sqlite3"
-COPY = BASE / "bench" / "out" / "kpis_bench.sqlite3"
 
 
 def median_ms(call, runs: int = 5) -> float:
+    call()  # warm: connection, caches
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -33,11 +34,17 @@ def median_ms(call, runs: int = 5) -> float:
 
 
 def main() -> None:
-    if not SOURCE.exists():
-        raise SystemExit(f"{SOURCE} is missing: run bench/api_bench.py first")
-    shutil.copyfile(SOURCE, COPY)
-    env = production_env(database=COPY)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=BASE, env=env, check=True)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--database", type=Path, help="a SQLite warehouse built by load_curated (not modified)")
+    where.add_argument("--database-url", help="a PostgreSQL warehouse built by load_curated (read only)")
+    args = parser.parse_args()
+    copy = None
+    if args.database:
+        copy = args.database.with_name("kpis_bench.db")
+        with sqlite3.connect(args.database) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+    env = production_env(database=copy or BASE / "unused.db", DATABASE_URL=args.database_url or "")
     os.environ.update(env)
     sys.path.insert(0, str(BASE))
     import datetime as dt
@@ -45,6 +52,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.db import connection
     from django.db.models import Q, Sum
 
     from warehouse import selectors
@@ -57,15 +65,21 @@ def main() -> None:
             .order_by("-streams", "isrc")[:5]
         )  # fmt: skip
 
-    assert [(t["isrc"], t["streams"]) for t in selectors._top_tracks()] == [
-        (r["isrc"], r["streams"] or 0) for r in group_by()
-    ]
+    top = [(t["isrc"], t["streams"]) for t in selectors._top_tracks()]
+    assert top == [(r["isrc"], r["streams"] or 0) for r in group_by()] and len(top) == 5, top
     today = dt.date(2026, 1, 15)
-    print(f"lines: {RoyaltyLine.objects.count():,}")
+    print(f"{connection.vendor}: lines {RoyaltyLine.objects.count():,}, top tracks {top}")
     print(f"kpis_get: {median_ms(lambda: selectors.kpis_get(today=today))} ms (median of 5)")
     print(f"top tracks from royalty_isrc_agg: {median_ms(selectors._top_tracks)} ms")
     print(f"baseline, the same as one GROUP BY over the active lines: {median_ms(group_by)} ms")
-    COPY.unlink()
+    if copy:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM sqlite_stat1")
+        connection.close()
+        print(f"kpis_get without planner statistics: {median_ms(lambda: selectors.kpis_get(today=today))} ms")
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            copy.with_name(copy.name + suffix).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,10 @@ TABLE = "royalty_line"
 SHRINK_TOLERANCE = 0.05
 FINGERPRINT_VERSION = b"dk-1"  # bump when parsing or normalisation changes: every record is then parsed again
 SEPARATOR = "\x1f"
-UNKEPT, SEEN, TOUCHED = "etl_unkept", "etl_seen", "etl_touched"
+UNKEPT, CANDIDATES, SEEN, TOUCHED = "etl_unkept", "etl_candidates", "etl_seen", "etl_touched"
+# An anti-join, not `id NOT IN (SELECT …)`: PostgreSQL plans NOT IN as a hashed subplan only while the ids fit
+# work_mem, and otherwise rescans them for every row (a reformatted 1M-row snapshot ran for over 5 minutes).
+_KEPT = f"NOT EXISTS (SELECT 1 FROM {UNKEPT} u WHERE u.id = t.id)"
 
 COLUMNS = (
     Column("Reporting Date", "reporting_date", date()),
@@ -232,8 +235,7 @@ def _guard(ctx: LoadContext, *, file_max: pd.Timestamp | None, active_rows: int,
     if parsed_max < active_max:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT max(reporting_date) FROM {TABLE} WHERE retracted_by_file_id IS NULL "
-                f"AND id NOT IN (SELECT id FROM {UNKEPT})"
+                f"SELECT max(reporting_date) FROM {TABLE} t WHERE retracted_by_file_id IS NULL AND {_KEPT}"
             )
             latest = max(parsed_max, str(cursor.fetchone()[0] or ""))
         if latest < active_max:
@@ -339,8 +341,8 @@ def _stage_ids(table: str, ids: np.ndarray) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(f"CREATE TEMP TABLE {table} (id BIGINT PRIMARY KEY)")
         for start in range(0, len(ids), merge.STAGE_BATCH):
-            cursor.executemany(f"INSERT INTO {table} (id) VALUES (%s)",
-                               [(i,) for i in ids[start : start + merge.STAGE_BATCH].tolist()])
+            merge.insert_rows(cursor, table, ["id"], [(i,) for i in ids[start : start + merge.STAGE_BATCH].tolist()])
+        merge.analyze(cursor, table)
 
 
 def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, int]:
@@ -354,22 +356,30 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
     changed = " OR ".join(f"c.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in RESOLVED)
     mapped_stores, mapped_artists = _remapped()
     with connection.cursor() as cursor:
+        merge.analyze(cursor, STAGE)
         cursor.execute(f"SELECT count(*), coalesce(sum(t.earnings_usd), 0) FROM {UNKEPT} u JOIN {TABLE} t ON t.id = u.id")
         unkept_rows, unkept_units = cursor.fetchone()
         cursor.execute(
-            f"UPDATE {TABLE} SET last_seen_file_id = %s WHERE retracted_by_file_id IS NULL "
-            f"AND id NOT IN (SELECT id FROM {UNKEPT})",
+            f"UPDATE {TABLE} AS t SET last_seen_file_id = %s WHERE retracted_by_file_id IS NULL AND {_KEPT}",
             [sf],
         )
+        # The stored rows a parsed row may take, in a table indexed by (identity, turn): as a CTE, SQLite with
+        # planner statistics joined it by scanning it once per staged row (minutes for 20,000 rows).
+        cursor.execute(f"DROP TABLE IF EXISTS {CANDIDATES}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {CANDIDATES} AS SELECT id, row_hash, retracted_by_file_id, {resolved}, "
+            f"  ROW_NUMBER() OVER (PARTITION BY row_hash ORDER BY occurrence) AS turn FROM {TABLE} "
+            f"  WHERE row_hash IN (SELECT row_hash FROM {STAGE}) "
+            f"  AND (retracted_by_file_id IS NOT NULL OR id IN (SELECT id FROM {UNKEPT}))"
+        )
+        cursor.execute(f"CREATE INDEX {CANDIDATES}_turn ON {CANDIDATES} (row_hash, turn)")
+        merge.analyze(cursor, CANDIDATES)
         cursor.execute(f"DROP TABLE IF EXISTS {SEEN}")
         cursor.execute(
             f"CREATE TEMP TABLE {SEEN} AS "
             f"WITH s AS (SELECT source_line, row_hash, {resolved}, raw_fingerprint, "
             f"  ROW_NUMBER() OVER (PARTITION BY row_hash ORDER BY source_line) AS turn FROM {STAGE}), "
-            f"c AS (SELECT id, row_hash, retracted_by_file_id, {resolved}, "
-            f"  ROW_NUMBER() OVER (PARTITION BY row_hash ORDER BY occurrence) AS turn FROM {TABLE} "
-            f"  WHERE row_hash IN (SELECT row_hash FROM {STAGE}) "
-            f"  AND (retracted_by_file_id IS NOT NULL OR id IN (SELECT id FROM {UNKEPT}))), "
+            f"c AS (SELECT * FROM {CANDIDATES}), "
             f"n AS (SELECT row_hash, count(*) AS free FROM c GROUP BY row_hash) "
             f"SELECT s.source_line AS source_line, c.id AS id, "
             f"  CASE WHEN c.id IS NULL THEN NULL WHEN c.retracted_by_file_id IS NOT NULL OR {changed} THEN 1 ELSE 0 END "
@@ -379,6 +389,7 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
             f"  {', '.join(f's.{q(c)} AS {q(c)}' for c in RESOLVED)}, s.raw_fingerprint AS raw_fingerprint "
             f"FROM s LEFT JOIN c ON c.row_hash = s.row_hash AND c.turn = s.turn LEFT JOIN n ON n.row_hash = s.row_hash"
         )
+        merge.analyze(cursor, SEEN)
         cursor.execute(
             f"CREATE TEMP TABLE {TOUCHED} AS SELECT id FROM {UNKEPT} UNION SELECT id FROM {SEEN} WHERE id IS NOT NULL"
         )
@@ -427,7 +438,7 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
                 sign=1, line_ids=f"SELECT id FROM {TOUCHED} UNION ALL SELECT id FROM {TABLE} WHERE id > %s",
                 params=(last_id,),
             )
-        for table in (UNKEPT, SEEN, TOUCHED):
+        for table in (UNKEPT, CANDIDATES, SEEN, TOUCHED):
             cursor.execute(f"DROP TABLE {table}")
     kept_rows = active_rows - unkept_rows
     ctx.updated = updated + remapped

@@ -18,6 +18,7 @@ from etl.lake import LakeUnreadable
 from etl.lock import LoadLockBusy, load_lock
 from etl.readers import MESSAGE_CHARS, excerpt
 from etl.sources import registry
+from etl.statistics import planner_statistics_refresh
 from realtime import broadcasting
 from warehouse.models import LoadRun
 
@@ -164,6 +165,8 @@ class Command(BaseCommand):
                 if bar is not None:
                     bar.close()
             pipeline.finish_run(load_run, result)
+            if result.rows_changed and not options.dry_run:
+                planner_statistics_refresh()
             return result
 
         if not options.dry_run:
