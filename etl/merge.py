@@ -1,5 +1,5 @@
-"""Set-based merge SQL: stage a file's rows in a TEMP table (executemany on SQLite, COPY on PostgreSQL), then one INSERT … SELECT …
-ON CONFLICT DO UPDATE … WHERE <a content column changed>.
+"""Set-based merge SQL: stage a file's rows in a TEMP table (executemany on SQLite, COPY on PostgreSQL), then one
+INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <a content column changed>.
 
 Plain SQL with bound parameters, portable between SQLite (≥ 3.39 for IS DISTINCT FROM) and PostgreSQL. The
 conditional DO UPDATE makes a re-merge of the same rows change 0 rows, so lineage is not churned. Django's
