@@ -18,6 +18,6 @@ def fillfactor(value: int):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("warehouse", "0007_portable_checks_meta_levels_window_as_of")]
+    dependencies = [("warehouse", "0008_api_token_hashed")]
 
     operations = [migrations.RunPython(fillfactor(50), fillfactor(100))]
