@@ -4,11 +4,6 @@ Every dashboard response is cached under a key that includes the latest finished
 committed load shows on the next poll; errors are shaped by api/exceptions.py.
 """
 
-import hashlib
-
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -26,21 +21,13 @@ from api.health import health_report
 from api.permissions import CanRefresh, DashboardReadPermission
 from api.throttling import ThrottledViewMixin
 from warehouse import selectors, services
+from warehouse.cache import response_cache_get_or_compute
 
 
 def _cached(request, name: str, compute, *, today=None):
-    """Run `compute` once per (endpoint, parameters, latest finished load run, today) for API_CACHE_SECONDS."""
-    seconds = settings.API_CACHE_SECONDS
-    if not seconds:
-        return compute()
+    """Run `compute` once per (endpoint, parameters, load run, today) for API_CACHE_SECONDS (warehouse/cache.py)."""
     params = "&".join(f"{k}={v}" for k, values in sorted(request.query_params.lists()) for v in values)
-    raw = f"{name}|{params}|{selectors.load_run_cache_token_get()}|{today}|{connection.settings_dict['NAME']}"
-    key = "api:" + hashlib.sha256(raw.encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, seconds)
-    return value
+    return response_cache_get_or_compute(name=name, params=f"{params}|{today}", compute=compute)
 
 
 def _params(filterset) -> list[OpenApiParameter]:

@@ -158,6 +158,23 @@ else:
     # Single-process only: the realtime watcher polls load runs so scheduler loads still reach /ws.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache (API responses, DRF throttle counts; warehouse/cache.py) ------------------------------------------------
+# With Redis every daphne worker, the loader and the admin share one cache: one rate limit per client, each response
+# computed once per load run in total, and one invalidation reaches all. Without Redis: each process's memory.
+# Never `cache.clear()` in production: with Redis it would flush the channel layer's keys in the same database.
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="bedrot")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+
 # --- API ------------------------------------------------------------------------------------------------------
 API_PUBLIC_READ = env.bool("API_PUBLIC_READ", default=False)
 CORS_ALLOWED_ORIGINS = env.list(

@@ -62,10 +62,27 @@ def lake_copy(tmp_path) -> Path:
 @pytest.fixture
 def redis_url() -> str:
     """A reachable Redis. Never skipped: the test fails loudly when Redis is down (scripts/services.sh starts it)."""
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    url = os.environ.get("REDIS_URL") or os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
     if not _reachable("127.0.0.1", 6379):
         pytest.fail("Redis is not reachable on 127.0.0.1:6379: run scripts/services.sh")
     return url
+
+
+@pytest.fixture
+def daphne_factory(tmp_path):
+    """Start real daphne workers (tests/servers.py); all stopped at the end of the test."""
+    from tests.servers import Daphne
+
+    servers = []
+
+    def start(env: dict, *, args: tuple[str, ...] = ()) -> Daphne:
+        server = Daphne(env, tmp_path / f"daphne-{len(servers)}.log", args=args)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture

@@ -19,12 +19,13 @@ def free_port() -> int:
 
 
 class Daphne:
-    def __init__(self, env: dict, log_path: Path):
+    def __init__(self, env: dict, log_path: Path, *, args: tuple[str, ...] = ()):
         self.port = free_port()
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "bedrot_site.asgi:application"],
+            [sys.executable, "-m", "daphne", *args, "-b", "127.0.0.1", "-p", str(self.port),
+             "bedrot_site.asgi:application"],
             cwd=BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         self._wait_ready()

@@ -20,6 +20,7 @@ from etl.readers import MESSAGE_CHARS, excerpt
 from etl.sources import registry
 from etl.statistics import planner_statistics_refresh
 from realtime import broadcasting
+from warehouse.cache import response_cache_invalidate
 from warehouse.models import LoadRun
 
 
@@ -124,6 +125,7 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             return self._fail(f"load_curated: database error: {exc}", 2)
         if result.rows_changed and not options.dry_run:
+            response_cache_invalidate()
             broadcasting.load_run_committed(load_run_id=result.run_id)
         self._report(result, options, as_json=opts["json"])
         return result.exit_code

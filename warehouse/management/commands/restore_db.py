@@ -12,6 +12,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from etl.lock import LoadLockBusy, load_lock
+from warehouse.cache import response_cache_invalidate
 from warehouse.management.sqlite_ops import (
     LOCK_BUSY_EXIT,
     check_database,
@@ -120,6 +121,7 @@ class Command(BaseCommand):
                 raise CommandError("refused: the staged copy differs from the verified backup; nothing was restored")
             self._prepare_staged(staged=staged, sequences=sequences)
             restored = self._copy_into_live(file=file, staged=staged, live=live)
+            response_cache_invalidate()  # responses cached from the replaced rows are stale in every worker
         finally:
             remove_with_sidecars(staged)
         self._record_restore(file=file, digest=digest, rows=sum(restored.values()))
