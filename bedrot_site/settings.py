@@ -177,6 +177,23 @@ else:
 
 # --- API ------------------------------------------------------------------------------------------------------
 API_PUBLIC_READ = env.bool("API_PUBLIC_READ", default=False)
+
+
+def _networks(name: str, default: str) -> list:
+    """A comma-separated list of networks (`10.0.0.0/8`) or addresses; a bad entry stops the server, named."""
+    import ipaddress
+
+    try:
+        return [ipaddress.ip_network(item.strip(), strict=False) for item in env.list(name, default=default.split(","))]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+
+
+LOOPBACK = "127.0.0.0/8,::1/128"
+# Anonymous reads (API_PUBLIC_READ) only from these client addresses: the dashboard's own server.
+API_PUBLIC_READ_FROM = _networks("API_PUBLIC_READ_FROM", LOOPBACK)
+# Peers whose X-Forwarded-For is believed (bedrot_site/client_address.py): nginx on this machine by default.
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", LOOPBACK)
 CORS_ALLOWED_ORIGINS = env.list(
     "CORS_ALLOWED_ORIGINS", default=["http://localhost:3000", "http://localhost:3001"]
 )
@@ -320,7 +337,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # DRF throttles by client address. With NUM_PROXIES unset it trusts X-Forwarded-For, which a client writes
-# itself; behind nginx `daphne --proxy-headers` (deploy/systemd) already puts the real address in REMOTE_ADDR.
+# itself; REMOTE_ADDR is already the client behind TRUSTED_PROXIES (bedrot_site/client_address.py).
 REST_FRAMEWORK["NUM_PROXIES"] = 0
 
 LOGGING = {

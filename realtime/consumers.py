@@ -13,6 +13,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import OperationalError
 
+from bedrot_site.client_address import public_read_allowed
 from realtime.auth import BEARER, origin_allowed, scope_origin
 from realtime.frames import frame_decode
 from realtime.hub import Hub, get_hub
@@ -72,7 +73,8 @@ class KpiConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_ORIGIN)
             return
         user = self.scope.get("user")
-        if not (user is not None and user.is_authenticated) and not settings.API_PUBLIC_READ:
+        client = self.scope.get("client") or [None]
+        if not (user is not None and user.is_authenticated) and not public_read_allowed(address=client[0]):
             await self._send_error("unauthenticated", "Log in (session cookie) or send the subprotocols "
                                    '["bearer", "<token>"].')
             await self.close(code=CLOSE_UNAUTHENTICATED)

@@ -114,23 +114,43 @@ def _rows(model, *, batch_size: int) -> Iterator[list[tuple]]:
         yield batch
 
 
+# Fields whose Python value (after the source's converters) is already what any backend's driver takes.
+_PLAIN = (models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField, models.BigIntegerField,
+          models.SmallIntegerField, models.PositiveIntegerField, models.PositiveBigIntegerField,
+          models.PositiveSmallIntegerField, models.CharField, models.TextField, models.BooleanField, models.FloatField)
+
+
+def _preparer(field, target) -> Callable | None:
+    """None when the value passes as is; else the field's own conversion for the target (money to integer units,
+    JSON, datetimes, dates, binary). Calling the field for every value cost 2/3 of the copy's time."""
+    plain = field.target_field if field.is_relation else field
+    if type(plain) in _PLAIN:
+        return None
+    return lambda value: field.get_db_prep_save(value, connection=target)
+
+
 def _copy_table(model, *, alias: str, batch_size: int, progress: Callable[[str, int, int], None]) -> int:
     target = connections[alias]
     fields = model._meta.local_concrete_fields
     qn = target.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    table, columns = qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
+    insert = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    preparers = [(i, prepare) for i, f in enumerate(fields) if (prepare := _preparer(f, target)) is not None]
     total = model._base_manager.using(DEFAULT_DB_ALIAS).count()
     done = 0
     with target.cursor() as cursor:
         for batch in _rows(model, batch_size=batch_size):
-            # Each value converted by its field for the target backend (money to integer units, JSON, datetimes).
-            cursor.executemany(sql, [
-                [f.get_db_prep_save(value, connection=target) for f, value in zip(fields, row, strict=True)]
-                for row in batch
-            ])  # fmt: skip
+            if preparers:
+                batch = [list(row) for row in batch]
+                for row in batch:
+                    for i, prepare in preparers:
+                        row[i] = prepare(row[i])
+            if target.vendor == "postgresql":  # COPY: several times faster than INSERTs
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(insert, batch)
             done += len(batch)
             progress(model._meta.db_table, done, total)
     return done

@@ -60,6 +60,7 @@ async def open_ws(*, path="/ws", origin=GOOD_ORIGIN, cookie=None, subprotocols=N
     if cookie is not None:
         headers.append((b"cookie", cookie.encode()))
     communicator = WebsocketCommunicator(asgi_application(), path, headers=headers, subprotocols=subprotocols)
+    communicator.scope["client"] = ["127.0.0.1", 50000]  # the peer address daphne puts in the scope
     accepted, subprotocol = await communicator.connect(timeout=5)
     return communicator, accepted, subprotocol
 
