@@ -207,8 +207,8 @@ def test_generated_warehouse_with_lineage_and_curated_master_data(source, fresh_
     alias = ArtistAlias.objects.get(alias="Z0NE A0 (live)", artist=None)
     services.artist_alias_map(alias=alias, artist=Artist.objects.get(name="ZONE A0"))
     newcomer = Artist.objects.create(name="NEWCOMER")
-    LogEntry.objects.log_action(user_id=staff_user.pk, content_type_id=ContentType.objects.get_for_model(Artist).pk,
-                                object_id=newcomer.pk, object_repr="NEWCOMER", action_flag=CHANGE)  # fmt: skip
+    LogEntry.objects.create(user=staff_user, content_type=ContentType.objects.get_for_model(Artist),
+                            object_id=str(newcomer.pk), object_repr="NEWCOMER", action_flag=CHANGE)  # fmt: skip
     api_token_for(staff_user)
     assert QuarantinedRow.objects.count() == 1
     assert RoyaltyLine.objects.filter(artist_raw="Z0NE A0 (live)", artist__name="ZONE A0").count() == 1
@@ -217,12 +217,12 @@ def test_generated_warehouse_with_lineage_and_curated_master_data(source, fresh_
     assert len(expected["tables"]["quarantined_row"]) == 1
 
 
-def test_refuses_a_target_that_holds_a_warehouse(source, fresh_target):
+def test_refuses_a_target_that_holds_a_warehouse(source, fresh_target, django_user_model):
     call_command("load_curated", "--lake", str(SAMPLE_LAKE))
     target = fresh_target(other(source.kind))
     assert copy_warehouse(source, "--to", target.url).returncode == 0
     before = contents(target)
-    call_command("load_curated", "--lake", str(SAMPLE_LAKE), "--force")  # the source moves on
+    django_user_model.objects.create_user(username="late", password="pw-late-123")  # the source moves on
 
     refused = copy_warehouse(source, "--to", target.url)
     assert refused.returncode == 2
