@@ -142,6 +142,15 @@ def test_anonymous_reads_only_from_the_listed_address_and_no_forged_addresses(la
     access = (layout["logs"] / "access.log").read_text()
     assert "10.9.0." not in access and "10.1.1.1" not in access
     assert len(re.findall(rf"(?m)^{re.escape(ELSEWHERE)} - ", access)) == 3
+    # /ws follows the same rule: anonymous from the listed address, closed 4401 from another, forged header or not.
+    async def anonymous_ws(source: str) -> tuple[str, str]:
+        async with connect(f"ws://127.0.0.1:{port}/ws", origin="http://localhost:3000", local_addr=(source, 0),
+                           additional_headers={"X-Forwarded-For": DASHBOARD_SERVER}) as ws:  # fmt: skip
+            first = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            return first["type"], first["data"].get("state") or first["data"].get("code")
+
+    assert asyncio.run(anonymous_ws(DASHBOARD_SERVER)) == ("status", "connected")
+    assert asyncio.run(anonymous_ws(ELSEWHERE)) == ("error", "unauthenticated")
     # Straight to a worker (not through a trusted proxy) the header is not believed either.
     worker = layout["workers"][0]
     conn = http.client.HTTPConnection("127.0.0.1", worker.port, timeout=30, source_address=(ELSEWHERE, 0))
