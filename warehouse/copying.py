@@ -28,6 +28,7 @@ from warehouse.models import LineageMixin, LoadRun
 
 TARGET_ALIAS = "copy_target"
 DEFAULT_BATCH_SIZE = 5000
+SQLITE_TARGET_CACHE_KIB = 64 * 1024
 
 
 class CopyRefused(Exception):
@@ -214,6 +215,9 @@ def warehouse_copy(
         if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
             with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if target.vendor == "sqlite":
+            with target.cursor() as cursor:  # as load_curated does: every index of a big table is written
+                cursor.execute(f"PRAGMA cache_size = -{SQLITE_TARGET_CACHE_KIB}")
         tables = [m._meta.db_table for m in chosen]
         # Migrate's seed rows (and, with --replace, the old warehouse) go: the source's rows keep their ids.
         with target.cursor() as cursor:
