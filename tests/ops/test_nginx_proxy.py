@@ -34,7 +34,7 @@ def render_site(*, listen: int, workers: list[int], log_dir: Path) -> str:
     assert upstreams == 4
     site = site.replace("    least_conn;\n", "    least_conn;\n" + "".join(f"    server 127.0.0.1:{p};\n" for p in workers))
     # TLS left out: the port-80 redirect server goes, the TLS server listens on plain HTTP.
-    site, redirects = re.subn(r"server \{\n    listen 80;.*?\n\}\n", "", site, flags=re.S)
+    site, redirects = re.subn(r"server \{\n    listen 80;.*?\n\}\n", "", site, flags=re.DOTALL)
     site, listeners = re.subn(r"(?m)^    listen (\[::\]:)?443 ssl http2;\n", "", site)
     site, tls = re.subn(r"(?m)^    ssl_.*\n", "", site)
     assert (redirects, listeners, tls) == (1, 2, 3)

@@ -101,7 +101,7 @@ def test_one_rate_limit_per_client_across_workers(start_workers, plain_user):
     token = api_token_for(plain_user)
     answers = [get_json(servers[i % 2], "/api/revenue/rps-rates", token) for i in range(9)]
     assert [status for status, _ in answers] == [200] * 7 + [429] * 2
-    status, body = answers[-1]
+    _, body = answers[-1]
     assert body["success"] is False
     assert re.fullmatch(r"Request was throttled\. Expected available in \d+ seconds?\.", body["error"]), body
     # Another client keeps its own budget on both workers.

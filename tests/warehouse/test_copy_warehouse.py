@@ -5,16 +5,14 @@ settings equals the source's. Refusals and a failure in the middle of the copy l
 
 import base64
 import csv
-import json
-import pickle
-import sqlite3
 import os
+import pickle
 import shutil
+import sqlite3
 import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import environ
 import psycopg
