@@ -9,6 +9,7 @@ migrations. Everything on the target happens in one transaction: the copy, the s
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ class CopyReport:
     rows: dict[str, int] = field(default_factory=dict)  # table → rows copied (= rows in the source)
     money: dict[str, Decimal] = field(default_factory=dict)  # "table.column" → total, equal on both sides
     kpis: dict = field(default_factory=dict)  # the /api/kpis body (without generated_at), equal on both sides
+    copy_seconds: float = 0.0
+    verify_seconds: float = 0.0
 
 
 def target_connect(*, url: str) -> str:
@@ -223,12 +226,15 @@ def warehouse_copy(
         with target.cursor() as cursor:
             for statement in target.ops.sql_flush(no_style(), tables, allow_cascade=True):
                 cursor.execute(statement)
+        started = time.monotonic()
         for model in chosen:
             report.rows[model._meta.db_table] = _copy_table(model, alias=alias, batch_size=batch_size, progress=progress)
         with target.cursor() as cursor:
             for statement in target.ops.sequence_reset_sql(no_style(), chosen):
                 cursor.execute(statement)
+        report.copy_seconds = time.monotonic() - started
         _verify(report, alias=alias)
+        report.verify_seconds = time.monotonic() - started - report.copy_seconds
         if target.vendor == "sqlite":
             with target.cursor() as cursor:  # deferred foreign keys are checked at COMMIT; name the table first
                 cursor.execute("PRAGMA foreign_key_check")

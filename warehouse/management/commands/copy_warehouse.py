@@ -63,6 +63,7 @@ class Command(BaseCommand):
             if total:
                 self.stdout.write(f"  money {column}: {total} on both sides")
         self.stdout.write(
-            f"copied {sum(report.rows.values())} rows in {len(report.rows)} tables in {time.monotonic() - started:.1f} s;"
+            f"copied {sum(report.rows.values())} rows in {len(report.rows)} tables in {time.monotonic() - started:.1f} s "
+            f"(copying {report.copy_seconds:.1f} s, verifying {report.verify_seconds:.1f} s);"
             " verified: row counts per table, money totals, identical /api/kpis body"
         )
