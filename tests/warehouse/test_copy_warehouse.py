@@ -26,7 +26,7 @@ from tests.servers import BASE_DIR
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PG_BASE = environ.Env.db_url_config(os.environ.get("TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/test")
-TEMPLATE = f"{PG_BASE['NAME']}_copy_template"
+TEMPLATE = f"{PG_BASE['NAME']}_copy_template_{os.getpid()}"  # per test session: the two passes may run at once
 
 
 def _pg_admin(sql: str) -> None:
