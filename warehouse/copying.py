@@ -150,7 +150,8 @@ def _copy_table(model, *, alias: str, batch_size: int, progress: Callable[[str, 
                     for i, prepare in preparers:
                         row[i] = prepare(row[i])
             if target.vendor == "postgresql":  # COPY: several times faster than INSERTs
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                # The driver's own cursor: its errors wrapped as Django's (DatabaseError), as for a Django cursor.
+                with target.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for row in batch:
                         copy.write_row(row)
             else:

@@ -55,8 +55,10 @@ class Command(BaseCommand):
             raise CommandError(f"copy_warehouse: verification failed: {exc}; the target was left as it was",
                                returncode=1) from exc  # fmt: skip
         except DatabaseError as exc:
-            raise CommandError(f"copy_warehouse: database error: {exc}; the target was left as it was",
-                               returncode=1) from exc  # fmt: skip
+            # The first line only: PostgreSQL's CONTEXT lines quote the failing row, which may be a user's token.
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(f"copy_warehouse: database error: {first}; the target was left as it was",
+                               returncode=1) from None  # fmt: skip
         finally:
             connections.close_all()
         for column, total in report.money.items():
