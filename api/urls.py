@@ -3,7 +3,7 @@
 from django.urls import include, re_path
 from rest_framework.routers import SimpleRouter
 
-from api import views
+from api import dashboard_views, exceptions, views
 from statements import api as statements_api
 
 class OptionalSlashRouter(SimpleRouter):
@@ -50,8 +50,13 @@ urlpatterns = [
     _route("api/refresh", views.RefreshView, "refresh"),
     _route("api/statements", statements_api.StatementListView, "statements"),
     re_path(r"^api/statements/(?P<pk>[0-9]{1,18})/?$", statements_api.StatementDetailView.as_view(), name="statement"),
+    # The warehouse's own page (dashboard/): figures no endpoint above served
+    _route("api/sources", dashboard_views.SourcesView, "sources"),
+    _route("api/campaigns/streams", dashboard_views.CampaignStreamsView, "campaign-streams"),
     # OpenAPI and Swagger UI (offline assets from drf-spectacular-sidecar)
     _route("api/schema", views.SchemaView, "schema"),
     re_path(r"^api/docs/?$", views.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     re_path(r"^api/", include(router.urls)),
+    # Anything else under /api/ is the JSON 404 envelope, also with DEBUG on (Django's debug 404 lists every URL)
+    re_path(r"^api/", exceptions.not_found, name="api-not-found"),
 ]

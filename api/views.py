@@ -4,11 +4,13 @@ Every dashboard response is cached under a key that includes the latest finished
 committed load shows on the next poll; errors are shaped by api/exceptions.py.
 """
 
+from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -349,6 +351,12 @@ class SwaggerView(JsonErrorsMixin, SpectacularSwaggerSplitView):
     the Content-Security-Policy (bedrot_site/security.py) forbids inline code and styles."""
 
     template_name = "api/swagger_ui.html"
+
+    def handle_exception(self, exc):
+        # A browser (it asks for HTML) goes to the login page and comes back; scripts keep the JSON 401.
+        if isinstance(exc, NotAuthenticated) and "text/html" in self.request.headers.get("Accept", ""):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)
 
 
 # --- Read-only resources -------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Django settings for the BEDROT warehouse. Every value comes from the environment (see `.env.example`)."""
 
+import importlib.util
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "api",
     "realtime",
     "statements",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -325,6 +327,15 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# --- The warehouse's own page (dashboard/, docs/DASHBOARD.md) ------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+# Chart.js comes from the `chartkick` wheel (requirements.txt), served as /static/chartkick/Chart.bundle.js: a
+# registry package, never a copy in this repository, and no CDN (the machines have no internet).
+_CHARTKICK_STATIC = Path(importlib.util.find_spec("chartkick").origin).parent / "django" / "static" / "chartkick"
+STATICFILES_DIRS = [("chartkick", _CHARTKICK_STATIC)]
 
 # --- Production hardening (only when DEBUG is off) --------------------------------------------------------------
 if not DEBUG:
