@@ -47,6 +47,26 @@ def origin_allowed(*, origin: str | None, allowed: list[str]) -> bool:
     return False
 
 
+def origin_refusal(*, origin: str | None, allowed: list[str], bearer: bool) -> str | None:
+    """Why /ws refuses this Origin (the close reason sent with 4403), or None when it is accepted (contract Part C).
+
+    Browsers always send Origin, so a missing one is a script, a server or the scheduler: served when it
+    authenticates with the bearer token, refused for a session cookie (the cookie is what cross-site pages abuse).
+    """
+    if origin is None:
+        return None if bearer else "Origin header required for cookie authentication"
+    if origin_allowed(origin=origin, allowed=allowed):
+        return None
+    # A close reason holds at most 123 bytes; the origin is the client's own text, cut to fit.
+    return f"origin {origin.encode('utf-8', 'replace')[:64].decode('utf-8', 'ignore')} not in WS_ALLOWED_ORIGINS"
+
+
+def bearer_requested(scope: dict) -> bool:
+    """The client offered the token subprotocols `["bearer", "<token>"]` (valid or not: auth decides next)."""
+    subprotocols = scope.get("subprotocols") or []
+    return len(subprotocols) == 2 and subprotocols[0] == BEARER
+
+
 def scope_origin(scope: dict) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"origin":
@@ -68,10 +88,9 @@ class BearerSubprotocolAuthMiddleware(BaseMiddleware):
     the connection anonymous. The token is never logged or echoed."""
 
     async def __call__(self, scope, receive, send):
-        subprotocols = scope.get("subprotocols") or []
-        if len(subprotocols) == 2 and subprotocols[0] == BEARER:
+        if bearer_requested(scope):
             scope = dict(scope)
-            scope["user"] = await _user_for_token(subprotocols[1]) or AnonymousUser()
+            scope["user"] = await _user_for_token(scope["subprotocols"][1]) or AnonymousUser()
         return await super().__call__(scope, receive, send)
 
 

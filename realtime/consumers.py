@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from bedrot_site.client_address import public_read_allowed
-from realtime.auth import BEARER, origin_allowed, scope_origin
+from realtime.auth import BEARER, bearer_requested, origin_refusal, scope_origin
 from realtime.frames import frame_decode
 from realtime.hub import Hub, get_hub
 from realtime.snapshot import ALIASES, ALL_TOPICS_NAME, TOPICS, Snapshot, timestamp
@@ -69,8 +69,11 @@ class KpiConsumer(AsyncJsonWebsocketConsumer):
 
         # Accept first in every case: a close during the handshake shows the client only 1006.
         await self.accept(BEARER if BEARER in (self.scope.get("subprotocols") or []) else None)
-        if not origin_allowed(origin=scope_origin(self.scope), allowed=settings.WS_ALLOWED_ORIGINS):
-            await self.close(code=CLOSE_ORIGIN)
+        refusal = origin_refusal(
+            origin=scope_origin(self.scope), allowed=settings.WS_ALLOWED_ORIGINS, bearer=bearer_requested(self.scope)
+        )
+        if refusal:
+            await self.close(code=CLOSE_ORIGIN, reason=refusal)
             return
         user = self.scope.get("user")
         client = self.scope.get("client") or [None]

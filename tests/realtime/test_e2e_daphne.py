@@ -194,3 +194,32 @@ def test_close_codes_and_http_through_real_daphne(subprocess_env, credentials, d
 
     asyncio.run(scenario())
     assert "Traceback" not in server.log()
+
+
+def test_origin_rule_and_close_reasons_on_the_wire(subprocess_env, credentials, daphne_factory, private_broadcast_group):
+    """Contract Part C (changed): a script's token client without Origin is served; refusals carry a reason that
+    reaches the client through daphne (realtime/daphne_compat.py passes the ASGI reason on)."""
+    server = daphne_factory(child_env(subprocess_env, redis_url=None, group=private_broadcast_group))
+
+    async def closed_with(ws) -> tuple[int, str]:
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+        except ConnectionClosed as closed:
+            return closed.rcvd.code, closed.rcvd.reason
+
+    async def scenario():
+        async with connect(server.ws_url, subprotocols=["bearer", credentials["token"]]) as script:  # no Origin
+            hello = await recv(script)
+            assert (hello["type"], hello["data"]["state"]) == ("status", "connected")
+            await script.send(json.dumps({"type": "subscribe", "metrics": ["revenue"]}))
+            assert (await recv(script))["data"]["subscriptions"] == ["financial"]
+            assert (await recv(script))["type"] == "update"
+        async with connect(server.ws_url, additional_headers={"Cookie": credentials["cookie"]}) as cookie_client:
+            assert await closed_with(cookie_client) == (4403, "Origin header required for cookie authentication")
+        async with connect(server.ws_url, origin="http://evil.example",
+                           subprotocols=["bearer", credentials["token"]]) as foreign:
+            assert await closed_with(foreign) == (4403, "origin http://evil.example not in WS_ALLOWED_ORIGINS")
+
+    asyncio.run(scenario())
+    assert "Traceback" not in server.log()

@@ -106,13 +106,51 @@ async def test_public_read_lets_anonymous_read_but_not_force(settings):
 
 
 # --- origin --------------------------------------------------------------------------------------------------
-async def test_foreign_or_missing_origin_closes_4403_before_auth(staff_user):
+async def close_message(communicator, timeout=5) -> dict:
+    message = await communicator.receive_output(timeout=timeout)
+    assert message["type"] == "websocket.close", message
+    return message
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://localhost:3000.evil.example", "null"])
+async def test_foreign_origin_closes_4403_with_a_reason_naming_it_before_auth(staff_user, origin):
     cookie = await session_cookie_for(staff_user)
-    for origin in (None, "http://evil.example", "http://localhost:3000.evil.example", "null"):
-        communicator, accepted, _ = await open_ws(origin=origin, cookie=cookie)
+    token = await token_for(staff_user)
+    for credentials in ({"cookie": cookie}, {"subprotocols": ["bearer", token]}):
+        communicator, accepted, _ = await open_ws(origin=origin, **credentials)
         assert accepted
-        assert await expect_close(communicator) == 4403  # no frame before the close: the origin is checked first
+        # no frame before the close: the origin is checked first
+        assert await close_message(communicator) == {
+            "type": "websocket.close", "code": 4403, "reason": f"origin {origin} not in WS_ALLOWED_ORIGINS"}
         assert await communicator.receive_nothing()
+
+
+async def test_missing_origin_with_a_session_cookie_closes_4403_with_the_reason(staff_user):
+    communicator, accepted, _ = await open_ws(origin=None, cookie=await session_cookie_for(staff_user))
+    assert accepted
+    assert await close_message(communicator) == {
+        "type": "websocket.close", "code": 4403, "reason": "Origin header required for cookie authentication"}
+    assert await communicator.receive_nothing()
+
+
+async def test_missing_origin_with_the_bearer_token_is_served(plain_user):
+    """Scripts, servers and the scheduler send no Origin (contract Part C): the token alone admits them."""
+    communicator, accepted, subprotocol = await open_ws(origin=None, subprotocols=["bearer", await token_for(plain_user)])
+    assert (accepted, subprotocol) == (True, "bearer")
+    assert await received_status(communicator) == status("connected")
+    await send(communicator, {"type": "ping", "id": "script"})
+    pong = await receive(communicator)
+    assert re.match(TIMESTAMP, pong["data"].pop("server_time"))
+    assert pong == {"type": "pong", "data": {"request_id": "script"}}
+    await communicator.disconnect()
+
+
+async def test_missing_origin_with_a_wrong_token_is_unauthenticated():
+    communicator, accepted, _ = await open_ws(origin=None, subprotocols=["bearer", "not-a-token"])
+    assert accepted
+    frame = await receive(communicator)
+    assert (frame["type"], frame["data"]["code"]) == ("error", "unauthenticated")
+    assert await expect_close(communicator) == 4401
 
 
 async def test_origin_check_comes_before_auth():
