@@ -19,8 +19,8 @@ def free_port() -> int:
 
 
 class Daphne:
-    def __init__(self, env: dict, log_path: Path, *, args: tuple[str, ...] = ()):
-        self.port = free_port()
+    def __init__(self, env: dict, log_path: Path, port: int | None = None, *, args: tuple[str, ...] = ()):
+        self.port = port or free_port()  # a port of its own, or a stopped server's (a restart, same URL)
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.process = subprocess.Popen(
