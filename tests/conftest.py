@@ -101,6 +101,7 @@ def subprocess_env(settings) -> dict:
     from django.db import connection
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bedrot_site.settings_test", "PYTHONUNBUFFERED": "1"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the test process by the chromium fixture, never for servers
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         env.pop("DATABASE_URL", None)

@@ -164,6 +164,7 @@ def test_the_page_reconnects_after_a_daphne_restart_and_refetches_what_was_loade
     page.wait_for_selector("#live-status[data-state=live]", timeout=40_000)  # backoff reaches at most ~36 s
     page.wait_for_function("document.querySelector('[data-kpi=\"total_revenue\"]').textContent === '$1,787.06'",
                            timeout=10_000)  # fmt: skip
+    page.wait_for_function("document.querySelector('#changes').textContent.startsWith('Reconnected: ')")
     assert page.evaluate("window.notReloaded") is True
     assert errors == []
     context.close()

@@ -75,6 +75,13 @@
     element.dataset.changed = "true";
   }
 
+  function clearMarks() {
+    // Only the newest load's changes stay marked.
+    changedCount = 0;
+    for (const element of document.querySelectorAll("[data-changed]")) delete element.dataset.changed;
+    for (const element of document.querySelectorAll(".changed-value")) element.classList.remove("changed-value");
+  }
+
   function goal(prefix, g, format) {
     setText(prefix + "_current", format(g.current));
     setText(prefix + "_target", format(g.target));
@@ -250,7 +257,7 @@
     ], rows.slice().reverse().map((r) => ({ key: r.month, item: r })));
   }
 
-  function renderDaily(rows, metadata) {
+  function renderDaily(rows) {
     const dates = [...new Set(rows.map((r) => r.date))];
     const sources = [...new Set(rows.map((r) => r.source))];
     const byKey = new Map(rows.map((r) => [r.date + "|" + r.source, r.combined_streams]));
@@ -273,8 +280,6 @@
       { label: "Apple", value: (r) => fmt.count(r.apple_streams), num: true },
       { label: "Combined", value: (r) => fmt.count(r.combined_streams), num: true },
     ], rows.slice().reverse().map((r) => ({ key: r.date + "|" + r.source, item: r })));
-    const note = document.querySelector("#panel-daily h2");
-    note.dataset.days = String(metadata.days_returned);
   }
 
   function renderPlatform(data) {
@@ -439,7 +444,7 @@
   });
   const SECTIONS = [
     ["/api/revenue/monthly", (p) => renderMonthly(p.data)],
-    ["/api/streaming/daily?days=90", (p) => renderDaily(p.data, p.metadata)],
+    ["/api/streaming/daily?days=90", (p) => renderDaily(p.data)],
     ["/api/revenue/platform", (p) => renderPlatform(p.data)],
     ["/api/revenue/artist", (p) => renderArtist(p.data)],
     ["/api/social?granularity=week", (p) => renderSocial(p.data)],
@@ -470,7 +475,7 @@
   }
 
   async function loadAll() {
-    changedCount = 0;
+    clearMarks();
     await Promise.all([loadKpis().catch(showError), loadSections()]);
     if (firstRender) {
       firstRender = false;
@@ -485,6 +490,7 @@
   let socket = null;
   let attempt = 0;
   let hadConnection = false;
+  let refetching = null;
 
   function setStatus(state, text) {
     status.className = "live live-" + state;
@@ -502,13 +508,23 @@
     element.hidden = false;
   }
 
+  function announceReconnect() {
+    if (!changedCount) return;
+    const element = document.getElementById("changes");
+    element.className = "changes";
+    element.textContent = "Reconnected: " + COUNT.format(changedCount) +
+      " figures changed while the connection was down (highlighted).";
+    element.hidden = false;
+  }
+
   async function applyUpdate(frame) {
+    if (refetching) await refetching; // the refetch already holds this snapshot (or an older one)
     const data = Object.assign({}, frame.data);
     const loadRunId = data.load_run_id;
     delete data.load_run_id;
     delete data.generated_at;
     const isNewRun = loadRunId !== null && loadRunId !== lastLoadRunId;
-    changedCount = 0;
+    if (isNewRun) clearMarks();
     if (kpis && isNewRun) {
       // The frame is the GET /api/kpis object; `last_updated` is the finish time of that run, read with the rest.
       renderKpis(Object.assign({}, kpis, data));
@@ -538,7 +554,9 @@
         attempt = 0;
         hadConnection = true;
         setStatus("live", "Live");
-        if (gap) loadAll().then(() => announceChanges(lastLoadRunId)); // whatever happened while we were away
+        if (gap) { // whatever was loaded while we were away; updates wait for this refetch
+          refetching = loadAll().then(announceReconnect).finally(() => { refetching = null; });
+        }
       } else if (frame.type === "update") {
         applyUpdate(frame);
       }
