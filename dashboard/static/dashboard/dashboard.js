@@ -439,8 +439,14 @@
   }
 
   // --- loading ------------------------------------------------------------------------------------------------
+  // Cards need the DOM (parsed before this deferred script runs); charts also need Chart.js, the next deferred
+  // script, which has run by DOMContentLoaded.
   const ready = new Promise((resolve) => {
     if (document.readyState !== "loading") resolve(); else document.addEventListener("DOMContentLoaded", resolve);
+  });
+  const chartsReady = new Promise((resolve) => {
+    if (window.Chart || document.readyState === "complete") resolve();
+    else { document.addEventListener("DOMContentLoaded", resolve); window.addEventListener("load", resolve); }
   });
   const SECTIONS = [
     ["/api/revenue/monthly", (p) => renderMonthly(p.data)],
@@ -469,14 +475,15 @@
   }
 
   function loadSections() {
-    // Started at once; drawn once the page (and the deferred chart library) is in.
     return Promise.all(SECTIONS.map(([path, render]) =>
-      getData(path).then(async (payload) => { await ready; render(payload); }).catch(showError)));
+      getData(path).then(async (payload) => { await chartsReady; render(payload); }).catch(showError)));
   }
 
   async function loadAll() {
     clearMarks();
-    await Promise.all([loadKpis().catch(showError), loadSections()]);
+    // The cards first: one server thread answers these requests in turn, so /api/kpis goes before the charts'.
+    await loadKpis().catch(showError);
+    await loadSections();
     if (firstRender) {
       firstRender = false;
       requestAnimationFrame(() => performance.mark("dashboard-complete"));
