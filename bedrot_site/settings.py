@@ -293,6 +293,9 @@ LOAD_RUN_STALE_AFTER_SECONDS = env.int("LOAD_RUN_STALE_AFTER_SECONDS", default=3
 # --- import-export (admin) -------------------------------------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# A control character from the lake (or an imported cell) becomes U+FFFD in an XLSX export instead of failing the
+# whole table (openpyxl refuses it); CSV exports keep the text as it is.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 

@@ -10,7 +10,9 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -19,8 +21,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
 from etl.lock import LoadLockBusy, load_lock
+from warehouse import curation, resources, selectors, services
 from warehouse import models as m
-from warehouse import resources, selectors, services
 
 admin.site.site_header = "BEDROT warehouse"
 admin.site.site_title = "BEDROT warehouse"
@@ -28,7 +30,30 @@ admin.site.index_title = "Master data, facts and load lineage"
 admin.site.index_template = "admin/warehouse/index.html"
 
 
-class CuratedImportExportAdmin(ImportExportModelAdmin):
+class CurationAdmin(admin.ModelAdmin):
+    """Master data: every save and delete, inlines included, goes through `warehouse/curation.py`, so a change
+    made here reaches loaded facts, the aggregates, the API cache and `/ws` clients in its own transaction."""
+
+    def save_model(self, request, obj, form, change):
+        curation.master_data_save(instance=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        curation.master_data_delete(instance=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                curation.master_data_delete(instance=obj, user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            curation.instance_save(instance=obj, user=request.user)
+        for obj in formset.deleted_objects:
+            curation.master_data_delete(instance=obj, user=request.user)
+        formset.save_m2m()
+
+
+class CuratedImportExportAdmin(CurationAdmin, ImportExportModelAdmin):
     """Import/export limited to CSV and XLSX (no HTML/JSON/YAML surfaces to sanitize). Imports are all or nothing."""
 
     formats = [CSV, XLSX]
@@ -272,11 +297,15 @@ class StoreAliasInline(admin.TabularInline):
 
 
 @admin.register(m.Platform)
-class PlatformAdmin(admin.ModelAdmin):
+class PlatformAdmin(CurationAdmin):
     list_display = ("name", "slug", "type", "rate_key")
     list_filter = ("type", "rate_key")
     search_fields = ("name", "slug", "aliases__store")
     inlines = [StoreAliasInline]
+
+
+class AliasMapActionForm(ActionForm):
+    artist = forms.ModelChoiceField(m.Artist.objects.all(), required=False, empty_label="artist…")
 
 
 @admin.register(m.ArtistAlias)
@@ -288,6 +317,25 @@ class ArtistAliasAdmin(CuratedImportExportAdmin):
     list_select_related = ("artist", "first_seen_file")
     search_fields = ("alias", "alias_key", "artist__name")
     readonly_fields = ("seen_count", "first_seen_file")
+    action_form = AliasMapActionForm
+    actions = ["map_to_artist"]
+
+    def save_model(self, request, obj, form, change):
+        curation.artist_alias_save(alias=obj, user=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a spelling seen in data stays known; clear its artist to send it back to the queue
+
+    @admin.action(description="Map the selected names to the artist chosen beside", permissions=["change"])
+    def map_to_artist(self, request, queryset):
+        artist = m.Artist.objects.filter(pk=request.POST.get("artist") or None).first()
+        if artist is None:
+            self.message_user(request, "Nothing mapped: choose the artist beside the action.", messages.ERROR)
+            return
+        with transaction.atomic():
+            for alias in queryset:
+                services.artist_alias_map(alias=alias, artist=artist, user=request.user)
+        self.message_user(request, f"Mapped {len(queryset)} name(s) to {artist}.", messages.SUCCESS)
 
     def get_urls(self):
         # The review queue of every kind lives under the alias admin: /admin/warehouse/artistalias/unmatched/.
@@ -328,15 +376,16 @@ class ArtistAliasAdmin(CuratedImportExportAdmin):
             messages.error(request, f"Nothing mapped: choose a {need} for {obj}.")
             return back
         try:
+            user = request.user
             if kind == "artist_alias":
-                services.artist_alias_map(alias=obj, artist=data["artist"])
+                services.artist_alias_map(alias=obj, artist=data["artist"], user=user)
             elif kind == "store_alias":
-                services.store_alias_map(store_alias=obj, platform=data["platform"])
+                services.store_alias_map(store_alias=obj, platform=data["platform"], user=user)
             elif kind == "campaign_token":
-                services.campaign_token_map(token=obj, artist=data["artist"], track=data["track"])
+                services.campaign_token_map(token=obj, artist=data["artist"], track=data["track"], user=user)
             else:
                 services.campaign_override_set(
-                    campaign=obj, artist=data["artist"], track=data["track"], targeting=obj.targeting
+                    campaign=obj, artist=data["artist"], track=data["track"], targeting=obj.targeting, user=user
                 )
         except ValueError as exc:
             messages.error(request, f"Nothing mapped: {exc}")
@@ -376,18 +425,27 @@ class StoreAliasAdmin(CuratedImportExportAdmin):
     search_fields = ("store", "platform__name")
     readonly_fields = ("first_seen_file",)
 
+    def save_model(self, request, obj, form, change):
+        curation.store_alias_save(store_alias=obj, user=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a store name seen in data stays known; clear its platform to send it back to the queue
+
 
 @admin.register(m.CampaignToken)
-class CampaignTokenAdmin(admin.ModelAdmin):
+class CampaignTokenAdmin(CurationAdmin):
     list_display = ("token", "artist", "track", "needs_review")
     list_editable = ("artist", "track", "needs_review")
     list_filter = ("needs_review", "artist")
     list_select_related = ("artist", "track")
     search_fields = ("token", "track__isrc", "track__title")
 
+    def save_model(self, request, obj, form, change):
+        curation.campaign_token_save(token=obj, user=request.user)
+
 
 @admin.register(m.Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(CurationAdmin):
     list_display = ("name", "campaign_id", "artist", "track", "targeting", "parse_status", "is_override", "is_copy")
     list_filter = ("parse_status", "is_override", "is_copy", "artist", "is_currently_active")
     list_select_related = ("artist", "track")
@@ -409,25 +467,26 @@ class CampaignAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if {"artist", "track", "targeting"} & set(form.changed_data):
             services.campaign_override_set(
-                campaign=obj, artist=obj.artist, track=obj.track, targeting=obj.targeting
+                campaign=obj, artist=obj.artist, track=obj.track, targeting=obj.targeting, user=request.user
             )
         else:
             super().save_model(request, obj, form, change)
 
     @admin.action(description="Clear the manual override (the next load re-parses the name)", permissions=["change"])
     def clear_override(self, request, queryset):
-        for campaign in queryset.filter(is_override=True):
-            services.campaign_override_clear(campaign=campaign)
+        with transaction.atomic():
+            for campaign in queryset.filter(is_override=True):
+                services.campaign_override_clear(campaign=campaign, user=request.user)
 
 
 @admin.register(m.Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(CurationAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
 
 @admin.register(m.SocialAccount)
-class SocialAccountAdmin(admin.ModelAdmin):
+class SocialAccountAdmin(CurationAdmin):
     list_display = ("handle", "platform", "artist")
     list_filter = ("platform", "artist")
     list_select_related = ("platform", "artist")
@@ -435,7 +494,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.SpotifyTrack)
-class SpotifyTrackAdmin(admin.ModelAdmin):
+class SpotifyTrackAdmin(CurationAdmin):
     """Spotify ids link to tracks only by a manual ISRC mapping here, never by title."""
 
     list_display = ("name", "spotify_track_id", "artist", "track", "is_stub", "release_date")

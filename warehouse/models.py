@@ -304,9 +304,10 @@ class LoadRun(models.Model):
         ABORTED = "aborted"
 
     class Trigger(models.TextChoices):
-        CLI = "cli"
-        API = "api"
-        WEBSOCKET = "websocket"
+        CLI = "cli", "command line / scheduler"
+        API = "api", "API refresh"
+        WEBSOCKET = "websocket", "websocket refresh"
+        ADMIN = "admin", "staff change in the admin"  # master data changed (warehouse/curation.py), not a load
 
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -1784,7 +1784,9 @@ def campaign_list(
 
 
 def load_run_last_get() -> dict | None:
-    run = LoadRun.objects.exclude(status__in=[LoadRun.Status.QUEUED]).order_by("-id").first()
+    """The last load (staff changes are runs too, trigger `admin`, but health is about the loader)."""
+    runs = LoadRun.objects.exclude(status__in=[LoadRun.Status.QUEUED]).exclude(trigger=LoadRun.Trigger.ADMIN)
+    run = runs.order_by("-id").first()
     if run is None:
         return None
     return {

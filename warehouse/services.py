@@ -543,64 +543,65 @@ def campaign_name_parse(
 # Stored campaign names are re-parsed at once (`campaign_reparse`): loads skip unchanged files, so they would not.
 
 
-def artist_alias_map(*, alias: ArtistAlias, artist: Artist) -> ArtistAlias:
-    """Map a spelling seen in data to an existing artist (an unmatched alias leaves the review queue)."""
-    with transaction.atomic():
-        alias.artist = artist
-        alias.save(update_fields=["artist"])
-        # Lines already loaded under this spelling get the artist now, not only the next load's lines.
-        spellings = [
-            raw
-            for raw in RoyaltyLine.objects.filter(artist__isnull=True).values_list("artist_raw", flat=True).distinct()
-            if normalize_alias(raw) == alias.alias_key
-        ]
-        if RoyaltyLine.objects.filter(artist__isnull=True, artist_raw__in=spellings).update(artist=artist):
-            royalty_aggregates_rebuild()
-        campaign_reparse()  # a campaign name may carry this spelling as its artist segment
+def artist_alias_map(*, alias: ArtistAlias, artist: Artist | None, user=None) -> ArtistAlias:
+    """Map a spelling seen in data to an artist (None: back to the review queue); loaded lines follow at once."""
+    from warehouse.curation import artist_alias_save
+
+    alias.artist = artist
+    artist_alias_save(alias=alias, user=user)
     return alias
 
 
-def store_alias_map(*, store_alias: StoreAlias, platform: Platform) -> StoreAlias:
-    """Map a distributor's store name to an existing platform."""
-    with transaction.atomic():
-        store_alias.platform = platform
-        store_alias.save(update_fields=["platform"])
-        # Lines already loaded with this raw store get the platform now, not only the next load's lines.
-        if RoyaltyLine.objects.filter(platform__isnull=True, store=store_alias.store).update(platform=platform):
-            royalty_aggregates_rebuild()
+def store_alias_map(*, store_alias: StoreAlias, platform: Platform | None, user=None) -> StoreAlias:
+    """Map a distributor's store name to a platform; loaded lines follow at once."""
+    from warehouse.curation import store_alias_save
+
+    store_alias.platform = platform
+    store_alias_save(store_alias=store_alias, user=user)
     return store_alias
 
 
-def campaign_token_map(*, token: CampaignToken, artist: Artist | None, track: Track | None) -> CampaignToken:
+def campaign_token_map(
+    *, token: CampaignToken, artist: Artist | None, track: Track | None, user=None
+) -> CampaignToken:
     """Map a campaign title to an artist and/or track; the artist defaults to the track's primary artist."""
     if artist is None and track is not None:
         link = TrackArtist.objects.filter(track=track, role=TrackArtist.Role.PRIMARY).select_related("artist").first()
         artist = link.artist if link else None
     if artist is None and track is None:
         raise ValueError("Choose an artist or a track.")
+    from warehouse.curation import campaign_token_save
+
     token.artist, token.track, token.needs_review = artist, track, False
-    token.save(update_fields=["artist", "track", "needs_review"])
-    campaign_reparse()
+    campaign_token_save(token=token, user=user)
     return token
 
 
 def campaign_override_set(
-    *, campaign: Campaign, artist: Artist | None, track: Track | None, targeting: str | None
+    *, campaign: Campaign, artist: Artist | None, track: Track | None, targeting: str | None, user=None
 ) -> Campaign:
     """Staff set the campaign's artist/track/targeting by hand: loads keep it (status `override`, contract §4.4.7)."""
-    campaign.artist, campaign.track, campaign.targeting = artist, track, targeting
-    campaign.is_override = True
-    campaign.parse_status = Campaign.ParseStatus.OVERRIDE
-    campaign.save()
+    from warehouse.curation import curation_recorded
+
+    with transaction.atomic():
+        campaign.artist, campaign.track, campaign.targeting = artist, track, targeting
+        campaign.is_override = True
+        campaign.parse_status = Campaign.ParseStatus.OVERRIDE
+        campaign.save()
+        curation_recorded(what=f"campaign {campaign.campaign_id} override", rows=1, user=user)
     return campaign
 
 
-def campaign_override_clear(*, campaign: Campaign) -> Campaign:
+def campaign_override_clear(*, campaign: Campaign, user=None) -> Campaign:
     """Hand the campaign back to the parser, which re-parses its name now."""
-    campaign.is_override = False
-    campaign.parse_status = Campaign.ParseStatus.UNPARSED
-    campaign.save(update_fields=["is_override", "parse_status"])
-    campaign_reparse(campaigns=Campaign.objects.filter(pk=campaign.pk))
+    from warehouse.curation import curation_recorded
+
+    with transaction.atomic():
+        campaign.is_override = False
+        campaign.parse_status = Campaign.ParseStatus.UNPARSED
+        campaign.save(update_fields=["is_override", "parse_status"])
+        campaign_reparse(campaigns=Campaign.objects.filter(pk=campaign.pk))
+        curation_recorded(what=f"campaign {campaign.campaign_id} override cleared", rows=1, user=user)
     campaign.refresh_from_db()
     return campaign
 

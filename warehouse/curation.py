@@ -1,0 +1,198 @@
+"""Staff changes to master data: one path from every admin surface to every figure, cache and live client.
+
+Every admin path (changelist `list_editable`, change form, bulk action, import, the unmatched-names page) saves
+master data through the functions here. A change that touches loaded facts backfills them and updates the royalty
+aggregates in the same transaction. Each transaction that changed master data also records one finished
+`load_run` (trigger `admin`): that is what loads already do to reach readers, so the same two mechanisms follow —
+the API cache key holds the latest finished run (`selectors.load_run_cache_token_get`), and on commit
+`realtime.broadcasting.load_run_committed` sends one `/ws` update (or daphne's load_run watcher notices the run).
+"""
+
+from contextlib import contextmanager
+from functools import partial
+
+from django.db import connection, transaction
+from django.db.models import F, Model
+from django.utils import timezone
+
+from warehouse.models import Artist, ArtistAlias, CampaignToken, LoadRun, RoyaltyLine, StoreAlias, normalize_alias
+
+_STATE_ATTRIBUTE = "_bedrot_curation"
+_NOTES_KEPT = 20
+_MOVED = "curation_moved_lines"
+
+
+_BATCH_ATTRIBUTE = "_bedrot_curation_batch"
+
+
+def _state() -> dict:
+    """The curation run of the outermost transaction (None until its first change)."""
+    outermost = connection.atomic_blocks[0]
+    state = getattr(connection, _STATE_ATTRIBUTE, None)
+    if state is None or state["block"] is not outermost:
+        state = {"block": outermost, "run": None}
+        setattr(connection, _STATE_ATTRIBUTE, state)
+    return state
+
+
+@contextmanager
+def curation_batch():
+    """Many changes in one transaction (an import): loaded raw artist names are read once, not once per row."""
+    with transaction.atomic():
+        setattr(connection, _BATCH_ATTRIBUTE, {})
+        try:
+            yield
+        finally:
+            delattr(connection, _BATCH_ATTRIBUTE)
+
+
+def curation_recorded(*, what: str, rows: int = 0, user=None) -> LoadRun:
+    """Record a master-data change in the current transaction's curation run (created on the first change).
+
+    One run per outermost transaction: an import of 500 rows is one run and one `/ws` update, not 500.
+    """
+    with transaction.atomic():
+        state = _state()
+        if state["run"] is not None:
+            run = state["run"]
+            notes = [*run.options.get("changes", []), what][-_NOTES_KEPT:]
+            run.options = {**run.options, "changes": notes}
+            # 0 rows: the run was created in a savepoint that rolled back (an import preview); start a new one.
+            run.finished_at = timezone.now()  # the API cache key holds it: a later change in the block is news too
+            updated = LoadRun.objects.filter(pk=run.pk).update(
+                rows_changed=F("rows_changed") + rows, options=run.options, finished_at=run.finished_at
+            )
+            if updated:
+                return run
+        now = timezone.now()
+        run = LoadRun.objects.create(
+            trigger=LoadRun.Trigger.ADMIN, status=LoadRun.Status.SUCCEEDED, started_at=now, finished_at=now,
+            requested_by=user if user is not None and user.is_authenticated else None,
+            # > 0 even for a rename (no fact row changed): the watcher announces runs that changed something.
+            rows_changed=max(rows, 1), options={"changes": [what]},
+        )  # fmt: skip
+        state["run"] = run
+        transaction.on_commit(partial(_announce, run.pk))
+        return run
+
+
+def _announce(load_run_id: int) -> None:
+    from realtime.broadcasting import load_run_committed  # realtime imports warehouse, not the other way round
+
+    load_run_committed(load_run_id=load_run_id)
+
+
+def master_data_save(*, instance: Model, user=None, what: str | None = None) -> Model:
+    """Save a master-data row that no loaded fact copies (artist, track, platform, share...): figures that read it
+    change through the cache invalidation and the `/ws` update of the curation run."""
+    with transaction.atomic():
+        instance.save()
+        curation_recorded(what=what or f"{instance._meta.model_name} {instance.pk} saved", user=user)
+    return instance
+
+
+def master_data_delete(*, instance: Model, user=None) -> None:
+    with transaction.atomic():
+        label = f"{instance._meta.model_name} {instance.pk} deleted"
+        instance.delete()
+        curation_recorded(what=label, user=user)
+
+
+def _royalty_lines_relinked(*, column: str, where: str, params: list, value: int | None) -> int:
+    """Set `column` on the lines matched by `where`, keeping the aggregates in step: the lines' contribution is
+    subtracted before and added after (the loader's delta path), so the cost follows the lines that moved, not
+    the table. The ids are kept in a temp table: after the update the lines no longer match `where`."""
+    from warehouse.services import royalty_aggregates_delta, royalty_aggregates_refresh
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE {_MOVED} AS SELECT id FROM royalty_line WHERE {where}", params)
+        cursor.execute(f"SELECT count(*) FROM {_MOVED}")
+        (changed,) = cursor.fetchone()
+        if changed:
+            ids = f"SELECT id FROM {_MOVED}"
+            royalty_aggregates_delta(sign=-1, line_ids=ids)
+            cursor.execute(f"UPDATE royalty_line SET {column} = %s WHERE id IN ({ids})", [value])
+            royalty_aggregates_delta(sign=1, line_ids=ids)
+            royalty_aggregates_refresh()
+        cursor.execute(f"DROP TABLE {_MOVED}")
+    return changed
+
+
+def _artist_for_key(*, alias_key: str, alias_artist_id: int | None) -> int | None:
+    """What the loader resolves a spelling to: its alias's artist, else an artist of that canonical name."""
+    if alias_artist_id is not None:
+        return alias_artist_id
+    for artist_id, name in Artist.objects.values_list("id", "name"):
+        if normalize_alias(name) == alias_key:
+            return artist_id
+    return None
+
+
+def _spellings_by_key() -> dict[str, set[str]]:
+    """Loaded raw artist names by matching key: one DISTINCT scan of royalty_line (once per `curation_batch`)."""
+    batch = getattr(connection, _BATCH_ATTRIBUTE, None)
+    if batch is not None and "spellings" in batch:
+        return batch["spellings"]
+    spellings: dict[str, set[str]] = {}
+    for raw in RoyaltyLine.objects.values_list("artist_raw", flat=True).distinct().order_by():
+        spellings.setdefault(normalize_alias(raw), set()).add(raw)
+    if batch is not None:
+        batch["spellings"] = spellings
+    return spellings
+
+
+def artist_alias_save(*, alias: ArtistAlias, user=None) -> int:
+    """Save an alias (mapped, remapped or unmapped) and re-attribute the royalty lines loaded under its spelling.
+    Returns how many lines changed artist."""
+    from warehouse.services import campaign_reparse
+
+    with transaction.atomic():
+        alias.alias_key = normalize_alias(alias.alias)
+        alias.save()
+        target = _artist_for_key(alias_key=alias.alias_key, alias_artist_id=alias.artist_id)
+        spellings = sorted(_spellings_by_key().get(alias.alias_key, ()))
+        changed = 0
+        if spellings:
+            where = f"artist_raw IN ({', '.join(['%s'] * len(spellings))}) AND artist_id IS DISTINCT FROM %s"
+            changed = _royalty_lines_relinked(column="artist_id", where=where, params=[*spellings, target], value=target)
+        campaign_reparse()  # a campaign name may carry this spelling as its artist segment
+        curation_recorded(what=f"artist alias {alias.alias!r} → {alias.artist or '(unmatched)'}", rows=changed, user=user)
+    return changed
+
+
+def store_alias_save(*, store_alias: StoreAlias, user=None) -> int:
+    """Save a store name's platform and re-attribute the royalty lines loaded under that store."""
+    with transaction.atomic():
+        store_alias.save()
+        target = store_alias.platform_id
+        changed = _royalty_lines_relinked(
+            column="platform_id", where="store = %s AND platform_id IS DISTINCT FROM %s",
+            params=[store_alias.store, target], value=target,
+        )
+        curation_recorded(
+            what=f"store {store_alias.store!r} → {store_alias.platform or '(unmatched)'}", rows=changed, user=user
+        )
+    return changed
+
+
+def campaign_token_save(*, token, user=None) -> int:
+    """Save a campaign title's mapping and re-parse the stored campaign names (loads skip unchanged files)."""
+    from warehouse.services import campaign_reparse
+
+    with transaction.atomic():
+        token.save()
+        changed = campaign_reparse()
+        curation_recorded(what=f"campaign title {token.token!r} saved", rows=changed, user=user)
+    return changed
+
+
+def instance_save(*, instance: Model, user=None) -> None:
+    """Save any master-data row through its service (inline rows, imported rows)."""
+    if isinstance(instance, ArtistAlias):
+        artist_alias_save(alias=instance, user=user)
+    elif isinstance(instance, StoreAlias):
+        store_alias_save(store_alias=instance, user=user)
+    elif isinstance(instance, CampaignToken):
+        campaign_token_save(token=instance, user=user)
+    else:
+        master_data_save(instance=instance, user=user)
