@@ -297,6 +297,9 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # whole table (openpyxl refuses it); CSV exports keep the text as it is.
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+# Admin imports are refused above these bounds (a 10 MB preview took minutes): master-data lists are far smaller.
+ADMIN_IMPORT_MAX_BYTES = env.int("ADMIN_IMPORT_MAX_BYTES", default=1024 * 1024)
+ADMIN_IMPORT_MAX_ROWS = env.int("ADMIN_IMPORT_MAX_ROWS", default=5000)
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # --- Royalty statements (statements/, docs/STATEMENTS.md) ---------------------------------------------------------

@@ -145,10 +145,18 @@ class TrackResource(FormulaSafeResource):
         )
         import_id_fields = ("isrc",)
         clean_model_instances = True
+        skip_unchanged = True
         report_skipped = True
 
     def get_queryset(self):
         return Track.objects.prefetch_related("track_artists__artist")
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        # The artist columns have no model attribute, so import-export's comparison ignores them: compare the links.
+        if not super().skip_row(instance, original, row, import_validation_errors):
+            return False
+        current = dict(TrackArtist.objects.filter(track_id=original.pk).values_list("artist_id", "role"))
+        return getattr(instance, "_artist_links", current) == current
 
     def before_import_row(self, row, **kwargs):
         if row.get("isrc"):

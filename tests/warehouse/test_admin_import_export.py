@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import tempfile
 
 import openpyxl
@@ -313,5 +314,92 @@ def test_csv_track_export_round_trips_through_import(staff_client):
         "QZES62532055,HEAVEN NIGHTCLUB (feat. ZONE A0),PIG1987,ZONE A0,199084451263,,,0",
     ]
     response = preview(staff_client, "track", content)
-    assert [row.import_type for row in response.context["result"].rows] == ["update"]
+    assert [row.import_type for row in response.context["result"].rows] == ["skip"]  # unchanged
     assert response.context["result"].invalid_rows == []
+    changed = content.replace(b",ZONE A0,", b",ZONE A0;PIG1987,").replace(b",PIG1987,ZONE", b",ZONE A0,ZONE")
+    response = preview(staff_client, "track", changed.replace(b",ZONE A0;PIG1987,", b",PIG1987,"))
+    assert [row.import_type for row in response.context["result"].rows] == ["update"]  # only the artists changed
+
+
+# --- Round trip: an export imported unchanged changes nothing ------------------------------------------------------
+
+
+def totals(response) -> dict:
+    result = response.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors(), response.content.decode()[-3000:]
+    return {kind: result.totals[kind] for kind in ("new", "update", "skip", "delete")}
+
+
+@pytest.mark.parametrize("fmt", [CSV_FORMAT, XLSX_FORMAT])
+def test_export_then_import_of_every_master_table_reports_no_change(staff_client, fmt):
+    from warehouse.resources import ArtistResource, StoreAliasResource
+
+    zone = m.Artist.objects.get(name="ZONE A0")
+    for text in DANGEROUS[:5] + ["'=already quoted", "mid=dle"]:  # formula-escaped cells come back as stored
+        m.ArtistAlias.objects.create(alias=f"{text} alias", artist=zone)
+    m.Artist.objects.create(name="=EVIL ARTIST")
+    track = m.Track.objects.create(isrc="QZNEW2500010", title="+1 LIVE")
+    m.TrackArtist.objects.create(track=track, artist=zone, role="primary")
+    for model_name, resource in [("artist", ArtistResource), ("track", TrackResource),
+                                 ("artistalias", ArtistAliasResource), ("storealias", StoreAliasResource)]:
+        rows = {"artist": m.Artist, "track": m.Track, "artistalias": m.ArtistAlias, "storealias": m.StoreAlias}[
+            model_name].objects.count()
+        name = f"export.{'csv' if fmt == CSV_FORMAT else 'xlsx'}"
+        content = export(staff_client, model_name, resource, fmt)
+        response = preview(staff_client, model_name, content, name=name, fmt=fmt)
+        assert (model_name, totals(response)) == (model_name, {"new": 0, "update": 0, "skip": rows, "delete": 0})
+    assert m.LoadRun.objects.filter(trigger="admin").count() == 0  # a preview records nothing
+
+
+def test_a_file_without_its_key_column_shows_a_clear_error_and_no_traceback(staff_client):
+    response = preview(staff_client, "track", b"title,primary_artist\nNEW SONG,PIG1987\n")
+    html = response.content.decode()
+    assert "Nothing was imported" in html
+    errors = re.findall(r'<li class="import-file-error">(.*?)</li>', html, re.S)
+    assert errors == [
+        "The file could not be imported: The following fields are declared in &#x27;import_id_fields&#x27; but are "
+        "not present in the file headers: isrc"
+    ]
+    assert "Traceback" not in html and "File &quot;" not in html and "site-packages" not in html
+    assert "confirm_form" not in response.context
+    assert not m.Track.objects.filter(title="NEW SONG").exists()
+
+
+def test_a_row_error_names_the_row_and_the_problem(staff_client):
+    content = b"isrc,title,primary_artist\nQZNEW2500011,FINE,PIG1987\nNOT-AN-ISRC,BROKEN,PIG1987\n"
+    html = preview(staff_client, "track", content).content.decode()
+    assert "Traceback" not in html
+    assert re.search(r"<td>2</td>\s*<td class=\"errors\"><ul class=\"errorlist\">\s*<li><strong>isrc</strong>: ISRC must look like", html)
+    assert not m.Track.objects.filter(isrc="QZNEW2500011").exists()
+
+
+@pytest.mark.parametrize("fmt", [CSV_FORMAT, XLSX_FORMAT])
+def test_an_import_over_the_bounds_is_refused_before_it_is_read(staff_client, settings, fmt):
+    settings.ADMIN_IMPORT_MAX_ROWS = 3
+    rows = [["alias", "artist"]] + [[f"name {n}", "PIG1987"] for n in range(4)]
+    content = "".join(f"{a},{b}\n" for a, b in rows).encode() if fmt == CSV_FORMAT else xlsx_bytes(rows)
+    response = staff_client.post(reverse("admin:warehouse_artistalias_import"), {
+        "resource": "0", "format": fmt, "import_file": SimpleUploadedFile("big." + ("csv" if fmt == "0" else "xlsx"), content),
+    })  # fmt: skip
+    assert response.status_code == 200 and "result" not in response.context
+    assert response.context["form"].non_field_errors() == [
+        f"big.{'csv' if fmt == '0' else 'xlsx'} has 4 rows; the limit is 3 (ADMIN_IMPORT_MAX_ROWS). "
+        "Split the file and import the parts."
+    ]
+    settings.ADMIN_IMPORT_MAX_ROWS, settings.ADMIN_IMPORT_MAX_BYTES = 5000, 20
+    response = staff_client.post(reverse("admin:warehouse_artistalias_import"), {
+        "resource": "0", "format": fmt, "import_file": SimpleUploadedFile("big.csv", content),
+    })  # fmt: skip
+    assert response.context["form"].non_field_errors() == [
+        f"big.csv is {len(content):,} bytes; the limit is 20 bytes (ADMIN_IMPORT_MAX_BYTES). "
+        "Split the file and import the parts."
+    ]
+    assert not m.ArtistAlias.objects.filter(alias__startswith="name ").exists()
+
+
+def test_xlsx_export_of_a_table_with_control_characters_keeps_every_row(staff_client):
+    m.ArtistAlias.objects.create(alias="BELL\x07NAME", seen_count=1)
+    m.ArtistAlias.objects.create(alias="NUL\x00BYTE", seen_count=2)
+    content = export(staff_client, "artistalias", ArtistAliasResource, XLSX_FORMAT, matched="no")
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows()]
+    assert rows == [["alias", "artist", "seen_count"], ["BELL\ufffdNAME", None, 1], ["NUL\ufffdBYTE", None, 2]]
