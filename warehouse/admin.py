@@ -20,11 +20,13 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
 
 from etl.lock import LoadLockBusy, load_lock
+from warehouse import admin_display as show
 from warehouse import curation, resources, selectors, services
 from warehouse import models as m
 
@@ -571,7 +573,8 @@ class SpotifyTrackAdmin(CurationAdmin):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """The loader owns these rows (lineage would lie otherwise): view and filter only.
 
-    No full COUNT(*) beside the filtered one: royalty_line can hold millions of rows.
+    No full COUNT(*) beside the filtered one: royalty_line can hold millions of rows. Lists show the columns staff
+    decide on (they fit 1366 px); the detail page shows every field and the row's lineage as links.
     """
 
     show_full_result_count = False
@@ -586,6 +589,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def _has_lineage(self) -> bool:
+        return any(f.name == "source_file" for f in self.model._meta.fields) and hasattr(self.model, "source_line")
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f not in ("load_run", "source_file", "source_line")]
+        return [*fields, "lineage"] if self._has_lineage() else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(["lineage"] if self._has_lineage() else [])]
+
+    @admin.display(description="source")
+    def lineage(self, obj):
+        source_file = obj.source_file
+        run = reverse("admin:warehouse_loadrun_change", args=[obj.load_run_id])
+        return format_html(
+            "{} &middot; <a href=\"{}\">load run #{}</a> &middot; quarantined in this file: {}",
+            show.source_file_link(source_file, obj.source_line), run, obj.load_run_id,
+            show.quarantined_rows_link(source_file),
+        )
+
 
 FACT_FILTERS = (SourceKindFilter, LoadRunFilter)
 
@@ -593,16 +616,23 @@ FACT_FILTERS = (SourceKindFilter, LoadRunFilter)
 @admin.register(m.RoyaltyLine)
 class RoyaltyLineAdmin(ReadOnlyAdmin):
     list_display = (
-        "sale_month", "reporting_date", "store", "artist_raw", "title", "isrc", "country", "quantity",
-        "earnings_usd", "is_adjustment", "retracted_by_file", "load_run",
+        show.month_column("sale_month", "sale month"), "artist_shown", "title", "store", "quantity",
+        show.money_column("earnings_usd", "earnings"),
     )
+    date_hierarchy = "sale_month"
     list_filter = (
-        ("sale_month", admin.DateFieldListFilter), "reporting_date", "platform", "artist", "is_adjustment",
-        ("retracted_by_file", admin.EmptyFieldListFilter), RoyaltySourceFileFilter, LoadRunFilter,
+        "platform", "artist", "is_adjustment", ("retracted_by_file", admin.EmptyFieldListFilter),
+        RoyaltySourceFileFilter, LoadRunFilter,
     )
-    list_select_related = ("country", "retracted_by_file", "load_run")
+    list_select_related = ("artist",)
     search_fields = ("isrc", "title", "store", "artist_raw")
     search_help_text = "An ISRC (any spelling) finds its track's lines through an index; other text scans every line."
+
+    @admin.display(description="artist", ordering="artist_raw")
+    def artist_shown(self, obj):
+        if obj.artist is None:
+            return format_html('{} <span class="bedrot-unmatched">(unmatched)</span>', obj.artist_raw)
+        return obj.artist.name
 
     def get_search_results(self, request, queryset, search_term):
         isrc = m.normalize_isrc(search_term)
@@ -615,87 +645,95 @@ class RoyaltyLineAdmin(ReadOnlyAdmin):
 
 @admin.register(m.DistributorDailyStream)
 class DistributorDailyStreamAdmin(ReadOnlyAdmin):
-    list_display = ("date", "source", "spotify_streams", "apple_streams", "combined_streams", "is_partial", "load_run")
-    list_filter = ("source", "date", "is_partial", *FACT_FILTERS)
-    list_select_related = ("load_run",)
+    list_display = ("date", "source", "spotify_streams", "apple_streams", "combined_streams", "is_partial")
+    date_hierarchy = "date"
+    list_filter = ("source", "is_partial", *FACT_FILTERS)
 
 
 @admin.register(m.SpotifyAudienceDaily)
 class SpotifyAudienceDailyAdmin(ReadOnlyAdmin):
-    list_display = ("date", "artist", "listeners", "streams", "followers", "source_alias", "load_run")
-    list_filter = ("artist", "date", *FACT_FILTERS)
-    list_select_related = ("artist", "load_run")
+    list_display = ("date", "artist", "listeners", "streams", "followers")
+    date_hierarchy = "date"
+    list_filter = ("artist", *FACT_FILTERS)
+    list_select_related = ("artist",)
 
 
 @admin.register(m.SpotifySongMetric)
 class SpotifySongMetricAdmin(ReadOnlyAdmin):
-    list_display = ("extraction_date", "spotify_track", "time_period", "streams", "listeners", "savers", "load_run")
-    list_filter = ("time_period", "extraction_date", "artist", *FACT_FILTERS)
-    list_select_related = ("spotify_track", "load_run")
+    list_display = ("extraction_date", "spotify_track", "time_period", "streams", "listeners", "savers")
+    date_hierarchy = "extraction_date"
+    list_filter = ("time_period", "artist", *FACT_FILTERS)
+    list_select_related = ("spotify_track",)
     search_fields = ("spotify_track__name", "spotify_track__spotify_track_id")
 
 
 @admin.register(m.TiktokDaily)
 class TiktokDailyAdmin(ReadOnlyAdmin):
-    list_display = ("date", "account", "video_views", "profile_views", "likes", "comments", "shares", "load_run")
-    list_filter = ("account", "date", *FACT_FILTERS)
-    list_select_related = ("account__platform", "load_run")
+    list_display = ("date", "account", "video_views", "profile_views", "likes", "comments", "shares")
+    date_hierarchy = "date"
+    list_filter = ("account", *FACT_FILTERS)
+    list_select_related = ("account__platform",)
 
 
 @admin.register(m.LinktreeDaily)
 class LinktreeDailyAdmin(ReadOnlyAdmin):
-    list_display = ("date", "account", "total_views", "unique_views", "total_clicks", "unique_clicks", "load_run")
-    list_filter = ("account", "date", *FACT_FILTERS)
-    list_select_related = ("load_run",)
+    list_display = ("date", "account", "total_views", "unique_views", "total_clicks", "unique_clicks")
+    date_hierarchy = "date"
+    list_filter = ("account", *FACT_FILTERS)
 
 
 @admin.register(m.AdAccountDaily)
 class AdAccountDailyAdmin(ReadOnlyAdmin):
-    list_display = ("date", "spend_usd", "impressions", "clicks", "reach", "load_run")
-    list_filter = ("date", *FACT_FILTERS)
-    list_select_related = ("load_run",)
+    list_display = ("date", show.money_column("spend_usd", "spend"), "impressions", "clicks", "reach")
+    date_hierarchy = "date"
+    list_filter = FACT_FILTERS
 
 
 @admin.register(m.AdPerformanceDaily)
 class AdPerformanceDailyAdmin(ReadOnlyAdmin):
-    list_display = ("date", "campaign", "adset_name", "ad_name", "spend_usd", "impressions", "clicks", "superseded",
-                    "load_run")
-    list_filter = ("date", "superseded", *FACT_FILTERS)
-    list_select_related = ("campaign", "load_run")
+    list_display = ("date", "campaign", "adset_name", "ad_name", show.money_column("spend_usd", "spend"),
+                    "impressions", "clicks", "superseded")  # fmt: skip
+    date_hierarchy = "date"
+    list_filter = ("superseded", *FACT_FILTERS)
+    list_select_related = ("campaign",)
     search_fields = ("campaign__name", "adset_name", "ad_name")
 
 
 @admin.register(m.AdInsightWindow)
 class AdInsightWindowAdmin(ReadOnlyAdmin):
-    list_display = ("campaign", "adset_name", "date_start", "date_stop", "spend_usd", "impressions", "load_run")
-    list_filter = ("date_start", *FACT_FILTERS)
-    list_select_related = ("campaign", "load_run")
+    list_display = ("campaign", "adset_name", "date_start", "date_stop", show.money_column("spend_usd", "spend"),
+                    "impressions")  # fmt: skip
+    date_hierarchy = "date_start"
+    list_filter = FACT_FILTERS
+    list_select_related = ("campaign",)
     search_fields = ("campaign__name", "adset_name")
 
 
 @admin.register(m.CampaignDaily)
 class CampaignDailyAdmin(ReadOnlyAdmin):
-    list_display = ("date", "campaign", "spend_usd", "impressions", "clicks", "reach", "load_run")
-    list_filter = ("date", "campaign__artist", *FACT_FILTERS)
-    list_select_related = ("campaign", "load_run")
+    list_display = ("date", "campaign", show.money_column("spend_usd", "spend"), "impressions", "clicks", "reach")
+    date_hierarchy = "date"
+    list_filter = ("campaign__artist", *FACT_FILTERS)
+    list_select_related = ("campaign",)
     search_fields = ("campaign__name", "campaign__campaign_id")
 
 
 @admin.register(m.BusinessExpense)
 class BusinessExpenseAdmin(ReadOnlyAdmin):
-    list_display = ("date", "description", "amount_usd", "category", "status", "source", "load_run")
-    list_filter = ("source", "date", "category", *FACT_FILTERS)
-    list_select_related = ("load_run",)
+    list_display = ("date", "description", show.money_column("amount_usd", "amount"), "category", "status", "source")
+    date_hierarchy = "date"
+    list_filter = ("source", "category", *FACT_FILTERS)
     search_fields = ("description",)
 
 
 @admin.register(m.LoadRun)
 class LoadRunAdmin(ReadOnlyAdmin):
     list_display = (
-        "id", "status", "trigger", "started_at", "finished_at", "files_loaded", "files_skipped", "files_rejected",
-        "rows_changed", "rows_quarantined", "warning_list",
+        "id", "status", "trigger", "started_at", "files_loaded", "files_skipped", "files_rejected", "rows_changed",
+        "rows_quarantined", "warning_list",
     )
-    list_filter = ("status", "trigger", "started_at")
+    list_filter = ("status", "trigger")
+    date_hierarchy = "started_at"
 
     @admin.display(description="warnings")
     def warning_list(self, run: m.LoadRun) -> str:
@@ -705,29 +743,55 @@ class LoadRunAdmin(ReadOnlyAdmin):
 
 @admin.register(m.SourceFile)
 class SourceFileAdmin(ReadOnlyAdmin):
-    list_display = (
-        "path", "kind", "status", "reason", "rows_read", "rows_inserted", "rows_updated", "rows_quarantined",
-        "load_run", "loaded_at",
-    )
-    list_filter = ("status", FileKindFilter, LoadRunFilter, "loaded_at", "reason")
+    list_display = ("path", "kind", "status", "reason", "rows_read", "rows_changed", "quarantined", "load_run_link")
+    list_filter = ("status", FileKindFilter, LoadRunFilter, "reason")
     list_select_related = ("load_run",)
     search_fields = ("path", "sha256")
+    date_hierarchy = "loaded_at"
+    readonly_fields = ("quarantined",)
+
+    @admin.display(description="changed rows")
+    def rows_changed(self, obj):
+        return obj.rows_inserted + obj.rows_updated
+
+    @admin.display(description="quarantined", ordering="rows_quarantined")
+    def quarantined(self, obj):
+        return show.quarantined_rows_link(obj)
+
+    @admin.display(description="load run", ordering="load_run_id")
+    def load_run_link(self, obj):
+        url = reverse("admin:warehouse_loadrun_change", args=[obj.load_run_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.load_run_id)
+
+
+class QuarantineSourceFileFilter(SourceFileFilter):
+    """The recent files that quarantined rows (any file works through `?source_file=<id>`, the files' links)."""
+
+    def lookups(self, request, model_admin):
+        files = m.SourceFile.objects.filter(rows_quarantined__gt=0).order_by("-id")[: self.recent]
+        return [(str(f.pk), f"#{f.pk} {f.path}") for f in files]
 
 
 @admin.register(m.QuarantinedRow)
 class QuarantinedRowAdmin(ReadOnlyAdmin):
-    list_display = ("source_file", "line", "column", "reason", "message")
-    list_filter = ("reason", SourceKindFilter, FileLoadRunFilter)
+    list_display = ("source", "column", "reason", "message")
+    list_filter = ("reason", QuarantineSourceFileFilter, SourceKindFilter, FileLoadRunFilter)
     list_select_related = ("source_file",)
     search_fields = ("message", "raw", "source_file__path")
+
+    @admin.display(description="file, line", ordering="source_file_id")
+    def source(self, obj):
+        return show.source_file_link(obj.source_file, obj.line)
 
 
 @admin.register(m.RoyaltyMonthlyAggregate)
 class RoyaltyMonthlyAggregateAdmin(ReadOnlyAdmin):
     """Derived from royalty_line inside each load (services.facts_changed): shown for checking, never edited."""
 
-    list_display = ("sale_month", "store", "artist", "artist_raw", "earnings_usd", "quantity", "line_count")
-    list_filter = ("sale_month", "platform", "artist")
+    list_display = (show.month_column("sale_month", "sale month"), "store", "artist", "artist_raw",
+                    show.money_column("earnings_usd", "earnings"), "quantity", "line_count")  # fmt: skip
+    date_hierarchy = "sale_month"
+    list_filter = ("platform", "artist")
     list_select_related = ("artist",)
 
 
@@ -735,7 +799,7 @@ class RoyaltyMonthlyAggregateAdmin(ReadOnlyAdmin):
 class RoyaltyIsrcAggregateAdmin(ReadOnlyAdmin):
     """Royalty lines per ISRC (the top tracks), derived like the monthly aggregate."""
 
-    list_display = ("isrc", "streams", "revenue_usd", "line_count")
+    list_display = ("isrc", "streams", show.money_column("revenue_usd", "revenue"), "line_count")
     search_fields = ("isrc",)
 
 
@@ -743,8 +807,9 @@ class RoyaltyIsrcAggregateAdmin(ReadOnlyAdmin):
 class RoyaltyDelayAggregateAdmin(ReadOnlyAdmin):
     """Royalty lines per (Sale Month, reporting month), derived like the monthly aggregate."""
 
-    list_display = ("sale_month", "reporting_month", "line_count")
-    list_filter = ("sale_month", "reporting_month")
+    list_display = (show.month_column("sale_month", "sale month"), show.month_column("reporting_month", "reported"),
+                    "line_count")  # fmt: skip
+    date_hierarchy = "sale_month"
 
 
 from warehouse import admin_tokens  # noqa: E402,F401  (registers the API token admin)

@@ -90,9 +90,9 @@ class ArtistAlias(models.Model):
 
 class Track(models.Model):
     class ReleaseType(models.TextChoices):
-        SINGLE = "single"
-        EP = "ep"
-        ALBUM = "album"
+        SINGLE = "single", "single"
+        EP = "ep", "EP"
+        ALBUM = "album", "album"
 
     isrc = models.CharField(max_length=12, unique=True, validators=[isrc_validator])
     title = models.CharField(max_length=300)
@@ -209,6 +209,8 @@ class SocialAccount(models.Model):
 
     class Meta:
         db_table = "social_account"
+        verbose_name = "social account"
+        verbose_name_plural = "social accounts"
         constraints = [models.UniqueConstraint(fields=["platform", "handle"], name="social_account_unique")]
 
     def __str__(self) -> str:
@@ -232,6 +234,8 @@ class SpotifyTrack(models.Model):
 
     class Meta:
         db_table = "spotify_track"
+        verbose_name = "Spotify track"
+        verbose_name_plural = "Spotify tracks"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -248,6 +252,8 @@ class CampaignToken(models.Model):
 
     class Meta:
         db_table = "campaign_token"
+        verbose_name = "campaign title"
+        verbose_name_plural = "campaign titles"
         ordering = ["token"]
 
     def __str__(self) -> str:
@@ -332,6 +338,8 @@ class LoadRun(models.Model):
 
     class Meta:
         db_table = "load_run"
+        verbose_name = "load run"
+        verbose_name_plural = "load runs"
         ordering = ["-id"]
 
     def __str__(self) -> str:
@@ -372,6 +380,8 @@ class SourceFile(models.Model):
 
     class Meta:
         db_table = "source_file"
+        verbose_name = "source file"
+        verbose_name_plural = "source files"
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["kind", "status"]),
@@ -394,6 +404,8 @@ class QuarantinedRow(models.Model):
 
     class Meta:
         db_table = "quarantined_row"
+        verbose_name = "quarantined row"
+        verbose_name_plural = "quarantined rows"
         ordering = ["source_file", "line"]
         indexes = [models.Index(fields=["reason"])]
 
@@ -417,8 +429,8 @@ class DistributorDailyStream(LineageMixin):
     """Account-level daily totals per distributor (tidy_daily_streams.csv). No artist, track or country."""
 
     class Source(models.TextChoices):
-        DISTROKID = "distrokid"
-        TOOLOST = "toolost"
+        DISTROKID = "distrokid", "DistroKid"
+        TOOLOST = "toolost", "TooLost"
 
     date = models.DateField()
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -436,6 +448,8 @@ class DistributorDailyStream(LineageMixin):
 
     class Meta:
         db_table = "distributor_daily_stream"
+        verbose_name = "distributor daily streams"
+        verbose_name_plural = "distributor daily streams"
         ordering = ["date", "source"]
         constraints = [models.UniqueConstraint(fields=["date", "source"], name="distributor_daily_stream_key")]
         indexes = [models.Index(fields=["source", "date"])]
@@ -481,6 +495,8 @@ class RoyaltyLine(LineageMixin):
 
     class Meta:
         db_table = "royalty_line"
+        verbose_name = "royalty line"
+        verbose_name_plural = "royalty lines (DistroKid)"
         constraints = [
             models.UniqueConstraint(fields=["row_hash", "occurrence"], name="royalty_line_identity"),
             models.CheckConstraint(condition=Q(occurrence__gte=1), name="royalty_line_occurrence_positive"),
@@ -510,18 +526,20 @@ class SpotifyAudienceDaily(LineageMixin):
 
     class Meta:
         db_table = "spotify_audience_daily"
+        verbose_name = "Spotify audience day"
+        verbose_name_plural = "Spotify audience by day"
         ordering = ["artist", "date"]
         constraints = [models.UniqueConstraint(fields=["artist", "date"], name="spotify_audience_daily_key")]
 
 
 class SpotifySongMetric(LineageMixin):
     class TimePeriod(models.TextChoices):
-        DAY = "1day"
-        WEEK = "7day"
-        MONTH = "28day"
-        YEAR = "1year"
-        ALL = "all"
-        UNKNOWN = "unknown"
+        DAY = "1day", "1 day"
+        WEEK = "7day", "7 days"
+        MONTH = "28day", "28 days"
+        YEAR = "1year", "1 year"
+        ALL = "all", "all time"
+        UNKNOWN = "unknown", "unknown"
 
     spotify_track = models.ForeignKey(SpotifyTrack, on_delete=models.PROTECT, related_name="metrics")
     spotify_artist_id = models.CharField(max_length=40)
@@ -536,6 +554,8 @@ class SpotifySongMetric(LineageMixin):
 
     class Meta:
         db_table = "spotify_song_metric"
+        verbose_name = "Spotify song figure"
+        verbose_name_plural = "Spotify song figures"
         constraints = [
             models.UniqueConstraint(
                 fields=["spotify_track", "spotify_artist_id", "time_period", "extraction_date"],
@@ -558,6 +578,8 @@ class TiktokDaily(LineageMixin):
 
     class Meta:
         db_table = "tiktok_daily"
+        verbose_name = "TikTok day"
+        verbose_name_plural = "TikTok by day"
         ordering = ["account", "date"]
         constraints = [models.UniqueConstraint(fields=["account", "date"], name="tiktok_daily_key")]
 
@@ -573,6 +595,8 @@ class LinktreeDaily(LineageMixin):
 
     class Meta:
         db_table = "linktree_daily"
+        verbose_name = "Linktree day"
+        verbose_name_plural = "Linktree by day"
         ordering = ["date"]
         constraints = [models.UniqueConstraint(fields=["account", "date"], name="linktree_daily_key")]
 
@@ -591,6 +615,8 @@ class AdAccountDaily(LineageMixin):
 
     class Meta:
         db_table = "ad_account_daily"
+        verbose_name = "Meta ad account day"
+        verbose_name_plural = "Meta ad account by day"
         ordering = ["date"]
 
 
@@ -623,6 +649,8 @@ class AdPerformanceDaily(LineageMixin):
 
     class Meta:
         db_table = "ad_performance_daily"
+        verbose_name = "Meta ad day"
+        verbose_name_plural = "Meta ads by day"
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(fields=["date", "campaign", "adset_id", "ad_name"], name="ad_performance_daily_key")
@@ -648,6 +676,8 @@ class AdInsightWindow(LineageMixin):
 
     class Meta:
         db_table = "ad_insight_window"
+        verbose_name = "Meta ad window"
+        verbose_name_plural = "Meta ad windows"
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "adset_id", "date_start", "date_stop"], name="ad_insight_window_key"
@@ -669,6 +699,8 @@ class CampaignDaily(LineageMixin):
 
     class Meta:
         db_table = "campaign_daily"
+        verbose_name = "campaign day"
+        verbose_name_plural = "campaigns by day"
         ordering = ["date"]
         constraints = [models.UniqueConstraint(fields=["date", "campaign"], name="campaign_daily_key")]
 
@@ -688,6 +720,8 @@ class BusinessExpense(LineageMixin):
 
     class Meta:
         db_table = "business_expense"
+        verbose_name = "business expense"
+        verbose_name_plural = "business expenses"
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(fields=["source", "row_hash", "occurrence"], name="business_expense_identity")
@@ -715,6 +749,8 @@ class RoyaltyMonthlyAggregate(models.Model):
 
     class Meta:
         db_table = "royalty_monthly_agg"
+        verbose_name = "royalty month (derived)"
+        verbose_name_plural = "royalty months (derived)"
         indexes = [models.Index(fields=["sale_month"], name="royalty_monthly_agg_month")]
 
 
@@ -727,6 +763,8 @@ class RoyaltyDelayAggregate(models.Model):
 
     class Meta:
         db_table = "royalty_delay_agg"
+        verbose_name = "royalty delay (derived)"
+        verbose_name_plural = "royalty delays (derived)"
 
 
 class RoyaltyIsrcAggregate(models.Model):
@@ -740,6 +778,8 @@ class RoyaltyIsrcAggregate(models.Model):
 
     class Meta:
         db_table = "royalty_isrc_agg"
+        verbose_name = "royalty per ISRC (derived)"
+        verbose_name_plural = "royalties per ISRC (derived)"
         indexes = [models.Index(fields=["-streams", "isrc"], name="royalty_isrc_agg_top")]
 
 

@@ -155,7 +155,7 @@ def test_artist_change_page_lists_aliases_inline_and_tracks(staff_client):
 FACT_CHANGELISTS = {
     "royaltyline": "Tencent Music",
     "distributordailystream": "4321",
-    "spotifyaudiencedaily": "zone_a0",
+    "spotifyaudiencedaily": "ZONE A0",
     "spotifysongmetric": "GATEWAY SPOTIFY",
     "tiktokdaily": "55501",
     "linktreedaily": "31337",
