@@ -27,6 +27,7 @@ from import_export.forms import ImportForm
 
 from etl.lock import LoadLockBusy, load_lock
 from warehouse import admin_display as show
+from warehouse import admin_selectors
 from warehouse import curation, resources, selectors, services
 from warehouse import models as m
 
@@ -38,9 +39,15 @@ admin.site.index_title = "Master data, facts and load lineage"
 admin.site.index_template = "admin/warehouse/index.html"
 
 
+class StaffMedia:
+    css = {"all": ["warehouse/admin.css"]}  # a static file: no inline style under the Content-Security-Policy
+
+
 class CurationAdmin(admin.ModelAdmin):
     """Master data: every save and delete, inlines included, goes through `warehouse/curation.py`, so a change
     made here reaches loaded facts, the aggregates, the API cache and `/ws` clients in its own transaction."""
+
+    Media = StaffMedia
 
     def save_model(self, request, obj, form, change):
         curation.master_data_save(instance=obj, user=request.user)
@@ -259,8 +266,8 @@ class FileLoadRunFilter(LoadRunFilter):
 
 class ArtistAliasInline(admin.TabularInline):
     model = m.ArtistAlias
-    fields = ("alias", "seen_count", "first_seen_file")
-    readonly_fields = ("seen_count", "first_seen_file")
+    fields = ("alias", "first_seen_file")
+    readonly_fields = ("first_seen_file",)
     extra = 0
 
 
@@ -268,7 +275,7 @@ class ArtistTrackInline(admin.TabularInline):
     """The artist's tracks, listed (edit the links on the track)."""
 
     model = m.TrackArtist
-    fields = ("track", "role", "label_share_pct", "share_confirmed")
+    fields = ("track", "role", "share", "share_confirmed")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -280,6 +287,10 @@ class ArtistTrackInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("track")
+
+    @admin.display(description="label share")
+    def share(self, obj):
+        return show.percent(obj.label_share_pct)
 
 
 @admin.register(m.Artist)
@@ -319,8 +330,25 @@ class TrackForm(forms.ModelForm):
         return m.normalize_isrc(self.cleaned_data["isrc"])
 
 
+class TrackArtistForm(forms.ModelForm):
+    label_share_pct = forms.DecimalField(
+        min_value=0, max_value=100, decimal_places=10, label="label share (%)", help_text="0–100, e.g. 50 or 33.33"
+    )
+
+    class Meta:
+        model = m.TrackArtist
+        fields = ("artist", "role", "label_share_pct", "share_confirmed")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        share = self.initial.get("label_share_pct")
+        if share is not None:  # 100.0000000000 is stored; staff type and read 100
+            self.initial["label_share_pct"] = f"{share.normalize():f}"
+
+
 class TrackArtistInline(admin.TabularInline):
     model = m.TrackArtist
+    form = TrackArtistForm
     fields = ("artist", "role", "label_share_pct", "share_confirmed")
     extra = 0
 
@@ -373,12 +401,12 @@ class AliasMapActionForm(ActionForm):
 @admin.register(m.ArtistAlias)
 class ArtistAliasAdmin(CuratedImportExportAdmin):
     resource_classes = [resources.ArtistAliasResource]
-    list_display = ("alias", "artist", "seen_count", "first_seen_file", "created_at")
+    list_display = ("alias", "artist", "first_seen_file", "created_at")
     list_editable = ("artist",)
     list_filter = (ArtistMatchedFilter, "artist")
     list_select_related = ("artist", "first_seen_file")
     search_fields = ("alias", "alias_key", "artist__name")
-    readonly_fields = ("seen_count", "first_seen_file")
+    readonly_fields = ("first_seen_file",)
     action_form = AliasMapActionForm
     actions = ["map_to_artist"]
 
@@ -409,9 +437,11 @@ class ArtistAliasAdmin(CuratedImportExportAdmin):
             raise PermissionDenied
         if request.method == "POST":
             return self._unmatched_map(request)
+        queues = selectors.unmatched_name_list()
         context = {
             **self.admin_site.each_context(request),
-            **selectors.unmatched_name_list(),
+            **queues,
+            **admin_selectors.unmatched_rows_get(queues=queues),
             "title": "Unmatched names",
             "opts": self.model._meta,
             "artists": m.Artist.objects.all(),
@@ -579,6 +609,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     show_full_result_count = False
     list_per_page = 50
+    Media = StaffMedia
 
     def has_add_permission(self, request, obj=None):
         return False

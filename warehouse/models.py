@@ -64,7 +64,6 @@ class ArtistAlias(models.Model):
     first_seen_file = models.ForeignKey(
         "SourceFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    seen_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from warehouse import curation
-
 from warehouse.models import (
     Artist,
     ArtistAlias,
@@ -212,13 +211,10 @@ class ArtistAliasResource(FormulaSafeResource):
     """Artist aliases, matched case-insensitively (`alias_key`). A blank artist leaves the alias unmatched."""
 
     artist = fields.Field(attribute="artist", column_name="artist", widget=ArtistWidget())
-    seen_count = fields.Field(
-        attribute="seen_count", column_name="seen_count", readonly=True, widget=widgets.IntegerWidget()
-    )  # export only: loads count sightings
 
     class Meta:
         model = ArtistAlias
-        fields = ("alias", "artist", "seen_count")
+        fields = ("alias", "artist")
         import_id_fields = ("alias",)
         clean_model_instances = True
         skip_unchanged = True

@@ -380,7 +380,7 @@ def test_admin_requires_staff(client, plain_user):
 def unmatched():
     loader_file = factories.SourceFileFactory(kind="tiktok", path="tiktok/zoneaa0.csv")
     return {
-        "alias": m.ArtistAlias.objects.create(alias="Zone Aa0", first_seen_file=loader_file, seen_count=3),
+        "alias": m.ArtistAlias.objects.create(alias="Zone Aa0", first_seen_file=loader_file),
         "store": m.StoreAlias.objects.create(store="Tencent", first_seen_file=loader_file),
         "token": m.CampaignToken.objects.create(token="LUNA", needs_review=True),
         "campaign": m.Campaign.objects.create(
