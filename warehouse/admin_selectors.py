@@ -39,13 +39,15 @@ def admin_attention_get(*, today: dt.date) -> dict:
         .order_by("-load_run_id", "path")
     )
     freshness = freshness_get(today=today)
+    counts = [
+        (ArtistAlias.objects.filter(artist__isnull=True).count(), "artist name", "artist names"),
+        (StoreAlias.objects.filter(platform__isnull=True).count(), "store name", "store names"),
+        (CampaignToken.objects.filter(needs_review=True).count(), "campaign title", "campaign titles"),
+        (Campaign.objects.filter(parse_status__in=CAMPAIGN_REVIEW_STATUSES, is_override=False).count(), "campaign",
+         "campaigns"),
+    ]  # fmt: skip
     return {
-        "unmatched": {
-            "artist names": ArtistAlias.objects.filter(artist__isnull=True).count(),
-            "store names": StoreAlias.objects.filter(platform__isnull=True).count(),
-            "campaign titles": CampaignToken.objects.filter(needs_review=True).count(),
-            "campaigns": Campaign.objects.filter(parse_status__in=CAMPAIGN_REVIEW_STATUSES, is_override=False).count(),
-        },
+        "unmatched": [{"count": n, "label": f"{n} {one if n == 1 else many}"} for n, one, many in counts],
         "recent_runs": len(runs),
         "problem_files": list(problem_files.select_related("load_run")),
         "stale_sources": [
@@ -55,9 +57,14 @@ def admin_attention_get(*, today: dt.date) -> dict:
 
 
 def _closest(name: str, candidates: dict[str, object]) -> list:
-    """Up to SUGGESTIONS candidates whose normalized name is closest to `name` (difflib ratio ≥ 0.4)."""
-    keys = difflib.get_close_matches(normalize_alias(name), list(candidates), n=SUGGESTIONS, cutoff=0.4)
-    return [candidates[key] for key in keys]
+    """Up to SUGGESTIONS distinct candidates whose normalized name (or alias) is closest to `name` (difflib ratio
+    ≥ 0.4), closest first."""
+    keys = difflib.get_close_matches(normalize_alias(name), list(candidates), n=len(candidates), cutoff=0.4)
+    found = []
+    for key in keys:
+        if candidates[key] not in found:
+            found.append(candidates[key])
+    return found[:SUGGESTIONS]
 
 
 def unmatched_rows_get(*, queues: dict) -> dict:
