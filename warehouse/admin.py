@@ -650,7 +650,7 @@ class RoyaltyLineAdmin(ReadOnlyAdmin):
         show.month_column("sale_month", "sale month"), "artist_shown", "title", "store", "quantity",
         show.money_column("earnings_usd", "earnings"),
     )
-    date_hierarchy = "sale_month"
+    date_hierarchy = "sale_month"  # years and months from the aggregate (month_hierarchy), not a scan of every line
     list_filter = (
         "platform", "artist", "is_adjustment", ("retracted_by_file", admin.EmptyFieldListFilter),
         RoyaltySourceFileFilter, LoadRunFilter,

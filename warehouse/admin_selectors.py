@@ -109,3 +109,8 @@ def unmatched_rows_get(*, queues: dict) -> dict:
             for campaign in queues["campaigns"]
         ],
     }
+
+
+def sale_months_list() -> list[dt.date]:
+    """The Sale Months that have active royalty lines, from the monthly aggregate."""
+    return list(RoyaltyMonthlyAggregate.objects.order_by("sale_month").values_list("sale_month", flat=True).distinct())

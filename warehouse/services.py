@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from warehouse import meta_levels
+from warehouse import curation, meta_levels
 from warehouse.models import (
     Artist,
     ArtistAlias,
@@ -28,7 +28,6 @@ from warehouse.models import (
     Country,
     LoadRun,
     Platform,
-    RoyaltyLine,
     SocialAccount,
     SourceFile,
     SpotifyTrack,
@@ -545,19 +544,15 @@ def campaign_name_parse(
 
 def artist_alias_map(*, alias: ArtistAlias, artist: Artist | None, user=None) -> ArtistAlias:
     """Map a spelling seen in data to an artist (None: back to the review queue); loaded lines follow at once."""
-    from warehouse.curation import artist_alias_save
-
     alias.artist = artist
-    artist_alias_save(alias=alias, user=user)
+    curation.artist_alias_save(alias=alias, user=user)
     return alias
 
 
 def store_alias_map(*, store_alias: StoreAlias, platform: Platform | None, user=None) -> StoreAlias:
     """Map a distributor's store name to a platform; loaded lines follow at once."""
-    from warehouse.curation import store_alias_save
-
     store_alias.platform = platform
-    store_alias_save(store_alias=store_alias, user=user)
+    curation.store_alias_save(store_alias=store_alias, user=user)
     return store_alias
 
 
@@ -570,10 +565,8 @@ def campaign_token_map(
         artist = link.artist if link else None
     if artist is None and track is None:
         raise ValueError("Choose an artist or a track.")
-    from warehouse.curation import campaign_token_save
-
     token.artist, token.track, token.needs_review = artist, track, False
-    campaign_token_save(token=token, user=user)
+    curation.campaign_token_save(token=token, user=user)
     return token
 
 
@@ -581,27 +574,23 @@ def campaign_override_set(
     *, campaign: Campaign, artist: Artist | None, track: Track | None, targeting: str | None, user=None
 ) -> Campaign:
     """Staff set the campaign's artist/track/targeting by hand: loads keep it (status `override`, contract §4.4.7)."""
-    from warehouse.curation import curation_recorded
-
     with transaction.atomic():
         campaign.artist, campaign.track, campaign.targeting = artist, track, targeting
         campaign.is_override = True
         campaign.parse_status = Campaign.ParseStatus.OVERRIDE
         campaign.save()
-        curation_recorded(what=f"campaign {campaign.campaign_id} override", rows=1, user=user)
+        curation.curation_recorded(what=f"campaign {campaign.campaign_id} override", rows=1, user=user)
     return campaign
 
 
 def campaign_override_clear(*, campaign: Campaign, user=None) -> Campaign:
     """Hand the campaign back to the parser, which re-parses its name now."""
-    from warehouse.curation import curation_recorded
-
     with transaction.atomic():
         campaign.is_override = False
         campaign.parse_status = Campaign.ParseStatus.UNPARSED
         campaign.save(update_fields=["is_override", "parse_status"])
         campaign_reparse(campaigns=Campaign.objects.filter(pk=campaign.pk))
-        curation_recorded(what=f"campaign {campaign.campaign_id} override cleared", rows=1, user=user)
+        curation.curation_recorded(what=f"campaign {campaign.campaign_id} override cleared", rows=1, user=user)
     campaign.refresh_from_db()
     return campaign
 
