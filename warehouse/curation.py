@@ -18,11 +18,9 @@ from django.utils import timezone
 from warehouse.models import Artist, ArtistAlias, CampaignToken, LoadRun, RoyaltyLine, StoreAlias, normalize_alias
 
 _STATE_ATTRIBUTE = "_bedrot_curation"
+_BATCH_ATTRIBUTE = "_bedrot_curation_batch"
 _NOTES_KEPT = 20
 _MOVED = "curation_moved_lines"
-
-
-_BATCH_ATTRIBUTE = "_bedrot_curation_batch"
 
 
 def _state() -> dict:
@@ -57,12 +55,11 @@ def curation_recorded(*, what: str, rows: int = 0, user=None) -> LoadRun:
             run = state["run"]
             notes = [*run.options.get("changes", []), what][-_NOTES_KEPT:]
             run.options = {**run.options, "changes": notes}
-            # 0 rows: the run was created in a savepoint that rolled back (an import preview); start a new one.
             run.finished_at = timezone.now()  # the API cache key holds it: a later change in the block is news too
             updated = LoadRun.objects.filter(pk=run.pk).update(
                 rows_changed=F("rows_changed") + rows, options=run.options, finished_at=run.finished_at
             )
-            if updated:
+            if updated:  # 0: the run was created in a savepoint that rolled back (a preview); start a new one
                 return run
         now = timezone.now()
         run = LoadRun.objects.create(
