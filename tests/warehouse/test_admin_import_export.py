@@ -396,7 +396,7 @@ def test_an_import_over_the_bounds_is_refused_before_it_is_read(staff_client, se
 
 def test_xlsx_export_of_a_table_with_control_characters_keeps_every_row(staff_client):
     m.ArtistAlias.objects.create(alias="BELL\x07NAME")
-    m.ArtistAlias.objects.create(alias="NUL\x00BYTE")
+    m.ArtistAlias.objects.create(alias="UNIT\x1fSEPARATOR")  # PostgreSQL refuses NUL in text; 0x1f it keeps
     content = export(staff_client, "artistalias", ArtistAliasResource, XLSX_FORMAT, matched="no")
     rows = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows()]
-    assert sorted(rows) == [["BELL\ufffdNAME", None], ["NUL\ufffdBYTE", None], ["alias", "artist"]]
+    assert sorted(rows) == [["BELL\ufffdNAME", None], ["UNIT\ufffdSEPARATOR", None], ["alias", "artist"]]
