@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 
 from tests import factories
-from tests.browser import CHROMIUM, DESKTOP
+from tests.browser import DESKTOP
 from tests.servers import Daphne, child_env, run_load_curated
 from warehouse import models as m
 from warehouse import services
@@ -66,21 +66,6 @@ def server(subprocess_env, tmp_path, private_broadcast_group, warehouse, static_
     daphne = Daphne(env, tmp_path / "daphne.log")
     yield daphne
     daphne.stop()
-
-
-@pytest.fixture
-def chromium(server):
-    """Debian's chromium through Playwright, for this test only (tests/browser.py's launch, function-scoped): a
-    Playwright loop left running across tests made the serialized-rollback restore of the seed data fail for every
-    later transactional test of the session."""
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run scripts/system_deps.sh (the test command does)"
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('warehouse', '0006_royalty_isrc_aggregate'),
+        ('warehouse', '0008_api_token_hashed'),
     ]
 
     operations = [
