@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('warehouse', '0008_api_token_hashed'),
+        ('warehouse', '0009_royalty_line_fillfactor'),
     ]
 
     operations = [
