@@ -161,7 +161,7 @@ def test_the_page_reconnects_after_a_daphne_restart_and_refetches_what_was_loade
     set_dk_line_2(lake_copy, "200.01931943")  # loaded while no server runs: no push can carry it
     assert run_load_curated(env, lake_copy).returncode == 0
     servers(env, port=first.port)
-    page.wait_for_selector("#live-status[data-state=live]", timeout=40_000)  # backoff reaches at most ~36 s
+    page.wait_for_selector("#live-status[data-state=live]", timeout=60_000)  # backoff reaches at most ~36 s, + start-up
     page.wait_for_function("document.querySelector('[data-kpi=\"total_revenue\"]').textContent === '$1,787.06'",
                            timeout=10_000)  # fmt: skip
     page.wait_for_function("document.querySelector('#changes').textContent.startsWith('Reconnected: ')")
