@@ -50,12 +50,16 @@ def response_cache_get_or_compute(*, name: str, params: str, compute: Callable[[
     lock = key + ":computing"
     deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
     while True:
-        found = cache.get_many([GENERATION_KEY, key])
-        generation = found.get(GENERATION_KEY, "")
-        entry = found.get(key)
+        generation, entry = _cached_entry(key)
         if entry is not None and entry[0] == generation:
             return entry[1]
         if cache.add(lock, 1, timeout=COMPUTE_WAIT_SECONDS):
+            # Checked again under the lock: the worker that held it may have stored the entry and let go between
+            # the read above and this add.
+            generation, entry = _cached_entry(key)
+            if entry is not None and entry[0] == generation:
+                cache.delete(lock)
+                return entry[1]
             break
         if time.monotonic() > deadline:  # the worker holding the lock died or is stuck: compute here
             return compute()
@@ -69,3 +73,9 @@ def response_cache_get_or_compute(*, name: str, params: str, compute: Callable[[
     finally:
         cache.delete(lock)
     return value
+
+
+def _cached_entry(key: str) -> tuple[str, tuple | None]:
+    """The current invalidation generation and the stored (generation, value) entry of `key`, in one round trip."""
+    found = cache.get_many([GENERATION_KEY, key])
+    return found.get(GENERATION_KEY, ""), found.get(key)
