@@ -10,33 +10,68 @@ from api.views import DashboardView, _cached
 from dashboard import selectors
 
 KIND_COUNTS = s.obj("KindCounts", {"files": s.I(), "files_rejected": s.I(), "rows_quarantined": s.I()})
-SOURCE_HEALTH = s.obj("SourceHealth", {
-    "latest_data_date": s.S(allow_null=True), "last_loaded_at": s.S(allow_null=True),
-    "last_file": s.S(allow_null=True), "stale": s.B(), "files_rejected": s.I(), "rows_quarantined": s.I(),
-    "kinds": s.mapping(KIND_COUNTS),
-})  # fmt: skip
-CAMPAIGN_STREAMS = s.obj("CampaignStreams", {
-    "campaign_id": s.S(), "campaign_name": s.S(), "artist": s.S(allow_null=True), "track_title": s.S(allow_null=True),
-    "status": s.S(), "first_date": s.S(), "last_date": s.S(), "spend_usd": s.F(), "impressions": s.I(),
-    "clicks": s.I(), "cpc_usd": s.F(), "ctr_pct": s.F(), "data_basis": s.S(), "window_days": s.I(),
-    "streams_during": s.I(), "days_with_streams_during": s.I(), "before_start": s.S(), "before_end": s.S(),
-    "streams_before": s.I(), "days_with_streams_before": s.I(), "streams_change_pct": s.F(allow_null=True),
-})  # fmt: skip
+SOURCE_HEALTH = s.obj(
+    "SourceHealth",
+    {
+        "latest_data_date": s.S(allow_null=True),
+        "last_loaded_at": s.S(allow_null=True),
+        "last_file": s.S(allow_null=True),
+        "stale": s.B(),
+        "files_rejected": s.I(),
+        "rows_quarantined": s.I(),
+        "kinds": s.mapping(KIND_COUNTS),
+    },
+)
+CAMPAIGN_STREAMS = s.obj(
+    "CampaignStreams",
+    {
+        "campaign_id": s.S(),
+        "campaign_name": s.S(),
+        "artist": s.S(allow_null=True),
+        "track_title": s.S(allow_null=True),
+        "status": s.S(),
+        "first_date": s.S(),
+        "last_date": s.S(),
+        "spend_usd": s.F(),
+        "impressions": s.I(),
+        "clicks": s.I(),
+        "cpc_usd": s.F(),
+        "ctr_pct": s.F(),
+        "data_basis": s.S(),
+        "window_days": s.I(),
+        "streams_during": s.I(),
+        "days_with_streams_during": s.I(),
+        "before_start": s.S(),
+        "before_end": s.S(),
+        "streams_before": s.I(),
+        "days_with_streams_before": s.I(),
+        "streams_change_pct": s.F(allow_null=True),
+    },
+)
 
 
 class SourcesView(DashboardView):
-    @extend_schema(responses={200: s.envelope("SourcesResponse", s.mapping(SOURCE_HEALTH), serializers.DictField()),
-                              **s.ERROR_RESPONSES},
-                   summary="Per source: freshness (B2), rejected files and quarantined rows")  # fmt: skip
+    @extend_schema(
+        responses={
+            200: s.envelope("SourcesResponse", s.mapping(SOURCE_HEALTH), serializers.DictField()),
+            **s.ERROR_RESPONSES,
+        },
+        summary="Per source: freshness (B2), rejected files and quarantined rows",
+    )
     def get(self, request):
         today = timezone.now().date()
-        return self.envelope(_cached(request, "sources", lambda: selectors.source_health_list(today=today),
-                                     today=today))  # fmt: skip
+        return self.envelope(
+            _cached(request, "sources", lambda: selectors.source_health_list(today=today), today=today)
+        )
 
 
 class CampaignStreamsView(DashboardView):
-    @extend_schema(responses={200: s.envelope("CampaignStreamsResponse", s.many(CAMPAIGN_STREAMS),
-                                              serializers.DictField()), **s.ERROR_RESPONSES},
-                   summary="Meta campaigns with the account's streams in their window and the same length before")  # fmt: skip
+    @extend_schema(
+        responses={
+            200: s.envelope("CampaignStreamsResponse", s.many(CAMPAIGN_STREAMS), serializers.DictField()),
+            **s.ERROR_RESPONSES,
+        },
+        summary="Meta campaigns with the account's streams in their window and the same length before",
+    )
     def get(self, request):
         return self.envelope(_cached(request, "campaigns/streams", selectors.campaign_streams_list))

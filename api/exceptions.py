@@ -16,7 +16,11 @@ logger = logging.getLogger(__name__)
 def _flatten(detail, prefix: str = "") -> list[str]:
     """DRF error details → 'parameter: message' strings, so a 400 names the parameter."""
     if isinstance(detail, dict):
-        return [msg for key, value in detail.items() for msg in _flatten(value, f"{key}" if key != "non_field_errors" else "")]
+        return [
+            msg
+            for key, value in detail.items()
+            for msg in _flatten(value, f"{key}" if key != "non_field_errors" else "")
+        ]
     if isinstance(detail, list):
         return [msg for item in detail for msg in _flatten(item, prefix)]
     return [f"{prefix}: {detail}" if prefix else str(detail)]
@@ -28,15 +32,17 @@ def exception_handler(exc, context):
 
     if database_busy(exc):  # a load holds the write lock past the busy timeout: try again, not a server fault
         logger.warning("database_busy view=%s", type(context.get("view")).__name__)
-        return Response(busy_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return Response(
+            busy_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
     if isinstance(exc, NoData):  # the contract's soft failure: 200 with success false
         return Response({"success": False, "error": str(exc)}, status=status.HTTP_200_OK)
     if isinstance(exc, ParameterError):
         return Response({"success": False, "error": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, BadParameter):
         return Response(
-            {"success": False, "error": f'invalid parameter "{exc.parameter}": {exc}'}, status=status.HTTP_400_BAD_REQUEST
+            {"success": False, "error": f'invalid parameter "{exc.parameter}": {exc}'},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -46,7 +52,9 @@ def exception_handler(exc, context):
     if response is None:
         # Unexpected: log it with its traceback, answer without one.
         logger.exception("api_unhandled_error", exc_info=exc)
-        return Response({"success": False, "error": "internal server error"}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return Response(
+            {"success": False, "error": "internal server error"}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
     message = "; ".join(_flatten(exc.detail)) if isinstance(exc, exceptions.APIException) else str(exc)
     response.data = {"success": False, "error": message}
     return response

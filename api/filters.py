@@ -15,7 +15,6 @@ from drf_spectacular.utils import extend_schema_field
 from warehouse import selectors
 from warehouse.models import ISRC_PATTERN, Artist, LoadRun, Platform, Track, normalize_isrc
 
-
 # Messages that quote the client's value pass it as a param: django-filter formats `message % params`, so a "%"
 # in a value interpolated into the message itself raised TypeError (a 500).
 
@@ -130,7 +129,7 @@ class ParameterError(Exception):
             allowed = ""
             if field is not None and getattr(field, "choices", None):
                 allowed = " (allowed: " + ", ".join(str(c[0]) for c in field.choices if c[0] != "") + ")"
-            messages.append(f"invalid parameter \"{name}\": {' '.join(errors)}{allowed}")
+            messages.append(f'invalid parameter "{name}": {" ".join(errors)}{allowed}')
         super().__init__("; ".join(messages))
 
 
@@ -138,12 +137,34 @@ def _choices(values) -> list[tuple[str, str]]:
     return [(value, value) for value in values]
 
 
-GROUP_BY_DIMENSIONS = ("source", "platform", "artist", "isrc", "store", "country", "spotify_track_id", "category",
-                       "campaign_id")  # fmt: skip
+GROUP_BY_DIMENSIONS = (
+    "source",
+    "platform",
+    "artist",
+    "isrc",
+    "store",
+    "country",
+    "spotify_track_id",
+    "category",
+    "campaign_id",
+)
 
 
-SERIES_PLATFORMS = ("spotify", "apple_music", "itunes", "youtube", "amazon_music", "tidal", "deezer", "pandora",
-                    "tiktok", "facebook", "netease", "flo", "luna")  # fmt: skip  # contract B1
+SERIES_PLATFORMS = (
+    "spotify",
+    "apple_music",
+    "itunes",
+    "youtube",
+    "amazon_music",
+    "tidal",
+    "deezer",
+    "pandora",
+    "tiktok",
+    "facebook",
+    "netease",
+    "flo",
+    "luna",
+)  # contract B1
 
 
 class SeriesParams(ParamsFilterSet):

@@ -9,17 +9,19 @@ class ResourcePagination(LimitOffsetPagination):
     max_limit = 500
 
     def get_paginated_response(self, data):
-        return Response({
-            "success": True,
-            "data": data,
-            "metadata": {
-                "count": self.count,
-                "limit": self.limit,
-                "offset": self.offset,
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
-            },
-        })  # fmt: skip
+        return Response(
+            {
+                "success": True,
+                "data": data,
+                "metadata": {
+                    "count": self.count,
+                    "limit": self.limit,
+                    "offset": self.offset,
+                    "next": self.get_next_link(),
+                    "previous": self.get_previous_link(),
+                },
+            }
+        )
 
     def get_paginated_response_schema(self, schema):
         return {

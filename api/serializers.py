@@ -53,10 +53,25 @@ class SourceFileSerializer(serializers.ModelSerializer):
     class Meta:
         model = SourceFile
         fields = [
-            "id", "kind", "path", "sha256", "size_bytes", "schema_variant", "status", "reason", "message",
-            "rows_read", "rows_inserted", "rows_updated", "rows_unchanged", "rows_quarantined", "rows_retracted",
-            "rows_ignored", "quarantine_reasons", "loaded_at",
-        ]  # fmt: skip
+            "id",
+            "kind",
+            "path",
+            "sha256",
+            "size_bytes",
+            "schema_variant",
+            "status",
+            "reason",
+            "message",
+            "rows_read",
+            "rows_inserted",
+            "rows_updated",
+            "rows_unchanged",
+            "rows_quarantined",
+            "rows_retracted",
+            "rows_ignored",
+            "quarantine_reasons",
+            "loaded_at",
+        ]
 
     def get_quarantine_reasons(self, obj) -> dict[str, int]:
         rows = obj.quarantined_rows.values("reason").annotate(n=Count("id")).order_by("reason")
@@ -70,10 +85,24 @@ class LoadRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = LoadRun
         fields = [
-            "id", "status", "trigger", "created_at", "started_at", "finished_at", "options", "progress",
-            "files_loaded", "files_skipped", "files_rejected", "files_ignored", "rows_changed", "rows_quarantined",
-            "error", "warnings", "files",
-        ]  # fmt: skip
+            "id",
+            "status",
+            "trigger",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "options",
+            "progress",
+            "files_loaded",
+            "files_skipped",
+            "files_rejected",
+            "files_ignored",
+            "rows_changed",
+            "rows_quarantined",
+            "error",
+            "warnings",
+            "files",
+        ]
 
     def get_options(self, obj) -> dict:
         # Only what was asked for; the pid/host/log bookkeeping stays internal.
@@ -151,101 +180,238 @@ def nullable_int(**kw):
 GOAL = obj("Goal", {"target": F(), "current": F(), "progress": F(), "status": S()})
 GOALS = obj("Goals", {"monthly_revenue": GOAL, "monthly_streams": GOAL, "spotify_followers": GOAL})
 ALERT = obj("Alert", {"type": S(), "severity": S(), "message": S(), "timestamp": S()})
-DISTRIBUTOR_VALUE = obj("DistributorValue", {
-    "days_active": I(), "total_streams": I(), "spotify_streams": I(), "apple_streams": I(), "estimated_revenue": F(),
-})  # fmt: skip
+DISTRIBUTOR_VALUE = obj(
+    "DistributorValue",
+    {
+        "days_active": I(),
+        "total_streams": I(),
+        "spotify_streams": I(),
+        "apple_streams": I(),
+        "estimated_revenue": F(),
+    },
+)
 
-KPI_SUMMARY = obj("KpiSummary", {
-    "total_revenue": F(), "total_streams": I(), "average_revenue_per_stream": F(), "current_month_revenue": F(),
-    "artist_count": I(), "top_artist": S(allow_null=True),
-    "distributor_breakdown": obj("DistributorBreakdown", {"distrokid": F(), "toolost": F()}),
-    "last_updated": S(allow_null=True),
-    "tiktok": obj("KpiTiktok", {"video_views": I(), "engagement_rate": F()}),
-    "marketing": obj("KpiMarketing", {"total_ad_spend": F(), "total_impressions": I(), "average_cpc": F(),
-                                      "total_clicks": I()}),
-})  # fmt: skip
-KPI_SUMMARY_META = obj("KpiSummaryMeta", {
-    "sources": serializers.ListField(child=S()), "current_month": S(allow_null=True),
-    "last_updated": S(allow_null=True), "refresh_interval_seconds": I(),
-})  # fmt: skip
-KPI_REALTIME = obj("KpiRealtime", {
-    "current_day": obj("RealtimeDay", {"date": S(), "spotify_streams": I(), "apple_streams": I(), "total_streams": I()}),
-    "daily_change": obj("RealtimeChange", {"spotify": I(), "apple": I(), "total": I(), "spotify_percent": F(),
-                                           "apple_percent": F()}),
-})  # fmt: skip
-MONTHLY_ITEM = obj("MonthlyRevenue", {
-    "month": S(), "actual_revenue": F(), "transaction_count": I(), "platforms": serializers.ListField(child=S()),
-    "expected_revenue": F(allow_null=True), "spotify_streams": nullable_int(), "apple_streams": nullable_int(),
-    "total_streams": nullable_int(), "variance": F(allow_null=True), "payment_status": S(),
-    "expected_payment_date": S(allow_null=True), "overdue": serializers.BooleanField(),
-})  # fmt: skip
-PLATFORM_VALUE = obj("PlatformRevenue", {"total_revenue": F(), "total_streams": I(), "revenue_per_stream": F(),
-                                         "transaction_count": I()})  # fmt: skip
-ARTIST_VALUE = obj("ArtistRevenue", {"total_revenue": F(), "total_streams": I(), "transaction_count": I(),
-                                     "platforms": serializers.ListField(child=S()), "platform_count": I()})  # fmt: skip
-DELAYS = obj("RevenueDelays", {
-    "average_delay_months": F(), "most_common_delay_months": I(),
-    "delay_distribution": serializers.DictField(child=obj("DelayBucket", {"count": I(), "percentage": F()})),
-    "total_transactions_analyzed": I(required=False),
-})  # fmt: skip
+KPI_SUMMARY = obj(
+    "KpiSummary",
+    {
+        "total_revenue": F(),
+        "total_streams": I(),
+        "average_revenue_per_stream": F(),
+        "current_month_revenue": F(),
+        "artist_count": I(),
+        "top_artist": S(allow_null=True),
+        "distributor_breakdown": obj("DistributorBreakdown", {"distrokid": F(), "toolost": F()}),
+        "last_updated": S(allow_null=True),
+        "tiktok": obj("KpiTiktok", {"video_views": I(), "engagement_rate": F()}),
+        "marketing": obj(
+            "KpiMarketing", {"total_ad_spend": F(), "total_impressions": I(), "average_cpc": F(), "total_clicks": I()}
+        ),
+    },
+)
+KPI_SUMMARY_META = obj(
+    "KpiSummaryMeta",
+    {
+        "sources": serializers.ListField(child=S()),
+        "current_month": S(allow_null=True),
+        "last_updated": S(allow_null=True),
+        "refresh_interval_seconds": I(),
+    },
+)
+KPI_REALTIME = obj(
+    "KpiRealtime",
+    {
+        "current_day": obj(
+            "RealtimeDay", {"date": S(), "spotify_streams": I(), "apple_streams": I(), "total_streams": I()}
+        ),
+        "daily_change": obj(
+            "RealtimeChange", {"spotify": I(), "apple": I(), "total": I(), "spotify_percent": F(), "apple_percent": F()}
+        ),
+    },
+)
+MONTHLY_ITEM = obj(
+    "MonthlyRevenue",
+    {
+        "month": S(),
+        "actual_revenue": F(),
+        "transaction_count": I(),
+        "platforms": serializers.ListField(child=S()),
+        "expected_revenue": F(allow_null=True),
+        "spotify_streams": nullable_int(),
+        "apple_streams": nullable_int(),
+        "total_streams": nullable_int(),
+        "variance": F(allow_null=True),
+        "payment_status": S(),
+        "expected_payment_date": S(allow_null=True),
+        "overdue": serializers.BooleanField(),
+    },
+)
+PLATFORM_VALUE = obj(
+    "PlatformRevenue", {"total_revenue": F(), "total_streams": I(), "revenue_per_stream": F(), "transaction_count": I()}
+)
+ARTIST_VALUE = obj(
+    "ArtistRevenue",
+    {
+        "total_revenue": F(),
+        "total_streams": I(),
+        "transaction_count": I(),
+        "platforms": serializers.ListField(child=S()),
+        "platform_count": I(),
+    },
+)
+DELAYS = obj(
+    "RevenueDelays",
+    {
+        "average_delay_months": F(),
+        "most_common_delay_months": I(),
+        "delay_distribution": serializers.DictField(child=obj("DelayBucket", {"count": I(), "percentage": F()})),
+        "total_transactions_analyzed": I(required=False),
+    },
+)
 RATES = serializers.DictField(child=F())
-DAILY_ROW = obj("DailyStreams", {"date": S(), "spotify_streams": I(), "apple_streams": I(), "combined_streams": I(),
-                                 "source": S(), "is_partial": serializers.BooleanField()})  # fmt: skip
+DAILY_ROW = obj(
+    "DailyStreams",
+    {
+        "date": S(),
+        "spotify_streams": I(),
+        "apple_streams": I(),
+        "combined_streams": I(),
+        "source": S(),
+        "is_partial": serializers.BooleanField(),
+    },
+)
 SOURCE_TOTALS = obj("SourceTotals", {"spotify": I(), "apple": I(), "total": I(), "days": I()})
-STREAMING_SUMMARY = obj("StreamingSummary", {
-    "total_streams": obj("StreamTotals", {"spotify": I(), "apple": I(), "combined": I()}),
-    "by_distributor": obj("ByDistributor", {"distrokid": SOURCE_TOTALS, "toolost": SOURCE_TOTALS}),
-    "date_range": obj("DateRange", {"start": S(allow_null=True), "end": S(allow_null=True), "days": I()}),
-    "daily_average": obj("DailyAverage", {"spotify": F(), "apple": F(), "combined": F()}),
-})  # fmt: skip
-GROWTH_ROW = obj("GrowthPeriod", {
-    "period": S(), "spotify_streams": I(), "apple_streams": I(), "total_streams": I(),
-    "growth": obj("GrowthPct", {"spotify": F(), "apple": F(), "total": F()}),
-})  # fmt: skip
-AUDIENCE_ROW = obj("SpotifyAudienceRow", {
-    "date": S(), "listeners": I(), "streams": I(), "followers": I(), "artist_id": S(allow_null=True),
-    "artist_name": S(), "extracted_at": S(), "source_file": S(), "data_source": S(), "processed_at": S(),
-})  # fmt: skip
-SERIES_META = obj("SeriesMeta", {
-    "filters": serializers.DictField(), "source": S(), "granularity": S(), "row_count": I(),
-    "last_updated": S(allow_null=True), "load_run_id": nullable_int(),
-})  # fmt: skip
-STREAM_ROW = obj("StreamRow", {
-    "period": S(), "source": S(allow_null=True), "platform": S(allow_null=True), "artist": S(allow_null=True),
-    "isrc": S(allow_null=True), "spotify_track_id": S(allow_null=True), "store": S(allow_null=True),
-    "country": S(allow_null=True), "streams": nullable_int(), "listeners": nullable_int(),
-    "followers": nullable_int(), "savers": nullable_int(),
-})  # fmt: skip
-FINANCIAL = obj("FinancialSeries", {
-    "revenue": serializers.ListField(child=serializers.DictField(), required=False),
-    "expected": serializers.ListField(child=serializers.DictField(), required=False),
-    "expenses": serializers.ListField(child=serializers.DictField(), required=False),
-    "ad_spend": serializers.ListField(child=serializers.DictField(), required=False),
-})  # fmt: skip
-SOCIAL = obj("SocialSeries", {
-    "tiktok": serializers.ListField(child=serializers.DictField(), required=False),
-    "linktree": serializers.ListField(child=serializers.DictField(), required=False),
-})  # fmt: skip
-CAMPAIGN = obj("Campaign", {
-    "campaign_id": S(), "campaign_name": S(), "artist": S(allow_null=True), "track_title": S(allow_null=True),
-    "isrc": S(allow_null=True), "targeting": S(allow_null=True), "is_copy": B(), "parse_status": S(),
-    "objective": S(), "status": S(), "first_date": S(), "last_date": S(), "spend_usd": F(), "impressions": I(),
-    "clicks": I(), "reach": I(), "cpm_usd": F(), "cpc_usd": F(), "ctr_pct": F(), "data_basis": S(),
-    "daily": serializers.ListField(child=serializers.DictField(), required=False),
-})  # fmt: skip
-KPIS = obj("Kpis", {
-    "as_of": S(allow_null=True), "streaming": serializers.DictField(), "financial": serializers.DictField(),
-    "social": serializers.DictField(), "marketing": serializers.DictField(), "growth": serializers.DictField(),
-    "goals": GOALS, "alerts": many(ALERT), "freshness": serializers.DictField(),
-})  # fmt: skip
+STREAMING_SUMMARY = obj(
+    "StreamingSummary",
+    {
+        "total_streams": obj("StreamTotals", {"spotify": I(), "apple": I(), "combined": I()}),
+        "by_distributor": obj("ByDistributor", {"distrokid": SOURCE_TOTALS, "toolost": SOURCE_TOTALS}),
+        "date_range": obj("DateRange", {"start": S(allow_null=True), "end": S(allow_null=True), "days": I()}),
+        "daily_average": obj("DailyAverage", {"spotify": F(), "apple": F(), "combined": F()}),
+    },
+)
+GROWTH_ROW = obj(
+    "GrowthPeriod",
+    {
+        "period": S(),
+        "spotify_streams": I(),
+        "apple_streams": I(),
+        "total_streams": I(),
+        "growth": obj("GrowthPct", {"spotify": F(), "apple": F(), "total": F()}),
+    },
+)
+AUDIENCE_ROW = obj(
+    "SpotifyAudienceRow",
+    {
+        "date": S(),
+        "listeners": I(),
+        "streams": I(),
+        "followers": I(),
+        "artist_id": S(allow_null=True),
+        "artist_name": S(),
+        "extracted_at": S(),
+        "source_file": S(),
+        "data_source": S(),
+        "processed_at": S(),
+    },
+)
+SERIES_META = obj(
+    "SeriesMeta",
+    {
+        "filters": serializers.DictField(),
+        "source": S(),
+        "granularity": S(),
+        "row_count": I(),
+        "last_updated": S(allow_null=True),
+        "load_run_id": nullable_int(),
+    },
+)
+STREAM_ROW = obj(
+    "StreamRow",
+    {
+        "period": S(),
+        "source": S(allow_null=True),
+        "platform": S(allow_null=True),
+        "artist": S(allow_null=True),
+        "isrc": S(allow_null=True),
+        "spotify_track_id": S(allow_null=True),
+        "store": S(allow_null=True),
+        "country": S(allow_null=True),
+        "streams": nullable_int(),
+        "listeners": nullable_int(),
+        "followers": nullable_int(),
+        "savers": nullable_int(),
+    },
+)
+FINANCIAL = obj(
+    "FinancialSeries",
+    {
+        "revenue": serializers.ListField(child=serializers.DictField(), required=False),
+        "expected": serializers.ListField(child=serializers.DictField(), required=False),
+        "expenses": serializers.ListField(child=serializers.DictField(), required=False),
+        "ad_spend": serializers.ListField(child=serializers.DictField(), required=False),
+    },
+)
+SOCIAL = obj(
+    "SocialSeries",
+    {
+        "tiktok": serializers.ListField(child=serializers.DictField(), required=False),
+        "linktree": serializers.ListField(child=serializers.DictField(), required=False),
+    },
+)
+CAMPAIGN = obj(
+    "Campaign",
+    {
+        "campaign_id": S(),
+        "campaign_name": S(),
+        "artist": S(allow_null=True),
+        "track_title": S(allow_null=True),
+        "isrc": S(allow_null=True),
+        "targeting": S(allow_null=True),
+        "is_copy": B(),
+        "parse_status": S(),
+        "objective": S(),
+        "status": S(),
+        "first_date": S(),
+        "last_date": S(),
+        "spend_usd": F(),
+        "impressions": I(),
+        "clicks": I(),
+        "reach": I(),
+        "cpm_usd": F(),
+        "cpc_usd": F(),
+        "ctr_pct": F(),
+        "data_basis": S(),
+        "daily": serializers.ListField(child=serializers.DictField(), required=False),
+    },
+)
+KPIS = obj(
+    "Kpis",
+    {
+        "as_of": S(allow_null=True),
+        "streaming": serializers.DictField(),
+        "financial": serializers.DictField(),
+        "social": serializers.DictField(),
+        "marketing": serializers.DictField(),
+        "growth": serializers.DictField(),
+        "goals": GOALS,
+        "alerts": many(ALERT),
+        "freshness": serializers.DictField(),
+    },
+)
 HEALTH_SIMPLE = obj("HealthSimple", {"status": S(), "service": S()})
-HEALTH = obj("Health", {
-    "success": B(),
-    "data": obj("HealthData", {"status": S(), "checks": serializers.DictField()}),
-    "metadata": obj("HealthMeta", {"generated_at": S()}),
-})  # fmt: skip
+HEALTH = obj(
+    "Health",
+    {
+        "success": B(),
+        "data": obj("HealthData", {"status": S(), "checks": serializers.DictField()}),
+        "metadata": obj("HealthMeta", {"generated_at": S()}),
+    },
+)
 REFRESH_ACCEPTED = envelope("RefreshAccepted", obj("RefreshRun", {"load_run_id": I(), "status": S()}))
 REFRESH_CONFLICT = OpenApiResponse(
-    obj("RefreshConflict", {"success": B(), "error": S(), "data": obj("RefreshBusy", {"load_run_id": I(), "status": S()})}),
+    obj(
+        "RefreshConflict",
+        {"success": B(), "error": S(), "data": obj("RefreshBusy", {"load_run_id": I(), "status": S()})},
+    ),
     description="a load run is already queued or running",
 )

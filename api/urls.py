@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from api import dashboard_views, exceptions, views
 from statements import api as statements_api
 
+
 class OptionalSlashRouter(SimpleRouter):
     def __init__(self):
         super().__init__()

@@ -17,7 +17,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import filters, serializers as s
+from api import filters
+from api import serializers as s
 from api.authentication import TokenAuthentication
 from api.health import health_report
 from api.permissions import CanRefresh, DashboardReadPermission
@@ -89,15 +90,19 @@ class ApiHealthView(ThrottledViewMixin, APIView):
 
 
 class KpiSummaryView(DashboardView):
-    @extend_schema(responses={200: s.envelope("KpiSummaryResponse", s.KPI_SUMMARY, s.KPI_SUMMARY_META),
-                              **s.ERROR_RESPONSES}, summary="A2 KPI cards")  # fmt: skip
+    @extend_schema(
+        responses={200: s.envelope("KpiSummaryResponse", s.KPI_SUMMARY, s.KPI_SUMMARY_META), **s.ERROR_RESPONSES},
+        summary="A2 KPI cards",
+    )
     def get(self, request):
         return self.envelope(_cached(request, "kpis/summary", selectors.kpi_summary_get))
 
 
 class KpiRealtimeView(DashboardView):
-    @extend_schema(responses={200: s.soft("KpiRealtimeResponse", s.KPI_REALTIME), **s.ERROR_RESPONSES},
-                   summary="A3 latest complete day vs the day before")  # fmt: skip
+    @extend_schema(
+        responses={200: s.soft("KpiRealtimeResponse", s.KPI_REALTIME), **s.ERROR_RESPONSES},
+        summary="A3 latest complete day vs the day before",
+    )
     def get(self, request):
         return self.envelope(_cached(request, "kpis/realtime", selectors.kpi_realtime_get))
 
@@ -123,9 +128,16 @@ class KpiAlertsView(DashboardView):
 
 
 class RevenueDistributorView(DashboardView):
-    @extend_schema(responses={200: s.envelope("RevenueDistributorResponse", s.obj("DistributorRevenue", {
-        "distrokid": s.DISTRIBUTOR_VALUE, "toolost": s.DISTRIBUTOR_VALUE})), **s.ERROR_RESPONSES},
-        summary="A6 estimated revenue per distributor")  # fmt: skip
+    @extend_schema(
+        responses={
+            200: s.envelope(
+                "RevenueDistributorResponse",
+                s.obj("DistributorRevenue", {"distrokid": s.DISTRIBUTOR_VALUE, "toolost": s.DISTRIBUTOR_VALUE}),
+            ),
+            **s.ERROR_RESPONSES,
+        },
+        summary="A6 estimated revenue per distributor",
+    )
     def get(self, request):
         return self.envelope(_cached(request, "revenue/distributor", selectors.revenue_distributor_get))
 
@@ -133,44 +145,59 @@ class RevenueDistributorView(DashboardView):
 class RevenueMonthlyView(DashboardView):
     @extend_schema(
         parameters=_params(filters.MonthlyRevenueParams),
-        responses={200: s.envelope("RevenueMonthlyResponse", s.many(s.MONTHLY_ITEM)),
-                   **s.ERROR_RESPONSES},
+        responses={200: s.envelope("RevenueMonthlyResponse", s.many(s.MONTHLY_ITEM)), **s.ERROR_RESPONSES},
         summary="A7 actual vs expected revenue per month",
-    )  # fmt: skip
+    )
     def get(self, request):
         params = filters.MonthlyRevenueParams.params(request.query_params)
         today = timezone.now().date()
         include_expected = params.get("include_expected")
-        return self.envelope(_cached(request, "revenue/monthly", lambda: selectors.revenue_monthly_list(
-            today=today, include_expected=True if include_expected is None else include_expected,
-            months=params.get("months"),
-        ), today=today))  # fmt: skip
+        return self.envelope(
+            _cached(
+                request,
+                "revenue/monthly",
+                lambda: selectors.revenue_monthly_list(
+                    today=today,
+                    include_expected=True if include_expected is None else include_expected,
+                    months=params.get("months"),
+                ),
+                today=today,
+            )
+        )
 
 
 class RevenuePlatformView(DashboardView):
-    @extend_schema(responses={200: s.envelope("RevenuePlatformResponse", s.mapping(s.PLATFORM_VALUE)),
-                              **s.ERROR_RESPONSES}, summary="A8 revenue by DistroKid store")  # fmt: skip
+    @extend_schema(
+        responses={200: s.envelope("RevenuePlatformResponse", s.mapping(s.PLATFORM_VALUE)), **s.ERROR_RESPONSES},
+        summary="A8 revenue by DistroKid store",
+    )
     def get(self, request):
         return self.envelope(_cached(request, "revenue/platform", selectors.revenue_platform_get))
 
 
 class RevenueArtistView(DashboardView):
-    @extend_schema(responses={200: s.envelope("RevenueArtistResponse", s.mapping(s.ARTIST_VALUE)),
-                              **s.ERROR_RESPONSES}, summary="A8 revenue by artist")  # fmt: skip
+    @extend_schema(
+        responses={200: s.envelope("RevenueArtistResponse", s.mapping(s.ARTIST_VALUE)), **s.ERROR_RESPONSES},
+        summary="A8 revenue by artist",
+    )
     def get(self, request):
         return self.envelope(_cached(request, "revenue/artist", selectors.revenue_artist_get))
 
 
 class RevenueDelaysView(DashboardView):
-    @extend_schema(responses={200: s.envelope("RevenueDelaysResponse", s.DELAYS), **s.ERROR_RESPONSES},
-                   summary="A9 reporting delays")  # fmt: skip
+    @extend_schema(
+        responses={200: s.envelope("RevenueDelaysResponse", s.DELAYS), **s.ERROR_RESPONSES},
+        summary="A9 reporting delays",
+    )
     def get(self, request):
         return self.envelope(_cached(request, "revenue/delays", selectors.revenue_delays_get))
 
 
 class RevenueRatesView(DashboardView):
-    @extend_schema(responses={200: s.envelope("RevenueRatesResponse", s.RATES), **s.ERROR_RESPONSES},
-                   summary="A10 per-stream rates")  # fmt: skip
+    @extend_schema(
+        responses={200: s.envelope("RevenueRatesResponse", s.RATES), **s.ERROR_RESPONSES},
+        summary="A10 per-stream rates",
+    )
     def get(self, request):
         return self.envelope(selectors.revenue_rps_rates_get())
 
@@ -178,20 +205,29 @@ class RevenueRatesView(DashboardView):
 class StreamingDailyView(DashboardView):
     @extend_schema(
         parameters=_params(filters.DailyStreamsParams),
-        responses={200: s.envelope("StreamingDailyResponse", s.many(s.DAILY_ROW)),
-                   **s.ERROR_RESPONSES},
+        responses={200: s.envelope("StreamingDailyResponse", s.many(s.DAILY_ROW)), **s.ERROR_RESPONSES},
         summary="A11 daily distributor streams",
-    )  # fmt: skip
+    )
     def get(self, request):
         params = filters.DailyStreamsParams.params(request.query_params)
-        return self.envelope(_cached(request, "streaming/daily", lambda: selectors.streaming_daily_list(
-            days=params.get("days") or 30, source=params.get("source") or None,
-            include_partial=bool(params.get("include_partial")))))  # fmt: skip
+        return self.envelope(
+            _cached(
+                request,
+                "streaming/daily",
+                lambda: selectors.streaming_daily_list(
+                    days=params.get("days") or 30,
+                    source=params.get("source") or None,
+                    include_partial=bool(params.get("include_partial")),
+                ),
+            )
+        )
 
 
 class StreamingSummaryView(DashboardView):
-    @extend_schema(responses={200: s.envelope("StreamingSummaryResponse", s.STREAMING_SUMMARY), **s.ERROR_RESPONSES},
-                   summary="A12 distributor stream totals")  # fmt: skip
+    @extend_schema(
+        responses={200: s.envelope("StreamingSummaryResponse", s.STREAMING_SUMMARY), **s.ERROR_RESPONSES},
+        summary="A12 distributor stream totals",
+    )
     def get(self, request):
         return self.envelope(_cached(request, "streaming/summary", selectors.streaming_summary_get))
 
@@ -199,43 +235,62 @@ class StreamingSummaryView(DashboardView):
 class StreamingGrowthView(DashboardView):
     @extend_schema(
         parameters=_params(filters.GrowthParams),
-        responses={200: s.soft("StreamingGrowthResponse", s.many(s.GROWTH_ROW)),
-                   **s.ERROR_RESPONSES},
+        responses={200: s.soft("StreamingGrowthResponse", s.many(s.GROWTH_ROW)), **s.ERROR_RESPONSES},
         summary="A13 growth per period",
-    )  # fmt: skip
+    )
     def get(self, request):
         period = filters.GrowthParams.params(request.query_params).get("period") or "monthly"
-        return self.envelope(_cached(request, "streaming/growth", lambda: selectors.streaming_growth_list(period=period)))
+        return self.envelope(
+            _cached(request, "streaming/growth", lambda: selectors.streaming_growth_list(period=period))
+        )
 
 
 class SpotifyAudienceView(DashboardView):
     @extend_schema(
         parameters=_params(filters.AudienceParams),
-        responses={200: s.soft("SpotifyAudienceResponse", s.many(s.AUDIENCE_ROW)),
-                   **s.ERROR_RESPONSES},
+        responses={200: s.soft("SpotifyAudienceResponse", s.many(s.AUDIENCE_ROW)), **s.ERROR_RESPONSES},
         summary="A14 Spotify audience rows",
-    )  # fmt: skip
+    )
     def get(self, request):
         p = filters.AudienceParams.params(request.query_params)
-        return self.envelope(_cached(request, "streaming/spotify-audience", lambda: selectors.spotify_audience_list(
-            artist=p.get("artist"), start=p.get("start"), end=p.get("end"))))  # fmt: skip
+        return self.envelope(
+            _cached(
+                request,
+                "streaming/spotify-audience",
+                lambda: selectors.spotify_audience_list(artist=p.get("artist"), start=p.get("start"), end=p.get("end")),
+            )
+        )
 
 
 # --- Part B ------------------------------------------------------------------------------------------------------
 
 
 class KpisView(DashboardView):
-    @extend_schema(responses={200: s.envelope("KpisResponse", s.KPIS, s.obj("KpisMeta", {
-        "load_run_id": s.nullable_int(), "generated_at": s.S(), "last_updated": s.S(allow_null=True)})),
-        **s.ERROR_RESPONSES}, summary="B2 every KPI in one object (the websocket update payload)")  # fmt: skip
+    @extend_schema(
+        responses={
+            200: s.envelope(
+                "KpisResponse",
+                s.KPIS,
+                s.obj(
+                    "KpisMeta",
+                    {"load_run_id": s.nullable_int(), "generated_at": s.S(), "last_updated": s.S(allow_null=True)},
+                ),
+            ),
+            **s.ERROR_RESPONSES,
+        },
+        summary="B2 every KPI in one object (the websocket update payload)",
+    )
     def get(self, request):
         today = timezone.now().date()
 
         def compute():
             stamp = selectors.Stamp.get()
             data = selectors.kpis_get(today=today)
-            meta = {"load_run_id": stamp.load_run_id, "generated_at": selectors.ts(timezone.now()),
-                    "last_updated": stamp.last_updated}  # fmt: skip
+            meta = {
+                "load_run_id": stamp.load_run_id,
+                "generated_at": selectors.ts(timezone.now()),
+                "last_updated": stamp.last_updated,
+            }
             return data, meta
 
         return self.envelope(_cached(request, "kpis", compute, today=today))
@@ -244,15 +299,25 @@ class KpisView(DashboardView):
 class StreamingSeriesView(DashboardView):
     @extend_schema(
         parameters=_params(filters.StreamingParams),
-        responses={200: s.envelope("StreamingSeriesResponse", s.many(s.STREAM_ROW),
-                                   s.SERIES_META), **s.ERROR_RESPONSES},
+        responses={
+            200: s.envelope("StreamingSeriesResponse", s.many(s.STREAM_ROW), s.SERIES_META),
+            **s.ERROR_RESPONSES,
+        },
         summary="B3 stream time series (one measure per request)",
-    )  # fmt: skip
+    )
     def get(self, request):
         series_filters, p = filters.StreamingParams.filters_from(request.query_params)
-        return self.envelope(_cached(request, "streaming", lambda: selectors.streaming_series_list(
-            filters=series_filters, source=p.get("source") or "distributor", time_period=p.get("time_period") or None,
-        )))  # fmt: skip
+        return self.envelope(
+            _cached(
+                request,
+                "streaming",
+                lambda: selectors.streaming_series_list(
+                    filters=series_filters,
+                    source=p.get("source") or "distributor",
+                    time_period=p.get("time_period") or None,
+                ),
+            )
+        )
 
 
 class FinancialView(DashboardView):
@@ -263,9 +328,17 @@ class FinancialView(DashboardView):
     )
     def get(self, request):
         series_filters, p = filters.FinancialParams.filters_from(request.query_params)
-        return self.envelope(_cached(request, "financial", lambda: selectors.financial_series_get(
-            filters=series_filters, series=p.get("series") or ["revenue"], basis=p.get("basis") or "sale_month",
-        )))  # fmt: skip
+        return self.envelope(
+            _cached(
+                request,
+                "financial",
+                lambda: selectors.financial_series_get(
+                    filters=series_filters,
+                    series=p.get("series") or ["revenue"],
+                    basis=p.get("basis") or "sale_month",
+                ),
+            )
+        )
 
 
 class SocialView(DashboardView):
@@ -278,25 +351,42 @@ class SocialView(DashboardView):
         series_filters, p = filters.SocialParams.filters_from(request.query_params)
         series_filters.platform = None  # B5's `platform` picks the social network, not a streaming platform
         platforms = [p["platform"]] if p.get("platform") else list(selectors.SOCIAL_PLATFORMS)
-        return self.envelope(_cached(request, "social", lambda: selectors.social_series_get(
-            filters=series_filters, platforms=platforms, account=p.get("account") or None,
-        )))  # fmt: skip
+        return self.envelope(
+            _cached(
+                request,
+                "social",
+                lambda: selectors.social_series_get(
+                    filters=series_filters,
+                    platforms=platforms,
+                    account=p.get("account") or None,
+                ),
+            )
+        )
 
 
 class CampaignsView(DashboardView):
     @extend_schema(
         parameters=_params(filters.CampaignParams),
-        responses={200: s.envelope("CampaignsResponse", s.many(s.CAMPAIGN)),
-                   **s.ERROR_RESPONSES},
+        responses={200: s.envelope("CampaignsResponse", s.many(s.CAMPAIGN)), **s.ERROR_RESPONSES},
         summary="B6 Meta campaigns with totals",
-    )  # fmt: skip
+    )
     def get(self, request):
         p = filters.CampaignParams.params(request.query_params)
-        return self.envelope(_cached(request, "campaigns", lambda: selectors.campaign_list(
-            start=p.get("start"), end=p.get("end"), artist=p.get("artist"), isrc=p.get("isrc"),
-            status=p.get("status") or None, include_daily=bool(p.get("include_daily")),
-            granularity=p.get("granularity") or "day",
-        )))  # fmt: skip
+        return self.envelope(
+            _cached(
+                request,
+                "campaigns",
+                lambda: selectors.campaign_list(
+                    start=p.get("start"),
+                    end=p.get("end"),
+                    artist=p.get("artist"),
+                    isrc=p.get("isrc"),
+                    status=p.get("status") or None,
+                    include_daily=bool(p.get("include_daily")),
+                    granularity=p.get("granularity") or "day",
+                ),
+            )
+        )
 
 
 class RefreshView(ThrottledViewMixin, APIView):
@@ -313,21 +403,34 @@ class RefreshView(ThrottledViewMixin, APIView):
         body.is_valid(raise_exception=True)
         try:
             run = services.load_run_enqueue(
-                trigger="api", requested_by=request.user, kinds=body.validated_data.get("kinds"),
-                force=body.validated_data["force"], dry_run=body.validated_data["dry_run"],
-            )  # fmt: skip
+                trigger="api",
+                requested_by=request.user,
+                kinds=body.validated_data.get("kinds"),
+                force=body.validated_data["force"],
+                dry_run=body.validated_data["dry_run"],
+            )
         except services.LoadRunConflict as conflict:
             return Response(
-                {"success": False, "error": str(conflict),
-                 "data": {"load_run_id": conflict.run.pk, "status": conflict.run.status}},
+                {
+                    "success": False,
+                    "error": str(conflict),
+                    "data": {"load_run_id": conflict.run.pk, "status": conflict.run.status},
+                },
                 status=status.HTTP_409_CONFLICT,
-            )  # fmt: skip
+            )
         return Response(
-            {"success": True, "data": {"load_run_id": run.pk, "status": run.status},
-             "metadata": {"requested_by": request.user.get_username(), "options": {k: run.options.get(k) for k in ("kinds", "force", "dry_run")},
-                          "created_at": selectors.ts(run.created_at), "progress_url": f"/api/loads/{run.pk}"}},
+            {
+                "success": True,
+                "data": {"load_run_id": run.pk, "status": run.status},
+                "metadata": {
+                    "requested_by": request.user.get_username(),
+                    "options": {k: run.options.get(k) for k in ("kinds", "force", "dry_run")},
+                    "created_at": selectors.ts(run.created_at),
+                    "progress_url": f"/api/loads/{run.pk}",
+                },
+            },
             status=status.HTTP_202_ACCEPTED,
-        )  # fmt: skip
+        )
 
 
 # --- OpenAPI schema and Swagger UI --------------------------------------------------------------------------------

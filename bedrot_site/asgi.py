@@ -36,6 +36,4 @@ allow_rfc_close_codes()  # 1009 / 1013 close frames (contract Part C) under daph
 from bedrot_site.client_address import TrustedProxyMiddleware  # noqa: E402
 
 # The client address behind trusted proxies, for HTTP and /ws alike (not daphne --proxy-headers: it believes anyone).
-application = TrustedProxyMiddleware(
-    ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
-)
+application = TrustedProxyMiddleware(ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application}))

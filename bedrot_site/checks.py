@@ -22,9 +22,7 @@ def bedrot_deploy_checks(app_configs, **kwargs) -> list:
 def _core() -> list:
     issues = []
     if settings.DEBUG:
-        issues.append(
-            Error("DEBUG is on in a deployment.", hint="Set DJANGO_DEBUG=false.", id="bedrot.E001")
-        )
+        issues.append(Error("DEBUG is on in a deployment.", hint="Set DJANGO_DEBUG=false.", id="bedrot.E001"))
     try:
         key = settings.SECRET_KEY
     except ImproperlyConfigured:  # empty

@@ -52,7 +52,9 @@ class AdminLoginThrottleMiddleware:
         keys = _failure_keys(request)
         now = time.time()
         entries = [cache.get(key) for key, _ in keys]  # (failures, window end) or None
-        locked = [entry[1] for (_, limit), entry in zip(keys, entries) if entry and entry[0] >= limit and entry[1] > now]
+        locked = [
+            entry[1] for (_, limit), entry in zip(keys, entries) if entry and entry[0] >= limit and entry[1] > now
+        ]
         if locked:
             return self._locked(request, seconds=max(locked) - now)
         response = self.get_response(request)

@@ -196,9 +196,7 @@ LOOPBACK = "127.0.0.0/8,::1/128"
 API_PUBLIC_READ_FROM = _networks("API_PUBLIC_READ_FROM", LOOPBACK)
 # Peers whose X-Forwarded-For is believed (bedrot_site/client_address.py): nginx on this machine by default.
 TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", LOOPBACK)
-CORS_ALLOWED_ORIGINS = env.list(
-    "CORS_ALLOWED_ORIGINS", default=["http://localhost:3000", "http://localhost:3001"]
-)
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000", "http://localhost:3001"])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_CREDENTIALS = True
 APPEND_SLASH = False  # every route answers with and without the slash; never redirect through the proxy
@@ -277,9 +275,16 @@ API_CACHE_SECONDS = min(env.int("API_CACHE_SECONDS", default=60), 300)
 # Per-stream rates for expected revenue (curated-zone §5, dated 2024-08-04); override as JSON in the environment.
 REVENUE_RATES = env.json(
     "REVENUE_RATES",
-    default={"spotify": "0.002274", "apple_music": "0.005771", "apple": "0.005771", "youtube": "0.001",
-             "tidal": "0.0125", "amazon": "0.004", "default": "0.002486"},
-)  # fmt: skip
+    default={
+        "spotify": "0.002274",
+        "apple_music": "0.005771",
+        "apple": "0.005771",
+        "youtube": "0.001",
+        "tidal": "0.0125",
+        "amazon": "0.004",
+        "default": "0.002486",
+    },
+)
 REVENUE_RATES_DATE = env.str("REVENUE_RATES_DATE", default="2024-08-04")
 # Freshness (contract B2): a source is stale when its newest data date is older than today − N days.
 FRESHNESS_STALE_DAYS = {

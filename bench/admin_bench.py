@@ -56,7 +56,10 @@ def build(lines: int) -> dict:
             run = LoadRun.objects.create(status="succeeded", started_at=timezone.now(), finished_at=timezone.now())
             files.append(
                 SourceFile.objects.create(
-                    load_run=run, kind="dk_bank_details", path=f"dk_bank_details/{n}.csv", sha256=f"{n:064x}",
+                    load_run=run,
+                    kind="dk_bank_details",
+                    path=f"dk_bank_details/{n}.csv",
+                    sha256=f"{n:064x}",
                     status="loaded",
                 )
             )
@@ -152,6 +155,7 @@ def main() -> None:
         def get():
             response = client.get(url, params or {})
             assert response.status_code == 200, response.status_code
+
         return get
 
     def sql(query):
@@ -159,16 +163,22 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute(query)
                 cursor.fetchall()
+
         return run
 
     baseline = timed(sql("SELECT * FROM royalty_line ORDER BY id DESC LIMIT 50"))
     rows = [
         ("bare query: newest 50 lines (baseline)", baseline),
-        ("unfiltered COUNT(*) (what show_full_result_count=True adds)", timed(sql("SELECT COUNT(*) FROM royalty_line"))),
+        (
+            "unfiltered COUNT(*) (what show_full_result_count=True adds)",
+            timed(sql("SELECT COUNT(*) FROM royalty_line")),
+        ),
         ("changelist, page 1", timed(page())),
         ("changelist, filtered by load run", timed(page({"load_run": run_id}))),
-        ("changelist, filtered by Sale Month (one month)", timed(page({"sale_month__gte": "2020-01-01",
-                                                                     "sale_month__lt": "2020-02-01"}))),
+        (
+            "changelist, filtered by Sale Month (one month)",
+            timed(page({"sale_month__gte": "2020-01-01", "sale_month__lt": "2020-02-01"})),
+        ),
         ("changelist, date hierarchy: one year (months listed)", timed(page({"sale_month__year": "2020"}))),
         ("changelist, date hierarchy: one month", timed(page({"sale_month__year": "2020", "sale_month__month": "1"}))),
         ("changelist, filtered by source file", timed(page({"source_file": built["files"][3].pk}))),
@@ -180,11 +190,14 @@ def main() -> None:
     rows.append(("mapping an alias: 1 % of lines move artist (+ aggregates)", map_alias(args.lines)))
     model_admin = admin.site._registry[RoyaltyLine]
     model_admin.show_full_result_count = True
-    rows.append(("changelist, filtered by load run, with show_full_result_count=True",
-                 timed(page({"load_run": run_id}))))
+    rows.append(
+        ("changelist, filtered by load run, with show_full_result_count=True", timed(page({"load_run": run_id})))
+    )
     model_admin.show_full_result_count = False
-    print(f"\nroyalty_line: {RoyaltyLine.objects.count():,} lines (built in {built['build_s']:.1f} s); "
-          f"median of {RUNS} runs\n")
+    print(
+        f"\nroyalty_line: {RoyaltyLine.objects.count():,} lines (built in {built['build_s']:.1f} s); "
+        f"median of {RUNS} runs\n"
+    )
     first_page = rows[2][1]
     print("| page | median ms | × bare query | × changelist page 1 |")
     print("|---|---:|---:|---:|")

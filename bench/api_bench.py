@@ -40,11 +40,21 @@ OUT = BASE / "bench" / "out"
 DB = OUT / "api_bench.sqlite3"
 CLIENTS = 20
 ENDPOINTS = [
-    "/api/kpis/summary", "/api/revenue/monthly", "/api/kpis/realtime", "/api/kpis/goals", "/api/kpis/alerts",
-    "/api/revenue/distributor", "/api/revenue/platform", "/api/revenue/artist", "/api/revenue/delays",
-    "/api/streaming/daily?days=30", "/api/streaming/summary", "/api/streaming/growth", "/api/kpis",
+    "/api/kpis/summary",
+    "/api/revenue/monthly",
+    "/api/kpis/realtime",
+    "/api/kpis/goals",
+    "/api/kpis/alerts",
+    "/api/revenue/distributor",
+    "/api/revenue/platform",
+    "/api/revenue/artist",
+    "/api/revenue/delays",
+    "/api/streaming/daily?days=30",
+    "/api/streaming/summary",
+    "/api/streaming/growth",
+    "/api/kpis",
     "/api/streaming?granularity=month&start=2024-01-01&end=2025-12-31&group_by=source",
-]  # fmt: skip
+]
 TARGETS = ["/api/kpis/summary", "/api/revenue/monthly"]
 
 
@@ -73,10 +83,12 @@ def build_warehouse(lines: int) -> dict:
     started = time.perf_counter()
     with transaction.atomic():
         run = LoadRun.objects.create(status="succeeded", trigger="cli", started_at=timezone.now())
-        dk = SourceFile.objects.create(load_run=run, kind="dk_bank_details", path="dk_bank_details.csv",
-                                       sha256="0" * 64, status="loaded")  # fmt: skip
-        tidy = SourceFile.objects.create(load_run=run, kind="tidy_daily_streams", path="tidy_daily_streams.csv",
-                                         sha256="1" * 64, status="loaded")  # fmt: skip
+        dk = SourceFile.objects.create(
+            load_run=run, kind="dk_bank_details", path="dk_bank_details.csv", sha256="0" * 64, status="loaded"
+        )
+        tidy = SourceFile.objects.create(
+            load_run=run, kind="tidy_daily_streams", path="tidy_daily_streams.csv", sha256="1" * 64, status="loaded"
+        )
         with connection.cursor() as cursor:
             for code in ("US", "GB", "DE", "FR", "BR", "JP", "CA", "AU", "MX"):
                 cursor.execute("INSERT OR IGNORE INTO country (code, name) VALUES (%s, '')", [code])
@@ -85,8 +97,9 @@ def build_warehouse(lines: int) -> dict:
             cursor.execute("SELECT store, platform_id FROM store_alias ORDER BY store")
             stores = cursor.fetchall()
             cursor.execute("CREATE TEMP TABLE bench_store (k INTEGER PRIMARY KEY, store TEXT, platform_id INTEGER)")
-            cursor.executemany("INSERT INTO bench_store VALUES (%s, %s, %s)",
-                               [(i, s, p) for i, (s, p) in enumerate(stores)])  # fmt: skip
+            cursor.executemany(
+                "INSERT INTO bench_store VALUES (%s, %s, %s)", [(i, s, p) for i, (s, p) in enumerate(stores)]
+            )
             # 1M lines: Sale Months over 120 months from 2016-01, reporting 1..7 months later, ~8 % negative lines.
             cursor.execute(
                 f"""
@@ -134,8 +147,7 @@ def build_warehouse(lines: int) -> dict:
         cursor.execute("SELECT COUNT(*) FROM royalty_monthly_agg")
         agg_rows = cursor.fetchone()[0]
     connection.close()
-    return {"lines": count, "stream_rows": days, "agg_rows": agg_rows,
-            "generate_s": generated, "rebuild_s": rebuilt}  # fmt: skip
+    return {"lines": count, "stream_rows": days, "agg_rows": agg_rows, "generate_s": generated, "rebuild_s": rebuilt}
 
 
 def reuse_warehouse(lines: int) -> dict | None:
@@ -145,9 +157,13 @@ def reuse_warehouse(lines: int) -> dict | None:
         return None
     connection = sqlite3.connect(DB)
     count = connection.execute("SELECT COUNT(*) FROM royalty_line").fetchone()[0]
-    info = {"lines": count, "stream_rows": connection.execute("SELECT COUNT(*) FROM distributor_daily_stream").fetchone()[0],
-            "agg_rows": connection.execute("SELECT COUNT(*) FROM royalty_monthly_agg").fetchone()[0],
-            "generate_s": float("nan"), "rebuild_s": float("nan")}  # fmt: skip
+    info = {
+        "lines": count,
+        "stream_rows": connection.execute("SELECT COUNT(*) FROM distributor_daily_stream").fetchone()[0],
+        "agg_rows": connection.execute("SELECT COUNT(*) FROM royalty_monthly_agg").fetchone()[0],
+        "generate_s": float("nan"),
+        "rebuild_s": float("nan"),
+    }
     connection.close()
     return info if count == lines else None
 
@@ -292,10 +308,20 @@ class Servers:
             ports = [_free_port() for _ in range(workers)]
             for port in ports:
                 process = subprocess.Popen(
-                    [str(BASE / ".venv" / "bin" / "daphne"), "--proxy-headers", "-b", "127.0.0.1", "-p", str(port),
-                     "bedrot_site.asgi:application"],
-                    cwd=BASE, env=_env(cache_seconds, **extra), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                )  # fmt: skip
+                    [
+                        str(BASE / ".venv" / "bin" / "daphne"),
+                        "--proxy-headers",
+                        "-b",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                        "bedrot_site.asgi:application",
+                    ],
+                    cwd=BASE,
+                    env=_env(cache_seconds, **extra),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
                 self.processes.append(process)
             for port, process in zip(ports, self.processes):
                 _wait_healthy(port, process, f"daphne :{port}")
@@ -319,8 +345,9 @@ class Servers:
         (folder / "nginx.conf").write_text(NGINX_CONF.format(dir=folder, servers=servers, port=port))
         process = subprocess.Popen(
             [shutil.which("nginx"), "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         self.processes.append(process)
         _wait_healthy(port, process, "nginx")
         return port
@@ -397,20 +424,33 @@ def main() -> None:
     parser.add_argument("--cold-requests", type=int, default=5, help="requests per client, cache off, targets only")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between a paced client's requests")
     parser.add_argument("--paced-requests", type=int, default=10, help="requests per paced client")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="daphne processes, one port each (production: one per core; default %(default)s)")
-    parser.add_argument("--proxy", choices=("nginx", "none"), default="nginx" if shutil.which("nginx") else "none",
-                        help="nginx in front (default when installed), or clients round-robin over the workers")
-    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
-                        help="channel layer for more than one worker, as in production ('' for in-memory)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="daphne processes, one port each (production: one per core; default %(default)s)",
+    )
+    parser.add_argument(
+        "--proxy",
+        choices=("nginx", "none"),
+        default="nginx" if shutil.which("nginx") else "none",
+        help="nginx in front (default when installed), or clients round-robin over the workers",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
+        help="channel layer for more than one worker, as in production ('' for in-memory)",
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
 
     info = reuse_warehouse(args.lines) if args.reuse else None
     info = info or build_warehouse(args.lines)
-    print(f"warehouse: {info['lines']:,} royalty lines, {info['stream_rows']:,} daily stream rows, "
-          f"{info['agg_rows']:,} aggregate rows; generated in {info['generate_s']:.1f} s, aggregates rebuilt "
-          f"(facts_changed) in {info['rebuild_s']:.2f} s")  # fmt: skip
+    print(
+        f"warehouse: {info['lines']:,} royalty lines, {info['stream_rows']:,} daily stream rows, "
+        f"{info['agg_rows']:,} aggregate rows; generated in {info['generate_s']:.1f} s, aggregates rebuilt "
+        f"(facts_changed) in {info['rebuild_s']:.2f} s"
+    )
     baseline = raw_sql_baseline()
     computed = selector_timings()
     tokens = client_tokens(CLIENTS)
@@ -428,18 +468,26 @@ def main() -> None:
         ("closed loop, cache off", 0, TARGETS, args.cold_requests, 0.0),
         (f"paced {1 / args.interval:g} req/s per client, cache off", 0, TARGETS, args.paced_requests, args.interval),
     ):
-        servers = Servers(cache_seconds=cache_seconds, workers=args.workers, proxy=args.proxy,
-                          redis_url=args.redis_url if args.workers > 1 else "")  # fmt: skip
+        servers = Servers(
+            cache_seconds=cache_seconds,
+            workers=args.workers,
+            proxy=args.proxy,
+            redis_url=args.redis_url if args.workers > 1 else "",
+        )
         try:
             # correctness: the API's figures equal the fresh raw-SQL computation, from every worker
             raw_net, raw_streams, _ = baseline["/api/kpis/summary"]["rows"][0]
             raw_months = baseline["/api/revenue/monthly"]["rows"]
             for _ in range(args.workers):
                 _, summary = get(servers.next_port(), "/api/kpis/summary", tokens[0])
-                assert Decimal(str(summary["data"]["total_revenue"])) == (Decimal(raw_net) / 10**10).quantize(Decimal("0.01"))
+                assert Decimal(str(summary["data"]["total_revenue"])) == (Decimal(raw_net) / 10**10).quantize(
+                    Decimal("0.01")
+                )
                 assert summary["data"]["total_streams"] == raw_streams
                 _, monthly = get(servers.next_port(), "/api/revenue/monthly?include_expected=false", tokens[0])
-                assert [(m["month"], m["transaction_count"]) for m in monthly["data"]] == [(r[0][:7], r[2]) for r in raw_months]
+                assert [(m["month"], m["transaction_count"]) for m in monthly["data"]] == [
+                    (r[0][:7], r[2]) for r in raw_months
+                ]
             for endpoint in endpoints:
                 latencies = hammer(servers, endpoint, tokens, per_client, interval)
                 results[(label, endpoint)] = latencies
@@ -448,19 +496,26 @@ def main() -> None:
 
     load_after = os.getloadavg()
     layout = f"{args.workers} daphne process{'es' if args.workers > 1 else ''}"
-    layout += " behind nginx (least_conn)" if args.proxy == "nginx" else (
-        ", clients round-robin over them" if args.workers > 1 else "")
-    print(f"\n{CLIENTS} concurrent clients (one token each), {layout}, SQLite WAL, {os.cpu_count()} cores; "
-          f"load average (1/5/15 min) before {'/'.join(f'{v:.2f}' for v in load_before)}, after "
-          f"{'/'.join(f'{v:.2f}' for v in load_after)}; raw SQL = the same figure as one query over royalty_line\n")
+    layout += (
+        " behind nginx (least_conn)"
+        if args.proxy == "nginx"
+        else (", clients round-robin over them" if args.workers > 1 else "")
+    )
+    print(
+        f"\n{CLIENTS} concurrent clients (one token each), {layout}, SQLite WAL, {os.cpu_count()} cores; "
+        f"load average (1/5/15 min) before {'/'.join(f'{v:.2f}' for v in load_before)}, after "
+        f"{'/'.join(f'{v:.2f}' for v in load_after)}; raw SQL = the same figure as one query over royalty_line\n"
+    )
     print("| mode | endpoint | requests | p50 ms | p95 ms | raw SQL ms | p50 / raw SQL |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for (label, endpoint), latencies in results.items():
         raw = baseline.get(endpoint)
         raw_ms = f"{raw['ms']:.1f}" if raw else "—"
         ratio = f"{pct(latencies, 0.5) / raw['ms']:.2f}" if raw else "—"
-        print(f"| {label} | `{endpoint}` | {len(latencies)} | {pct(latencies, 0.5):.1f} | {pct(latencies, 0.95):.1f} "
-              f"| {raw_ms} | {ratio} |")  # fmt: skip
+        print(
+            f"| {label} | `{endpoint}` | {len(latencies)} | {pct(latencies, 0.5):.1f} | {pct(latencies, 0.95):.1f} "
+            f"| {raw_ms} | {ratio} |"
+        )
 
 
 if __name__ == "__main__":

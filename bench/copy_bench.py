@@ -23,8 +23,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 def run(args: list[str], env: dict) -> tuple[float, float, str]:
     """Seconds, peak RSS (MB) and output of one child process; fails loudly."""
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, *args], cwd=BASE_DIR, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, *args], cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
@@ -71,8 +72,9 @@ def main() -> None:
     seconds, rss, output = run(["manage.py", "copy_warehouse", "--to", target_url], database_env(sqlite=source))
     results.append(("copy_warehouse SQLite → PostgreSQL", seconds, rss))
     print(output.strip().splitlines()[-1])
-    seconds, rss, output = run(["manage.py", "copy_warehouse", "--to", f"sqlite:///{back}"],
-                               database_env(url=target_url))  # fmt: skip
+    seconds, rss, output = run(
+        ["manage.py", "copy_warehouse", "--to", f"sqlite:///{back}"], database_env(url=target_url)
+    )
     results.append(("copy_warehouse PostgreSQL → SQLite", seconds, rss))
     print(output.strip().splitlines()[-1])
 

@@ -31,24 +31,36 @@ USER, PASSWORD = "bench-staff", "bench-" + secrets.token_hex(8)
 
 
 def manage(env, *args):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def prepare(work: Path, database: str | None) -> dict:
-    env = {**os.environ, "DJANGO_READ_DOT_ENV_FILE": "false", "DJANGO_DEBUG": "false",
-           "DJANGO_SECRET_KEY": secrets.token_urlsafe(64), "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-           "DJANGO_SECURE_SSL_REDIRECT": "false", "STATIC_ROOT": str(work / "static"), "LOG_LEVEL": "WARNING",
-           "DATABASE_PATH": database or str(work / "bench.db"), "DJANGO_SETTINGS_MODULE": "bedrot_site.settings"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DJANGO_READ_DOT_ENV_FILE": "false",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "STATIC_ROOT": str(work / "static"),
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_PATH": database or str(work / "bench.db"),
+        "DJANGO_SETTINGS_MODULE": "bedrot_site.settings",
+    }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     manage(env, "migrate", "--noinput")
     if not database:
         manage(env, "load_curated", "--lake", str(BASE_DIR / "sample_lake"))
     manage(env, "collectstatic", "--noinput")
-    manage(env, "shell", "-c", "from django.contrib.auth.models import User; "
-           f"u, _ = User.objects.get_or_create(username='{USER}'); u.is_staff = True; "
-           f"u.set_password('{PASSWORD}'); u.save()")  # fmt: skip
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User; "
+        f"u, _ = User.objects.get_or_create(username='{USER}'); u.is_staff = True; "
+        f"u.set_password('{PASSWORD}'); u.save()",
+    )
     return env
 
 
@@ -140,13 +152,17 @@ def main() -> None:
         complete = statistics.median(r["complete_ms"] for r in runs)
         last = runs[-1]
         print(f"warehouse: {args.database or 'sample lake'}; {args.runs} runs, medians")
-        print(f"cards ready (first meaningful paint) desktop: {cards:.0f} ms "
-              f"(max {max(r['cards_ms'] for r in runs):.0f}); phone: {statistics.median(r['cards_ms'] for r in phone):.0f} ms")
+        print(
+            f"cards ready (first meaningful paint) desktop: {cards:.0f} ms "
+            f"(max {max(r['cards_ms'] for r in runs):.0f}); phone: {statistics.median(r['cards_ms'] for r in phone):.0f} ms"
+        )
         print(f"every chart and table drawn: {complete:.0f} ms")
         print(f"baseline, login page load: {base_ms:.0f} ms; ratio cards/baseline: {cards / base_ms:.1f}x")
-        print(f"page weight over the wire: HTML {last['html_bytes'] / 1024:.1f} KiB, static (CSS, JS, Chart.js) "
-              f"{last['static_bytes'] / 1024:.1f} KiB, API JSON {last['api_bytes'] / 1024:.1f} KiB, "
-              f"{last['requests']} requests")
+        print(
+            f"page weight over the wire: HTML {last['html_bytes'] / 1024:.1f} KiB, static (CSS, JS, Chart.js) "
+            f"{last['static_bytes'] / 1024:.1f} KiB, API JSON {last['api_bytes'] / 1024:.1f} KiB, "
+            f"{last['requests']} requests"
+        )
     finally:
         if server:
             server.stop()

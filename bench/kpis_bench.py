@@ -60,10 +60,12 @@ def main() -> None:
 
     def group_by() -> list:
         return list(
-            RoyaltyLine.objects.filter(retracted_by_file__isnull=True).exclude(isrc="").values("isrc")
+            RoyaltyLine.objects.filter(retracted_by_file__isnull=True)
+            .exclude(isrc="")
+            .values("isrc")
             .annotate(streams=Sum("quantity", filter=Q(earnings_usd__gte=0)), revenue=Sum("earnings_usd"))
             .order_by("-streams", "isrc")[:5]
-        )  # fmt: skip
+        )
 
     top = [(t["isrc"], t["streams"]) for t in selectors._top_tracks()]
     assert top == [(r["isrc"], r["streams"] or 0) for r in group_by()] and len(top) == 5, top

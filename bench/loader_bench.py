@@ -41,9 +41,11 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-COLUMNS = ("reporting_date, sale_month, store, platform_id, artist_id, artist_raw, track_id, isrc, upc, title, "
-           "quantity, team_pct, song_or_album, country_code, withheld_usd, earnings_usd, is_adjustment, row_hash, "
-           "occurrence, first_seen_file_id, last_seen_file_id, load_run_id, source_file_id, source_line")
+COLUMNS = (
+    "reporting_date, sale_month, store, platform_id, artist_id, artist_raw, track_id, isrc, upc, title, "
+    "quantity, team_pct, song_or_album, country_code, withheld_usd, earnings_usd, is_adjustment, row_hash, "
+    "occurrence, first_seen_file_id, last_seen_file_id, load_run_id, source_file_id, source_line"
+)
 
 
 class Target:
@@ -59,8 +61,14 @@ class Target:
         return urlunsplit(urlsplit(self.url)._replace(path=f"/{name}"))
 
     def env(self, which: str) -> dict:
-        env = {**os.environ, "DJANGO_DEBUG": "true", "DJANGO_SETTINGS_MODULE": "bedrot_site.settings",
-               "LOG_LEVEL": "WARNING", "DATABASE_URL": "", "DATABASE_PATH": str(self.work / f"{which}.db")}
+        env = {
+            **os.environ,
+            "DJANGO_DEBUG": "true",
+            "DJANGO_SETTINGS_MODULE": "bedrot_site.settings",
+            "LOG_LEVEL": "WARNING",
+            "DATABASE_URL": "",
+            "DATABASE_PATH": str(self.work / f"{which}.db"),
+        }
         if self.postgres:
             env["DATABASE_URL"] = self._url(self.name if which == "loader" else f"{self.name}_{which}")
         return env
@@ -106,8 +114,14 @@ class Target:
 def manage(env: dict, *args: str) -> tuple[float, int, str]:
     """Run manage.py; return (wall seconds, peak RSS in MB, stdout)."""
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     out, err = process.stdout.read(), process.stderr.read()
     wall = time.monotonic() - started
@@ -142,13 +156,21 @@ def load(target: Target, lake: Path) -> dict:
     probe = None if target.postgres else WriteLockProbe(target.work / "loader.db")
     if probe:
         probe.start()
-    wall, rss, out = manage(target.env("loader"), "load_curated", "--lake", str(lake), "--source", "dk_bank_details",
-                            "--json")
+    wall, rss, out = manage(
+        target.env("loader"), "load_curated", "--lake", str(lake), "--source", "dk_bank_details", "--json"
+    )
     payload = json.loads(out)
     entry = payload["files"][0]
-    result = {"wall_s": round(wall, 2), "run_s": payload["duration_s"], "rss_mb": rss, "status": entry["status"],
-              "reason": entry["reason"], "inserted": entry["rows_inserted"], "unchanged": entry["rows_unchanged"],
-              "read": entry["rows_read"]}
+    result = {
+        "wall_s": round(wall, 2),
+        "run_s": payload["duration_s"],
+        "rss_mb": rss,
+        "status": entry["status"],
+        "reason": entry["reason"],
+        "inserted": entry["rows_inserted"],
+        "unchanged": entry["rows_unchanged"],
+        "read": entry["rows_read"],
+    }
     if probe:
         probe.done.set()
         probe.join()
@@ -163,16 +185,24 @@ def units(text: str) -> int:
 def _lineage(con, target: Target) -> tuple[int, int]:
     now = dt.datetime.now(dt.UTC).isoformat()
     returning = " RETURNING id" if target.postgres else ""
-    run = con.execute(target.sql(
-        "INSERT INTO load_run (created_at, status, trigger, options, files_loaded, files_skipped, files_rejected, "
-        "files_ignored, rows_changed, rows_quarantined, progress, error) "
-        "VALUES (%s, 'running', 'cli', '{}', 0, 0, 0, 0, 0, 0, '{}', '')" + returning), [now])
+    run = con.execute(
+        target.sql(
+            "INSERT INTO load_run (created_at, status, trigger, options, files_loaded, files_skipped, files_rejected, "
+            "files_ignored, rows_changed, rows_quarantined, progress, error) "
+            "VALUES (%s, 'running', 'cli', '{}', 0, 0, 0, 0, 0, 0, '{}', '')" + returning
+        ),
+        [now],
+    )
     run_id = run.fetchone()[0] if target.postgres else run.lastrowid
-    source = con.execute(target.sql(
-        "INSERT INTO source_file (load_run_id, kind, path, sha256, size_bytes, schema_variant, status, reason, "
-        "message, rows_read, rows_inserted, rows_updated, rows_unchanged, rows_quarantined, rows_retracted, "
-        "rows_ignored, counters, loaded_at) VALUES (%s, 'dk_bank_details', 'dk_bank_details.csv', '', 0, '', "
-        "'loaded', '', '', 0, 0, 0, 0, 0, 0, 0, '{}', %s)" + returning), [run_id, now])
+    source = con.execute(
+        target.sql(
+            "INSERT INTO source_file (load_run_id, kind, path, sha256, size_bytes, schema_variant, status, reason, "
+            "message, rows_read, rows_inserted, rows_updated, rows_unchanged, rows_quarantined, rows_retracted, "
+            "rows_ignored, counters, loaded_at) VALUES (%s, 'dk_bank_details', 'dk_bank_details.csv', '', 0, '', "
+            "'loaded', '', '', 0, 0, 0, 0, 0, 0, 0, '{}', %s)" + returning
+        ),
+        [run_id, now],
+    )
     return run_id, source.fetchone()[0] if target.postgres else source.lastrowid
 
 
@@ -193,30 +223,77 @@ def baseline(target: Target, csv_path: Path) -> dict:
         for line, r in enumerate(reader, start=2):
             country = r[10] or "NA"
             earnings, withheld, team = units(r[12]), units(r[11]), int(Decimal(r[8]).scaleb(4))
-            normalised = (r[0], r[1] + "-01", r[2], r[3], r[4], r[5], r[6], r[7], str(team), r[9], country,
-                          str(withheld), str(earnings))
+            normalised = (
+                r[0],
+                r[1] + "-01",
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                str(team),
+                r[9],
+                country,
+                str(withheld),
+                str(earnings),
+            )
             row_hash = hashlib.sha256("\x1f".join(normalised).encode()).hexdigest()
             seen[row_hash] += 1
             countries.add(country)
             tracks.setdefault(r[5], (r[5], r[4], r[6], now))
-            rows.append((r[0], r[1] + "-01", r[2], stores.get(r[2]), artists.get(r[3]), r[3], r[5], r[5], r[6], r[4],
-                         int(r[7]), team, r[9], country, withheld, earnings, earnings < 0, row_hash, seen[row_hash],
-                         source, source, run, source, line))
+            rows.append(
+                (
+                    r[0],
+                    r[1] + "-01",
+                    r[2],
+                    stores.get(r[2]),
+                    artists.get(r[3]),
+                    r[3],
+                    r[5],
+                    r[5],
+                    r[6],
+                    r[4],
+                    int(r[7]),
+                    team,
+                    r[9],
+                    country,
+                    withheld,
+                    earnings,
+                    earnings < 0,
+                    row_hash,
+                    seen[row_hash],
+                    source,
+                    source,
+                    run,
+                    source,
+                    line,
+                )
+            )
     conflict = "ON CONFLICT (code) DO NOTHING" if target.postgres else ""
     ignore = "" if target.postgres else "OR IGNORE "
     cur = con.cursor()
-    cur.executemany(target.sql(f"INSERT {ignore}INTO country (code, name) VALUES (%s, '') {conflict}"),
-                    [(c,) for c in countries])
-    cur.executemany(target.sql(f"INSERT {ignore}INTO track (isrc, title, upc, release_type, needs_review, created_at) "
-                               f"VALUES (%s, %s, %s, '', true, %s) {conflict.replace('code', 'isrc')}"),
-                    list(tracks.values()))
+    cur.executemany(
+        target.sql(f"INSERT {ignore}INTO country (code, name) VALUES (%s, '') {conflict}"), [(c,) for c in countries]
+    )
+    cur.executemany(
+        target.sql(
+            f"INSERT {ignore}INTO track (isrc, title, upc, release_type, needs_review, created_at) "
+            f"VALUES (%s, %s, %s, '', true, %s) {conflict.replace('code', 'isrc')}"
+        ),
+        list(tracks.values()),
+    )
     track_ids = dict(con.execute("SELECT isrc, id FROM track").fetchall())
     rows = [(*r[:6], track_ids.get(r[6]), *r[7:]) for r in rows]
     rows.sort(key=lambda r: (r[17], r[18]))
-    cur.executemany(target.sql(
-        f"INSERT INTO royalty_line ({COLUMNS}) VALUES ({', '.join(['%s'] * 24)}) "
-        "ON CONFLICT (row_hash, occurrence) DO UPDATE SET last_seen_file_id = excluded.last_seen_file_id "
-        "WHERE royalty_line.last_seen_file_id IS DISTINCT FROM excluded.last_seen_file_id"), rows)
+    cur.executemany(
+        target.sql(
+            f"INSERT INTO royalty_line ({COLUMNS}) VALUES ({', '.join(['%s'] * 24)}) "
+            "ON CONFLICT (row_hash, occurrence) DO UPDATE SET last_seen_file_id = excluded.last_seen_file_id "
+            "WHERE royalty_line.last_seen_file_id IS DISTINCT FROM excluded.last_seen_file_id"
+        ),
+        rows,
+    )
     con.execute("COMMIT")
     elapsed = time.monotonic() - started
     (count,) = con.execute("SELECT count(*) FROM royalty_line").fetchone()
@@ -224,15 +301,19 @@ def baseline(target: Target, csv_path: Path) -> dict:
     return {"run_s": round(elapsed, 2), "rows": count}
 
 
-_LEAN = ("CREATE TABLE lean_line (id INTEGER PRIMARY KEY, reporting_date DATE, sale_month DATE, store TEXT, "
-         "artist_raw TEXT, title TEXT, isrc TEXT, upc TEXT, quantity BIGINT, team_pct BIGINT, song_or_album TEXT, "
-         "country_code TEXT, withheld_usd BIGINT, earnings_usd BIGINT, source_line BIGINT)")
+_LEAN = (
+    "CREATE TABLE lean_line (id INTEGER PRIMARY KEY, reporting_date DATE, sale_month DATE, store TEXT, "
+    "artist_raw TEXT, title TEXT, isrc TEXT, upc TEXT, quantity BIGINT, team_pct BIGINT, song_or_album TEXT, "
+    "country_code TEXT, withheld_usd BIGINT, earnings_usd BIGINT, source_line BIGINT)"
+)
 _RAW = "CREATE TABLE lean_raw (" + ", ".join(f"c{i} TEXT" for i in range(13)) + ")"
-_FILL = ("INSERT INTO lean_line (reporting_date, sale_month, store, artist_raw, title, isrc, upc, quantity, team_pct, "
-         "song_or_album, country_code, withheld_usd, earnings_usd) SELECT {date}(c0), {date}(c1 || '-01'), c2, c3, "
-         "c4, c5, c6, CAST(c7 AS BIGINT), CAST(c8 AS BIGINT) * 10000, c9, coalesce(nullif(c10, ''), 'NA'), "
-         "CAST(ROUND(CAST(c11 AS {num}) * 10000000000) AS BIGINT), "
-         "CAST(ROUND(CAST(c12 AS {num}) * 10000000000) AS BIGINT) FROM lean_raw")
+_FILL = (
+    "INSERT INTO lean_line (reporting_date, sale_month, store, artist_raw, title, isrc, upc, quantity, team_pct, "
+    "song_or_album, country_code, withheld_usd, earnings_usd) SELECT {date}(c0), {date}(c1 || '-01'), c2, c3, "
+    "c4, c5, c6, CAST(c7 AS BIGINT), CAST(c8 AS BIGINT) * 10000, c9, coalesce(nullif(c10, ''), 'NA'), "
+    "CAST(ROUND(CAST(c11 AS {num}) * 10000000000) AS BIGINT), "
+    "CAST(ROUND(CAST(c12 AS {num}) * 10000000000) AS BIGINT) FROM lean_raw"
+)
 
 
 def lean_ceiling(target: Target, csv_path: Path) -> dict:
@@ -253,9 +334,13 @@ def lean_ceiling(target: Target, csv_path: Path) -> dict:
     else:
         con.close()
         # .import into an existing table reads the header as data: skip it
-        subprocess.run(["sqlite3", str(target.work / "base.db")], check=True, text=True,
-                       input=f".mode csv\nBEGIN;\n.import --skip 1 {csv_path} lean_raw\n"
-                             f"{_FILL.format(date='date', num='REAL')};\nCOMMIT;\n")
+        subprocess.run(
+            ["sqlite3", str(target.work / "base.db")],
+            check=True,
+            text=True,
+            input=f".mode csv\nBEGIN;\n.import --skip 1 {csv_path} lean_raw\n"
+            f"{_FILL.format(date='date', num='REAL')};\nCOMMIT;\n",
+        )
         con = target.connect()
     elapsed = time.monotonic() - started
     (count,) = con.execute("SELECT count(*) FROM lean_line").fetchone()
@@ -274,16 +359,24 @@ def main() -> None:
     target.prepare()
     csv_a = args.lake / "a" / "4_curated" / "dk_bank_details.csv"
     steps = {}
-    for name, lake in (("first_load", "a"), ("rerun_unchanged", "a"), ("newer_snapshot_1pct", "b"),
-                       ("reformatted_snapshot", "c")):
+    for name, lake in (
+        ("first_load", "a"),
+        ("rerun_unchanged", "a"),
+        ("newer_snapshot_1pct", "b"),
+        ("reformatted_snapshot", "c"),
+    ):
         steps[name] = load(target, args.lake / lake)
         print(name, steps[name], file=sys.stderr, flush=True)
     first = steps["first_load"]
     rows = first["inserted"]
-    results = {"database": "postgresql" if target.postgres else "sqlite", "rows": rows, **steps,
-               "newer_vs_first_load": round(steps["newer_snapshot_1pct"]["run_s"] / first["run_s"], 2),
-               "reformatted_vs_first_load": round(steps["reformatted_snapshot"]["run_s"] / first["run_s"], 2),
-               "peak_rss_mb": max(step["rss_mb"] for step in steps.values())}
+    results = {
+        "database": "postgresql" if target.postgres else "sqlite",
+        "rows": rows,
+        **steps,
+        "newer_vs_first_load": round(steps["newer_snapshot_1pct"]["run_s"] / first["run_s"], 2),
+        "reformatted_vs_first_load": round(steps["reformatted_snapshot"]["run_s"] / first["run_s"], 2),
+        "peak_rss_mb": max(step["rss_mb"] for step in steps.values()),
+    }
     if not args.skip_baselines:
         plain = baseline(target, csv_a)
         print("baseline", plain, file=sys.stderr, flush=True)
@@ -292,8 +385,11 @@ def main() -> None:
         results |= {
             "baseline_sorted_executemany": plain,
             "lean_ceiling": lean,
-            "rows_per_s": {"load_curated": round(rows / first["run_s"]), "baseline": round(rows / plain["run_s"]),
-                           "lean_ceiling": round(rows / lean["run_s"])},
+            "rows_per_s": {
+                "load_curated": round(rows / first["run_s"]),
+                "baseline": round(rows / plain["run_s"]),
+                "lean_ceiling": round(rows / lean["run_s"]),
+            },
             "first_load_vs_baseline": round(plain["run_s"] / first["run_s"], 2),
             "first_load_vs_lean_ceiling": round(lean["run_s"] / first["run_s"], 2),
         }

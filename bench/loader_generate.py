@@ -15,14 +15,92 @@ import datetime as dt
 import random
 from pathlib import Path
 
-HEADER = ["Reporting Date", "Sale Month", "Store", "Artist", "Title", "ISRC", "UPC", "Quantity", "Team Percentage",
-          "Song/Album", "Country of Sale", "Songwriter Royalties Withheld", "Earnings (USD)"]
-STORES = ["Spotify", "Apple Music", "iTunes Songs", "iTunes Match", "YouTube (Ads)", "YouTube (Red)",
-          "YouTube (Audio)", "Amazon Unlimited (Streaming)", "Amazon Prime (Streaming)", "Tidal", "Deezer", "Pandora",
-          "TikTok", "Facebook", "NetEase", "Flo", "Luna"]
-COUNTRIES = ["US", "GB", "CA", "DE", "FR", "AU", "BR", "MX", "NL", "SE", "NO", "PL", "ES", "IT", "JP", "KR", "IN",
-             "ID", "PH", "TR", "AR", "CL", "CO", "PE", "ZA", "NG", "EG", "", "OU", "IE", "NZ", "AT", "CH", "BE", "DK",
-             "FI", "PT", "CZ", "HU", "RO", "GR", "UA", "IL", "SA", "AE", "SG", "MY", "TH", "VN", "TW"]
+HEADER = [
+    "Reporting Date",
+    "Sale Month",
+    "Store",
+    "Artist",
+    "Title",
+    "ISRC",
+    "UPC",
+    "Quantity",
+    "Team Percentage",
+    "Song/Album",
+    "Country of Sale",
+    "Songwriter Royalties Withheld",
+    "Earnings (USD)",
+]
+STORES = [
+    "Spotify",
+    "Apple Music",
+    "iTunes Songs",
+    "iTunes Match",
+    "YouTube (Ads)",
+    "YouTube (Red)",
+    "YouTube (Audio)",
+    "Amazon Unlimited (Streaming)",
+    "Amazon Prime (Streaming)",
+    "Tidal",
+    "Deezer",
+    "Pandora",
+    "TikTok",
+    "Facebook",
+    "NetEase",
+    "Flo",
+    "Luna",
+]
+COUNTRIES = [
+    "US",
+    "GB",
+    "CA",
+    "DE",
+    "FR",
+    "AU",
+    "BR",
+    "MX",
+    "NL",
+    "SE",
+    "NO",
+    "PL",
+    "ES",
+    "IT",
+    "JP",
+    "KR",
+    "IN",
+    "ID",
+    "PH",
+    "TR",
+    "AR",
+    "CL",
+    "CO",
+    "PE",
+    "ZA",
+    "NG",
+    "EG",
+    "",
+    "OU",
+    "IE",
+    "NZ",
+    "AT",
+    "CH",
+    "BE",
+    "DK",
+    "FI",
+    "PT",
+    "CZ",
+    "HU",
+    "RO",
+    "GR",
+    "UA",
+    "IL",
+    "SA",
+    "AE",
+    "SG",
+    "MY",
+    "TH",
+    "VN",
+    "TW",
+]
 
 
 def catalog(tracks: int) -> list[tuple[str, str, str, str]]:
@@ -52,8 +130,21 @@ def rows(count: int, *, seed: int = 1):
                     if store == "Spotify" and rng.random() < 0.1:
                         earnings = -earnings
                     text = f"{earnings:.8f}" if rng.random() > 0.05 else f"{earnings:.6e}"
-                    yield [reported.isoformat(), month.strftime("%Y-%m"), store, artist, title, isrc, upc,
-                           str(quantity), "100", "Song", country, "0", text]
+                    yield [
+                        reported.isoformat(),
+                        month.strftime("%Y-%m"),
+                        store,
+                        artist,
+                        title,
+                        isrc,
+                        upc,
+                        str(quantity),
+                        "100",
+                        "Song",
+                        country,
+                        "0",
+                        text,
+                    ]
                     produced += 1
 
 
@@ -87,8 +178,10 @@ def main() -> None:
     # the same snapshot as b with every Earnings written differently (a trailing zero): no record is byte-identical
     reformatted = ([*r[:12], r[12] + "0" if "e" not in r[12] else r[12].replace("e", "0e", 1)] for r in newer)
     write(args.out / "c" / "4_curated" / "dk_bank_details.csv", reformatted)
-    print(f"wrote {len(base)} rows (a), {len(newer)} rows (b, {len(revised)} revised, {len(base) // 200} new) "
-          "and c (b with every record reformatted)")
+    print(
+        f"wrote {len(base)} rows (a), {len(newer)} rows (b, {len(revised)} revised, {len(base) // 200} new) "
+        "and c (b with every record reformatted)"
+    )
 
 
 if __name__ == "__main__":

@@ -63,16 +63,26 @@ def _rss_kib(pid: int) -> int:
 
 
 def _manage(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=600,
+    )
 
 
 def _start_daphne(env: dict, log: Path) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bedrot_site.asgi:application"],
-        cwd=BASE, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=BASE,
+        env=env,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -80,7 +90,7 @@ def _start_daphne(env: dict, log: Path) -> tuple[subprocess.Popen, int]:
                 return process, port
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(log.read_text()[-3000:])
+                raise RuntimeError(log.read_text()[-3000:]) from None
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("daphne did not start")
@@ -212,24 +222,37 @@ def main() -> None:
         daphne.wait(timeout=10)
     publish = [line for line in (workdir / "daphne.log").read_text().splitlines() if "ws_publish" in line]
     server_side = [
-        {k: float(v) for k, v in (part.split("=") for part in line.split() if part.startswith(("snapshot_s", "fanout_s")))}
-        for line in publish[args.rounds:]  # the N-client rounds
+        {
+            k: float(v)
+            for k, v in (part.split("=") for part in line.split() if part.startswith(("snapshot_s", "fanout_s")))
+        }
+        for line in publish[args.rounds :]  # the N-client rounds
     ]
     print(f"\ncommit → update, daphne + Redis, {args.rounds} rounds each (seconds):\n")
-    print("| clients | last client p50 | last client p95 | last client max | all clients p50 | all clients p95 "
-          "| RSS per connection |")
+    print(
+        "| clients | last client p50 | last client p95 | last client max | all clients p50 | all clients p95 "
+        "| RSS per connection |"
+    )
     print("|---|---|---|---|---|---|---|")
     for row in (baseline, loaded):
         rss = f"{row['rss_per_conn_kib']:.1f} KiB" if row["clients"] > 1 else "n/a (first connection starts the hub)"
-        print(f"| {row['clients']} | {row['last_p50']:.3f} | {row['last_p95']:.3f} | {row['last_max']:.3f} "
-              f"| {row['all_p50']:.3f} | {row['all_p95']:.3f} | {rss} |")
-    print(f"\nratio last-client p50, {args.clients} clients / 1 client: {loaded['last_p50'] / baseline['last_p50']:.2f}")
+        print(
+            f"| {row['clients']} | {row['last_p50']:.3f} | {row['last_p95']:.3f} | {row['last_max']:.3f} "
+            f"| {row['all_p50']:.3f} | {row['all_p95']:.3f} | {rss} |"
+        )
+    print(
+        f"\nratio last-client p50, {args.clients} clients / 1 client: {loaded['last_p50'] / baseline['last_p50']:.2f}"
+    )
     print(f"target (all {args.clients} within 1 s): {'met' if loaded['last_max'] < 1.0 else 'MISSED'}")
-    print(f"snapshot computations logged by daphne: {len(publish)} for {2 * args.rounds} rounds "
-          f"(one per commit, however many clients)")
+    print(
+        f"snapshot computations logged by daphne: {len(publish)} for {2 * args.rounds} rounds "
+        f"(one per commit, however many clients)"
+    )
     if server_side:
-        print(f"daphne side, {args.clients} clients: snapshot p50 {statistics.median(s['snapshot_s'] for s in server_side):.3f} s, "
-              f"fan-out (all frames handed to the sockets) p50 {statistics.median(s['fanout_s'] for s in server_side):.3f} s")
+        print(
+            f"daphne side, {args.clients} clients: snapshot p50 {statistics.median(s['snapshot_s'] for s in server_side):.3f} s, "
+            f"fan-out (all frames handed to the sockets) p50 {statistics.median(s['fanout_s'] for s in server_side):.3f} s"
+        )
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -33,9 +33,15 @@ def source_health_list(*, today: dt.date) -> tuple[dict, dict]:
     freshness = freshness_get(today=today)
     records = _latest_records_by_path()
     read_ids = [r["read_id"] for r in records.values() if r["read_id"]]
-    quarantined = dict(
-        QuarantinedRow.objects.filter(source_file_id__in=read_ids).values_list("source_file_id").annotate(n=Count("id"))
-    ) if read_ids else {}  # fmt: skip
+    quarantined = (
+        dict(
+            QuarantinedRow.objects.filter(source_file_id__in=read_ids)
+            .values_list("source_file_id")
+            .annotate(n=Count("id"))
+        )
+        if read_ids
+        else {}
+    )
     by_kind: dict[str, dict] = {}
     for (kind, _path), record in records.items():
         counts = by_kind.setdefault(kind, {"files": 0, "files_rejected": 0, "rows_quarantined": 0})
@@ -69,11 +75,16 @@ def campaign_streams_list() -> tuple[list, dict]:
     if campaigns:
         first = min(dt.date.fromisoformat(c["first_date"]) for c in campaigns)
         last = max(dt.date.fromisoformat(c["last_date"]) for c in campaigns)
-        span = max((dt.date.fromisoformat(c["last_date"]) - dt.date.fromisoformat(c["first_date"])).days + 1
-                   for c in campaigns)  # fmt: skip
-        rows = DistributorDailyStream.objects.filter(
-            is_partial=False, date__gte=first - dt.timedelta(days=span), date__lte=last
-        ).values("date").annotate(total=Sum("combined_streams"))
+        span = max(
+            (dt.date.fromisoformat(c["last_date"]) - dt.date.fromisoformat(c["first_date"])).days + 1 for c in campaigns
+        )
+        rows = (
+            DistributorDailyStream.objects.filter(
+                is_partial=False, date__gte=first - dt.timedelta(days=span), date__lte=last
+            )
+            .values("date")
+            .annotate(total=Sum("combined_streams"))
+        )
         totals = {r["date"]: r["total"] for r in rows}
     items = []
     for campaign in campaigns:
@@ -82,20 +93,37 @@ def campaign_streams_list() -> tuple[list, dict]:
         before_start, before_end = start - dt.timedelta(days=days), start - dt.timedelta(days=1)
         during, during_days = _streams_between(totals, start, end)
         before, before_days = _streams_between(totals, before_start, before_end)
-        items.append({
-            **{key: campaign[key] for key in ("campaign_id", "campaign_name", "artist", "track_title", "status",
-                                              "first_date", "last_date", "spend_usd", "impressions", "clicks",
-                                              "cpc_usd", "ctr_pct", "data_basis")},
-            "window_days": days,
-            "streams_during": during,
-            "days_with_streams_during": during_days,
-            "before_start": before_start.isoformat(),
-            "before_end": before_end.isoformat(),
-            "streams_before": before,
-            "days_with_streams_before": before_days,
-            # Only when both windows are fully covered: a missing day would read as a fall or a rise.
-            "streams_change_pct": _change_pct(during, before) if during_days == before_days == days else None,
-        })  # fmt: skip
+        items.append(
+            {
+                **{
+                    key: campaign[key]
+                    for key in (
+                        "campaign_id",
+                        "campaign_name",
+                        "artist",
+                        "track_title",
+                        "status",
+                        "first_date",
+                        "last_date",
+                        "spend_usd",
+                        "impressions",
+                        "clicks",
+                        "cpc_usd",
+                        "ctr_pct",
+                        "data_basis",
+                    )
+                },
+                "window_days": days,
+                "streams_during": during,
+                "days_with_streams_during": during_days,
+                "before_start": before_start.isoformat(),
+                "before_end": before_end.isoformat(),
+                "streams_before": before,
+                "days_with_streams_before": before_days,
+                # Only when both windows are fully covered: a missing day would read as a fall or a rise.
+                "streams_change_pct": _change_pct(during, before) if during_days == before_days == days else None,
+            }
+        )
     stamp = Stamp.get()
     newest = DistributorDailyStream.objects.filter(is_partial=False).aggregate(d=Max("date"))["d"]
     metadata = {

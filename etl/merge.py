@@ -48,8 +48,11 @@ def python_values(series: pd.Series, sql_type: str) -> list:
         return [None if v is None or v is pd.NA else v.hex() for v in values.tolist()]
     if missing.any():
         values = values.where(~missing, None)
-    return [int(v) if sql_type == "int" and v is not None else v for v in values.tolist()] \
-        if sql_type == "int" else values.tolist()
+    return (
+        [int(v) if sql_type == "int" and v is not None else v for v in values.tolist()]
+        if sql_type == "int"
+        else values.tolist()
+    )
 
 
 def stage_create(columns: dict[str, str]) -> None:

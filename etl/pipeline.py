@@ -32,7 +32,14 @@ from django.utils import timezone
 from etl import merge
 from etl.lake import curated_files, outside_lake
 from etl.readers import (
-    VALUE_EXCERPT, CsvFile, FileRejected, Malformed, excerpt, physical_lines, read_csv, sha256_file,
+    VALUE_EXCERPT,
+    CsvFile,
+    FileRejected,
+    Malformed,
+    excerpt,
+    physical_lines,
+    read_csv,
+    sha256_file,
 )
 from etl.sources import SourceSpec, Variant, registry
 from warehouse import meta_levels, services
@@ -69,8 +76,18 @@ class FileResult:
     quarantined: list[str] = field(default_factory=list)  # "path:line column reason" for the log
 
     def as_json(self) -> dict:
-        keys = ("path", "kind", "sha256", "status", "rows_read", "rows_inserted", "rows_updated", "rows_unchanged",
-                "rows_quarantined", "reason")
+        keys = (
+            "path",
+            "kind",
+            "sha256",
+            "status",
+            "rows_read",
+            "rows_inserted",
+            "rows_updated",
+            "rows_unchanged",
+            "rows_quarantined",
+            "reason",
+        )
         return {k: getattr(self, k) for k in keys}
 
 
@@ -148,8 +165,9 @@ def _name_timestamp(match) -> dt.datetime | None:
         return None
 
 
-def discover(curated: Path, *, kinds: list[str] | None = None, files: list[Path] | None = None,
-             lake_root: Path | None = None) -> tuple[list[Planned], list[FileResult]]:
+def discover(
+    curated: Path, *, kinds: list[str] | None = None, files: list[Path] | None = None, lake_root: Path | None = None
+) -> tuple[list[Planned], list[FileResult]]:
     """Files to load in contract order, and the ones reported `ignored` (never read). Raises
     etl.lake.LakeUnreadable when a folder cannot be listed."""
     specs = registry()
@@ -163,8 +181,16 @@ def discover(curated: Path, *, kinds: list[str] | None = None, files: list[Path]
         if kinds and (spec is None or spec.kind not in kinds):
             continue
         if outside_lake(path, roots=roots):  # a symlink out of the lake: never read, not even its name's target
-            ignored.append(FileResult(relative, spec.kind if spec else None, None, "ignored", reason="outside_lake",
-                                      message=f"{relative}: ignored (outside_lake): a link to a file outside the lake"))
+            ignored.append(
+                FileResult(
+                    relative,
+                    spec.kind if spec else None,
+                    None,
+                    "ignored",
+                    reason="outside_lake",
+                    message=f"{relative}: ignored (outside_lake): a link to a file outside the lake",
+                )
+            )
             continue
         if spec is None or spec.not_loaded:
             ignored.append(FileResult(relative, spec.kind if spec else None, None, "ignored"))
@@ -237,8 +263,15 @@ def open_csv(ctx: LoadContext) -> tuple[CsvFile, Variant, dict[str, int]]:
     return csv_file, variant, {name: index for index, name in enumerate(csv_file.header)}
 
 
-def parse_rows(ctx: LoadContext, variant: Variant, position: dict[str, int], rows: list[list[str]], lines: list[int],
-               errors: dict[int, list[tuple[str, str, str]]], offset: int = 0) -> dict[str, pd.Series]:
+def parse_rows(
+    ctx: LoadContext,
+    variant: Variant,
+    position: dict[str, int],
+    rows: list[list[str]],
+    lines: list[int],
+    errors: dict[int, list[tuple[str, str, str]]],
+    offset: int = 0,
+) -> dict[str, pd.Series]:
     """Records → one typed Series per field plus `_line`; every rule's failures land in `errors` at offset + row."""
     size = len(rows)
     columns = list(zip(*rows)) if size else []
@@ -268,8 +301,9 @@ def read_and_validate(ctx: LoadContext) -> Batch:
     df = pd.DataFrame(index=pd.RangeIndex(offset))
     for name in list(parts):  # one column at a time: never two copies of the whole file
         chunks = parts.pop(name)
-        df[name] = pd.concat(chunks, ignore_index=True) if chunks else pd.Series(
-            dtype=np.int64 if name == "_line" else object)
+        df[name] = (
+            pd.concat(chunks, ignore_index=True) if chunks else pd.Series(dtype=np.int64 if name == "_line" else object)
+        )
     ctx.malformed = csv_file.malformed
     ctx.rows_read = len(df) + len(ctx.malformed)
     return Batch(df, errors, variant)
@@ -291,8 +325,9 @@ def as_text(series: pd.Series) -> list[str]:
 # --- helpers for kinds ----------------------------------------------------------------------------------------
 
 
-def row_hashes(frame: pd.DataFrame, fields: tuple[str, ...], *, rows: np.ndarray | None = None
-               ) -> tuple[list[bytes], np.ndarray]:
+def row_hashes(
+    frame: pd.DataFrame, fields: tuple[str, ...], *, rows: np.ndarray | None = None
+) -> tuple[list[bytes], np.ndarray]:
     """sha256 digests (32 bytes; staged as hex) of the normalised values of `rows` (positions; default all),
     unit separator-joined, and the occurrence 1..n among identical rows, numbered in file order."""
     sha = hashlib.sha256
@@ -323,8 +358,12 @@ def _dedupe(ctx: LoadContext, batch: Batch) -> None:
     if len(conflict_index):
         mask = np.zeros(len(batch.df), dtype=bool)
         mask[np.asarray(conflict_index)] = True
-        batch.flag(mask, column=",".join(key), reason="duplicate_key_conflict",
-                   message=f"another row has the same key ({', '.join(key)}) with different values")
+        batch.flag(
+            mask,
+            column=",".join(key),
+            reason="duplicate_key_conflict",
+            message=f"another row has the same key ({', '.join(key)}) with different values",
+        )
     identical = dups.drop(index=list(conflict_index))
     extra = identical.index[identical.duplicated(subset=key, keep="first").to_numpy()]
     if len(extra):
@@ -340,17 +379,30 @@ def _quarantine_records(ctx: LoadContext, batch: Batch) -> list[QuarantinedRow]:
     wanted = {m.line for m in ctx.malformed} | {int(lines[pos]) for pos in batch.errors}
     raw = physical_lines(ctx.planned.path, wanted)
     records = [
-        QuarantinedRow(source_file=ctx.source_file, line=m.line, column="", reason="malformed_row", message=m.message,
-                       raw=m.raw, errors=[{"column": "", "reason": "malformed_row", "message": m.message}])
+        QuarantinedRow(
+            source_file=ctx.source_file,
+            line=m.line,
+            column="",
+            reason="malformed_row",
+            message=m.message,
+            raw=m.raw,
+            errors=[{"column": "", "reason": "malformed_row", "message": m.message}],
+        )
         for m in ctx.malformed
     ]
     for pos, errs in sorted(batch.errors.items()):
         column, reason, message = errs[0]
-        records.append(QuarantinedRow(
-            source_file=ctx.source_file, line=int(lines[pos]), column=column[:100], reason=reason,
-            message="; ".join(e[2] or f"{e[0]}: {e[1]}" for e in errs), raw=raw.get(int(lines[pos]), ""),
-            errors=[{"column": c, "reason": r, "message": m} for c, r, m in errs],
-        ))
+        records.append(
+            QuarantinedRow(
+                source_file=ctx.source_file,
+                line=int(lines[pos]),
+                column=column[:100],
+                reason=reason,
+                message="; ".join(e[2] or f"{e[0]}: {e[1]}" for e in errs),
+                raw=raw.get(int(lines[pos]), ""),
+                errors=[{"column": c, "reason": r, "message": m} for c, r, m in errs],
+            )
+        )
     return sorted(records, key=lambda r: r.line)
 
 
@@ -385,7 +437,10 @@ def _merge(ctx: LoadContext, batch: Batch) -> None:
         ctx.inserted, ctx.updated, ctx.unchanged = spec.upsert(ctx)
         return
     ctx.inserted, ctx.updated, ctx.unchanged = merge.upsert(
-        table=spec.table, fields=list(spec.fields), key=spec.key, load_run_id=ctx.load_run.pk,
+        table=spec.table,
+        fields=list(spec.fields),
+        key=spec.key,
+        load_run_id=ctx.load_run.pk,
         source_file_id=ctx.source_file.pk,
     )
     merge.stage_drop()
@@ -394,9 +449,16 @@ def _merge(ctx: LoadContext, batch: Batch) -> None:
 def _source_file(ctx: LoadContext, variant: Variant) -> SourceFile:
     planned = ctx.planned
     return SourceFile.objects.create(
-        load_run=ctx.load_run, kind=ctx.spec.kind, path=planned.relative, sha256=ctx.sha256,
-        size_bytes=planned.path.stat().st_size, mtime=planned.mtime, name_timestamp=planned.name_timestamp,
-        schema_variant=variant.name, status=SourceFile.Status.LOADED, rows_read=ctx.rows_read,
+        load_run=ctx.load_run,
+        kind=ctx.spec.kind,
+        path=planned.relative,
+        sha256=ctx.sha256,
+        size_bytes=planned.path.stat().st_size,
+        mtime=planned.mtime,
+        name_timestamp=planned.name_timestamp,
+        schema_variant=variant.name,
+        status=SourceFile.Status.LOADED,
+        rows_read=ctx.rows_read,
     )
 
 
@@ -448,8 +510,18 @@ def _load_file(ctx: LoadContext) -> FileResult:
                 _merge(ctx, batch)
             quarantined = _record_outcome(ctx, batch)
     return FileResult(
-        planned.relative, spec.kind, ctx.sha256, "loaded", ctx.rows_read, ctx.inserted, ctx.updated, ctx.unchanged,
-        len(quarantined), None, rows_retracted=ctx.retracted, counters=dict(ctx.counters),
+        planned.relative,
+        spec.kind,
+        ctx.sha256,
+        "loaded",
+        ctx.rows_read,
+        ctx.inserted,
+        ctx.updated,
+        ctx.unchanged,
+        len(quarantined),
+        None,
+        rows_retracted=ctx.retracted,
+        counters=dict(ctx.counters),
         quarantined=[f"{planned.relative}:{r.line} {r.column} {r.reason}".replace("  ", " ") for r in quarantined],
     )
 
@@ -459,8 +531,13 @@ def _record_outcome(ctx: LoadContext, batch: Batch) -> list[QuarantinedRow]:
     quarantined = _quarantine_records(ctx, batch)
     QuarantinedRow.objects.bulk_create(quarantined, batch_size=500)
     SourceFile.objects.filter(pk=ctx.source_file.pk).update(
-        rows_read=ctx.rows_read, rows_inserted=ctx.inserted, rows_updated=ctx.updated, rows_unchanged=ctx.unchanged,
-        rows_quarantined=len(quarantined), rows_retracted=ctx.retracted, counters=dict(ctx.counters),
+        rows_read=ctx.rows_read,
+        rows_inserted=ctx.inserted,
+        rows_updated=ctx.updated,
+        rows_unchanged=ctx.unchanged,
+        rows_quarantined=len(quarantined),
+        rows_retracted=ctx.retracted,
+        counters=dict(ctx.counters),
     )
     services.facts_changed(kind=ctx.spec.kind, source_file=ctx.source_file)
     return quarantined
@@ -490,19 +567,42 @@ def _record_rejected(ctx: LoadContext, exc: FileRejected) -> FileResult:
     bad = len(ctx.malformed)
     with transaction.atomic():
         SourceFile.objects.create(
-            load_run=ctx.load_run, kind=ctx.spec.kind, path=planned.relative, sha256=ctx.sha256 or "",
-            size_bytes=planned.path.stat().st_size if planned.path.exists() else 0, mtime=planned.mtime,
-            name_timestamp=planned.name_timestamp, status=SourceFile.Status.REJECTED, reason=exc.reason,
-            message=exc.message, rows_read=ctx.rows_read, counters=dict(ctx.counters),
+            load_run=ctx.load_run,
+            kind=ctx.spec.kind,
+            path=planned.relative,
+            sha256=ctx.sha256 or "",
+            size_bytes=planned.path.stat().st_size if planned.path.exists() else 0,
+            mtime=planned.mtime,
+            name_timestamp=planned.name_timestamp,
+            status=SourceFile.Status.REJECTED,
+            reason=exc.reason,
+            message=exc.message,
+            rows_read=ctx.rows_read,
+            counters=dict(ctx.counters),
         )
-    return FileResult(planned.relative, ctx.spec.kind, ctx.sha256 or None, "rejected", ctx.rows_read,
-                      rows_quarantined=bad, reason=exc.reason, message=exc.message, counters=dict(ctx.counters))
+    return FileResult(
+        planned.relative,
+        ctx.spec.kind,
+        ctx.sha256 or None,
+        "rejected",
+        ctx.rows_read,
+        rows_quarantined=bad,
+        reason=exc.reason,
+        message=exc.message,
+        counters=dict(ctx.counters),
+    )
 
 
 def run(
-    *, curated: Path, load_run: LoadRun, options: Options, kinds: list[str] | None = None,
-    files: list[Path] | None = None, on_file: Callable[[FileResult], None] | None = None,
-    on_start: Callable[[int], None] | None = None, lake_root: Path | None = None,
+    *,
+    curated: Path,
+    load_run: LoadRun,
+    options: Options,
+    kinds: list[str] | None = None,
+    files: list[Path] | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    lake_root: Path | None = None,
 ) -> RunResult:
     started = time.monotonic()
     planned, ignored = discover(curated, kinds=kinds, files=files, lake_root=lake_root)
@@ -563,8 +663,13 @@ def _already_loaded(item: Planned, sha256: str) -> bool:
 
 def _progress(load_run: LoadRun, *, current: str, index: int, total: int, results: list[FileResult]) -> None:
     counts = Counter(r.status for r in results)
-    progress = {"current_file": current, "files_done": index, "files_total": total, **counts,
-                "rows_changed": sum(r.rows_inserted + r.rows_updated + r.rows_retracted for r in results)}
+    progress = {
+        "current_file": current,
+        "files_done": index,
+        "files_total": total,
+        **counts,
+        "rows_changed": sum(r.rows_inserted + r.rows_updated + r.rows_retracted for r in results),
+    }
     LoadRun.objects.filter(pk=load_run.pk).update(progress=progress)
 
 
@@ -580,7 +685,9 @@ def _log(result: FileResult) -> None:
 def _run_counts(files: list[FileResult]) -> dict:
     counts = Counter(f.status for f in files)
     return {
-        "files_loaded": counts["loaded"], "files_skipped": counts["skipped"], "files_rejected": counts["rejected"],
+        "files_loaded": counts["loaded"],
+        "files_skipped": counts["skipped"],
+        "files_rejected": counts["rejected"],
         "files_ignored": counts["ignored"],
         "rows_changed": sum(f.rows_inserted + f.rows_updated + f.rows_retracted for f in files),
         "rows_quarantined": sum(f.rows_quarantined for f in files),
@@ -600,6 +707,11 @@ def finish_run(load_run: LoadRun, result: RunResult) -> None:
     for name, value in _run_counts(result.files).items():
         setattr(load_run, name, value)
     load_run.warnings = result.warnings
-    load_run.progress = {"current_file": None, "files_done": len(result.files), "files_total": len(result.files),
-                         **counts, "rows_changed": result.rows_changed}
+    load_run.progress = {
+        "current_file": None,
+        "files_done": len(result.files),
+        "files_total": len(result.files),
+        **counts,
+        "rows_changed": result.rows_changed,
+    }
     load_run.save()

@@ -185,8 +185,13 @@ def read_csv(path: Path, *, name: str, sha256: str | None = None) -> CsvFile:
                     continue
                 if raw.nul_seen and (column := next((c for c, v in zip(header, row) if "\x00" in v), None)):
                     # Not text on PostgreSQL: the row, never the whole file, is refused, the same on both databases.
-                    malformed.append(Malformed(start, "", f"line {start}: a NUL byte (0x00) in column "
-                                                             f"{excerpt(repr(column), VALUE_EXCERPT)}"))
+                    malformed.append(
+                        Malformed(
+                            start,
+                            "",
+                            f"line {start}: a NUL byte (0x00) in column {excerpt(repr(column), VALUE_EXCERPT)}",
+                        )
+                    )
                     spans.append((start, reader.line_num))
                     continue
                 chunk.lines.append(start)

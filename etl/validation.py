@@ -142,8 +142,9 @@ def decimal_units(*, scale: int = MONEY_SCALE, allow_empty: bool = False, min_va
 
     def parse(raw: pd.Series) -> Parsed:
         cleaned, thousands = _strip_thousands(raw)
-        values = pd.Series(pd.array([_to_units(v, scale) if v else None for v in cleaned], dtype="Int64"),
-                           index=raw.index)
+        values = pd.Series(
+            pd.array([_to_units(v, scale) if v else None for v in cleaned], dtype="Int64"), index=raw.index
+        )
         errors = _errors_like(raw)
         empty = cleaned == ""
         errors[values.isna() & ~(empty & allow_empty)] = "bad_number"

@@ -78,8 +78,9 @@ class KpiConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         client = self.scope.get("client") or [None]
         if not (user is not None and user.is_authenticated) and not public_read_allowed(address=client[0]):
-            await self._send_error("unauthenticated", "Log in (session cookie) or send the subprotocols "
-                                   '["bearer", "<token>"].')
+            await self._send_error(
+                "unauthenticated", 'Log in (session cookie) or send the subprotocols ["bearer", "<token>"].'
+            )
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         hub = get_hub()

@@ -149,7 +149,11 @@ class Hub:
         await asyncio.gather(*sends, return_exceptions=True)
         logger.info(
             "ws_publish load_run_id=%s snapshot_s=%.3f fanout_s=%.3f sent_now=%d clients=%d",
-            snapshot.load_run_id, computed - started, time.monotonic() - computed, len(sends), len(self.clients),
+            snapshot.load_run_id,
+            computed - started,
+            time.monotonic() - computed,
+            len(sends),
+            len(self.clients),
         )
 
     def _publish_soon(self, load_run_id: int) -> None:

@@ -22,7 +22,7 @@ _sequence = itertools.count(1)
 
 def timestamp(moment: dt.datetime | None = None) -> str:
     """ISO 8601 UTC with a Z, second precision, as the contract writes timestamps."""
-    moment = (moment or timezone.now()).astimezone(dt.timezone.utc)
+    moment = (moment or timezone.now()).astimezone(dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh requirements-dev.txt
 bash scripts/system_deps.sh  # chromium, nginx-light, poppler-utils: installed if missing; fails loudly if they cannot be
+echo "=== ruff (lint and format) ==="
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 bash scripts/services.sh  # PostgreSQL and Redis: started if down; fails loudly if they cannot be
 
 echo "=== test suite on SQLite (in-memory channel layer) ==="

@@ -83,14 +83,22 @@ class StatementAdmin(admin.ModelAdmin):
         self._require(request, "view")
         statement = get_object_or_404(Statement.objects.select_related("artist", "issued_by"), pk=object_id)
         doc = selectors.statement_doc_get(statement=statement)
-        return TemplateResponse(request, "admin/statements/statement/detail.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "title": str(statement), "doc": doc,
-            "statement": statement, "verified": selectors.statement_checksum(doc) == statement.checksum,
-            "payments": statement.payments.order_by("paid_on", "id"),
-            "csv_url": reverse("admin:statements_statement_download", args=[statement.pk, "csv"]),
-            "pdf_url": reverse("admin:statements_statement_download", args=[statement.pk, "pdf"]),
-            "payment_url": reverse("admin:statements_statementpayment_add") + f"?statement={statement.pk}",
-        })  # fmt: skip
+        return TemplateResponse(
+            request,
+            "admin/statements/statement/detail.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": str(statement),
+                "doc": doc,
+                "statement": statement,
+                "verified": selectors.statement_checksum(doc) == statement.checksum,
+                "payments": statement.payments.order_by("paid_on", "id"),
+                "csv_url": reverse("admin:statements_statement_download", args=[statement.pk, "csv"]),
+                "pdf_url": reverse("admin:statements_statement_download", args=[statement.pk, "pdf"]),
+                "payment_url": reverse("admin:statements_statementpayment_add") + f"?statement={statement.pk}",
+            },
+        )
 
     def download_view(self, request, pk: int, ext: str):
         self._require(request, "view")
@@ -124,13 +132,22 @@ class StatementAdmin(admin.ModelAdmin):
             if request.GET.get("download") in ("csv", "pdf"):
                 return _download(doc, request.GET["download"])
         query = f"?artist={form['artist'].value()}&period={form['period'].value()}" if doc else ""
-        return TemplateResponse(request, "admin/statements/statement/preview.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Statement draft preview",
-            "form": form, "doc": doc, "csv_url": f"{query}&download=csv", "pdf_url": f"{query}&download=pdf",
-            "overlap": doc and selectors.statement_overlapping_get(artist=form.cleaned_data["artist"],
-                                                                   period=doc.period),
-            "can_issue": request.user.has_perm("statements.add_statement"),
-        })  # fmt: skip
+        return TemplateResponse(
+            request,
+            "admin/statements/statement/preview.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Statement draft preview",
+                "form": form,
+                "doc": doc,
+                "csv_url": f"{query}&download=csv",
+                "pdf_url": f"{query}&download=pdf",
+                "overlap": doc
+                and selectors.statement_overlapping_get(artist=form.cleaned_data["artist"], period=doc.period),
+                "can_issue": request.user.has_perm("statements.add_statement"),
+            },
+        )
 
 
 class PaymentForm(forms.ModelForm):
@@ -169,7 +186,10 @@ class StatementPaymentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         payment = services.statement_payment_record(
-            statement=obj.statement, amount=obj.amount, paid_on=obj.paid_on, reference=obj.reference,
+            statement=obj.statement,
+            amount=obj.amount,
+            paid_on=obj.paid_on,
+            reference=obj.reference,
             recorded_by=request.user,
-        )  # fmt: skip
+        )
         obj.pk, obj._state.adding = payment.pk, False  # the admin logs and redirects to the stored payment

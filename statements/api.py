@@ -22,49 +22,106 @@ from statements.renderers import money
 from warehouse.models import Artist
 from warehouse.selectors import BadParameter, ts
 
-TOTALS = ("gross", "artist", "featured", "co_artists", "label", "held", "adjustments", "opening_balance", "payments",
-          "closing_balance")  # fmt: skip
+TOTALS = (
+    "gross",
+    "artist",
+    "featured",
+    "co_artists",
+    "label",
+    "held",
+    "adjustments",
+    "opening_balance",
+    "payments",
+    "closing_balance",
+)
 LINE_MONEY = ("gross", "artist", "co_artists", "label", "held")
 
 
 def statement_json(doc: selectors.StatementDoc, *, lines: bool) -> dict:
     body = {
-        "id": doc.id, "status": doc.status, "artist": doc.artist, "period": doc.period.label,
-        "period_start": f"{doc.period.start:%Y-%m}", "period_end": f"{doc.period.end:%Y-%m}",
-        "issued_at": ts(doc.issued_at), "issued_by": doc.issued_by, "checksum": doc.checksum,
+        "id": doc.id,
+        "status": doc.status,
+        "artist": doc.artist,
+        "period": doc.period.label,
+        "period_start": f"{doc.period.start:%Y-%m}",
+        "period_end": f"{doc.period.end:%Y-%m}",
+        "issued_at": ts(doc.issued_at),
+        "issued_by": doc.issued_by,
+        "checksum": doc.checksum,
         "totals": {"units": doc.totals.units, **{k: money(getattr(doc.totals, k)) for k in TOTALS}},
-    }  # fmt: skip
+    }
     if lines:
-        body["lines"] = [{
-            "section": line.section, "kind": line.kind, "adjusts_period": line.adjusts_period or None,
-            "owner": line.owner, "isrc": line.isrc, "title": line.title, "store": line.store, "units": line.units,
-            "share_pct": selectors.decimal_text(line.share_pct), **{k: money(getattr(line, k)) for k in LINE_MONEY},
-            "note": line.note,
-        } for line in doc.lines]  # fmt: skip
+        body["lines"] = [
+            {
+                "section": line.section,
+                "kind": line.kind,
+                "adjusts_period": line.adjusts_period or None,
+                "owner": line.owner,
+                "isrc": line.isrc,
+                "title": line.title,
+                "store": line.store,
+                "units": line.units,
+                "share_pct": selectors.decimal_text(line.share_pct),
+                **{k: money(getattr(line, k)) for k in LINE_MONEY},
+                "note": line.note,
+            }
+            for line in doc.lines
+        ]
     return body
 
 
 def _payments_json(statement: Statement) -> list[dict]:
-    return [{"id": p.pk, "amount": money(p.amount), "paid_on": p.paid_on.isoformat(), "reference": p.reference,
-             "counted_in": p.counted_in_id} for p in statement.payments.order_by("paid_on", "id")]  # fmt: skip
+    return [
+        {
+            "id": p.pk,
+            "amount": money(p.amount),
+            "paid_on": p.paid_on.isoformat(),
+            "reference": p.reference,
+            "counted_in": p.counted_in_id,
+        }
+        for p in statement.payments.order_by("paid_on", "id")
+    ]
 
 
 S, I = serializers.CharField, serializers.IntegerField
 STATEMENT_TOTALS = s.obj("StatementTotals", {"units": I(), **{k: S() for k in TOTALS}})
 STATEMENT_FIELDS = {
-    "id": I(), "status": S(), "artist": S(), "period": S(), "period_start": S(), "period_end": S(),
-    "issued_at": S(), "issued_by": S(), "checksum": S(), "totals": STATEMENT_TOTALS,
-}  # fmt: skip
-STATEMENT_LINE = s.obj("StatementLine", {
-    "section": S(), "kind": S(), "adjusts_period": S(allow_null=True), "owner": S(), "isrc": S(), "title": S(),
-    "store": S(), "units": I(), "share_pct": S(allow_null=True), **{k: S() for k in LINE_MONEY}, "note": S(),
-})  # fmt: skip
-PAYMENT = s.obj("StatementPayment", {"id": I(), "amount": S(), "paid_on": S(), "reference": S(),
-                                     "counted_in": I(allow_null=True)})  # fmt: skip
+    "id": I(),
+    "status": S(),
+    "artist": S(),
+    "period": S(),
+    "period_start": S(),
+    "period_end": S(),
+    "issued_at": S(),
+    "issued_by": S(),
+    "checksum": S(),
+    "totals": STATEMENT_TOTALS,
+}
+STATEMENT_LINE = s.obj(
+    "StatementLine",
+    {
+        "section": S(),
+        "kind": S(),
+        "adjusts_period": S(allow_null=True),
+        "owner": S(),
+        "isrc": S(),
+        "title": S(),
+        "store": S(),
+        "units": I(),
+        "share_pct": S(allow_null=True),
+        **{k: S() for k in LINE_MONEY},
+        "note": S(),
+    },
+)
+PAYMENT = s.obj(
+    "StatementPayment", {"id": I(), "amount": S(), "paid_on": S(), "reference": S(), "counted_in": I(allow_null=True)}
+)
 STATEMENT = s.obj("Statement", {**STATEMENT_FIELDS, "lines": s.many(STATEMENT_LINE), "payments": s.many(PAYMENT)})
 STATEMENT_SUMMARY = s.obj("StatementSummary", STATEMENT_FIELDS)
-LIST_META = s.obj("StatementListMeta", {"count": I(), "limit": I(), "offset": I(), "next": S(allow_null=True),
-                                        "previous": S(allow_null=True)})  # fmt: skip
+LIST_META = s.obj(
+    "StatementListMeta",
+    {"count": I(), "limit": I(), "offset": I(), "next": S(allow_null=True), "previous": S(allow_null=True)},
+)
 
 
 class StaffStatementView(ThrottledViewMixin, APIView):
@@ -78,12 +135,12 @@ class StatementListView(StaffStatementView):
         parameters=[
             OpenApiParameter("artist", OpenApiTypes.STR, description="Artist name (any case)."),
             OpenApiParameter("period", OpenApiTypes.STR, description=f"Exact period: {FORMATS}."),
-            OpenApiParameter("limit", OpenApiTypes.INT), OpenApiParameter("offset", OpenApiTypes.INT),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("offset", OpenApiTypes.INT),
         ],
-        responses={200: s.envelope("StatementListResponse", s.many(STATEMENT_SUMMARY), LIST_META),
-                   **s.ERROR_RESPONSES},
+        responses={200: s.envelope("StatementListResponse", s.many(STATEMENT_SUMMARY), LIST_META), **s.ERROR_RESPONSES},
         summary="Issued royalty statements (staff)",
-    )  # fmt: skip
+    )
     def get(self, request):
         artist = request.query_params.get("artist") or None
         if artist and (len(artist) > 200 or not artist.isprintable()):  # PostgreSQL refuses NUL in text
@@ -116,5 +173,10 @@ class StatementDetailView(StaffStatementView):
             return Response({"success": False, "error": f"no statement {pk}"}, status=404)
         doc = selectors.statement_doc_get(statement=statement)
         data = {**statement_json(doc, lines=True), "payments": _payments_json(statement)}
-        return Response({"success": True, "data": data, "metadata": {"checksum_verified":
-                         selectors.statement_checksum(doc) == statement.checksum}})  # fmt: skip
+        return Response(
+            {
+                "success": True,
+                "data": data,
+                "metadata": {"checksum_verified": selectors.statement_checksum(doc) == statement.checksum},
+            }
+        )

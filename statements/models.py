@@ -35,8 +35,9 @@ class Statement(_WriteOnce):
     period_start = models.DateField(help_text="First Sale Month.")
     period_end = models.DateField(help_text="Last Sale Month (inclusive).")
     issued_at = models.DateTimeField()
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")  # fmt: skip
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     units = models.BigIntegerField(help_text="Σ quantity of the artist's own earnings lines.")
     gross = FixedDecimalField(help_text="Σ earnings of the artist's own lines of the period.")
     artist_amount = FixedDecimalField(help_text="The artist's share of their own lines.")
@@ -54,9 +55,10 @@ class Statement(_WriteOnce):
         ordering = ["-issued_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["artist", "period_start", "period_end"], name="royalty_statement_once"),
-            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
-                                   name="royalty_statement_period_order"),
-        ]  # fmt: skip
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="royalty_statement_period_order"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.artist} {self.period_label} (#{self.pk})"
@@ -75,8 +77,14 @@ class StatementLine(_WriteOnce):
     position = models.PositiveIntegerField()
     section = models.CharField(max_length=10, choices=Section.choices)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    adjusts = models.ForeignKey(Statement, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                help_text="Set on an adjustment line: the earlier statement it revises.")  # fmt: skip
+    adjusts = models.ForeignKey(
+        Statement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Set on an adjustment line: the earlier statement it revises.",
+    )
     owner = models.CharField(max_length=200, help_text="The artist DistroKid reports the lines under.")
     track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     isrc = models.CharField(max_length=12, blank=True, default="")
@@ -104,11 +112,18 @@ class StatementPayment(models.Model):
     amount = FixedDecimalField(help_text="USD paid; a negative amount reverses a payment recorded by mistake.")
     paid_on = models.DateField()
     reference = models.CharField(max_length=200, blank=True, default="", help_text="Bank or PayPal reference.")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")  # fmt: skip
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
-    counted_in = models.ForeignKey(Statement, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   help_text="The statement whose closing balance includes this payment.")  # fmt: skip
+    counted_in = models.ForeignKey(
+        Statement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The statement whose closing balance includes this payment.",
+    )
 
     class Meta:
         db_table = "royalty_statement_payment"

@@ -16,9 +16,26 @@ from statements.money import ZERO
 from statements.selectors import StatementDoc, decimal_text
 
 CSV_COLUMNS = [
-    "statement", "status", "artist", "period", "section", "adjusts_period", "owner_artist", "isrc", "title", "store",
-    "kind", "units", "gross_usd", "artist_share_pct", "artist_usd", "co_artists_usd", "label_usd", "held_usd", "note",
-]  # fmt: skip
+    "statement",
+    "status",
+    "artist",
+    "period",
+    "section",
+    "adjusts_period",
+    "owner_artist",
+    "isrc",
+    "title",
+    "store",
+    "kind",
+    "units",
+    "gross_usd",
+    "artist_share_pct",
+    "artist_usd",
+    "co_artists_usd",
+    "label_usd",
+    "held_usd",
+    "note",
+]
 
 
 def money(value: Decimal) -> str:
@@ -36,11 +53,29 @@ def statement_csv(doc: StatementDoc) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for line in doc.lines:
-        writer.writerow([
-            doc.id or "", doc.status, doc.artist, doc.period.label, line.section, line.adjusts_period, line.owner,
-            line.isrc, line.title, line.store, line.kind, line.units, money(line.gross), decimal_text(line.share_pct) or "",
-            money(line.artist), money(line.co_artists), money(line.label), money(line.held), line.note,
-        ])  # fmt: skip
+        writer.writerow(
+            [
+                doc.id or "",
+                doc.status,
+                doc.artist,
+                doc.period.label,
+                line.section,
+                line.adjusts_period,
+                line.owner,
+                line.isrc,
+                line.title,
+                line.store,
+                line.kind,
+                line.units,
+                money(line.gross),
+                decimal_text(line.share_pct) or "",
+                money(line.artist),
+                money(line.co_artists),
+                money(line.label),
+                money(line.held),
+                line.note,
+            ]
+        )
     return out.getvalue()
 
 
@@ -48,9 +83,17 @@ def statement_csv(doc: StatementDoc) -> str:
 
 INK, MUTED, RULE, BAND, ACCENT = (33, 37, 41), (108, 117, 125), (206, 212, 218), (241, 243, 245), (121, 40, 202)
 COLUMNS = [  # heading, width (mm), align
-    ("Track", 62, "L"), ("ISRC", 27, "L"), ("Store", 44, "L"), ("Units", 18, "R"), ("Gross", 20, "R"),
-    ("Share", 14, "R"), ("Artist", 20, "R"), ("Co-artists", 20, "R"), ("Label", 20, "R"), ("Held", 18, "R"),
-]  # fmt: skip
+    ("Track", 62, "L"),
+    ("ISRC", 27, "L"),
+    ("Store", 44, "L"),
+    ("Units", 18, "R"),
+    ("Gross", 20, "R"),
+    ("Share", 14, "R"),
+    ("Artist", 20, "R"),
+    ("Co-artists", 20, "R"),
+    ("Label", 20, "R"),
+    ("Held", 18, "R"),
+]
 
 
 def _latin1(text: str) -> str:
@@ -76,7 +119,7 @@ class _Pdf(FPDF):
         self.set_font("Helvetica", "B", 12)
         self.cell(150, 6, _latin1(f"Royalty statement: {doc.artist}"))
         self.set_font("Helvetica", "", 10)
-        status = (f"Issued #{doc.id} on {doc.issued_at:%Y-%m-%d}" if doc.id else "DRAFT - not issued")
+        status = f"Issued #{doc.id} on {doc.issued_at:%Y-%m-%d}" if doc.id else "DRAFT - not issued"
         self.cell(0, 6, status, align="R", new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(*MUTED)
         months = f"Sale Months {doc.period.start:%Y-%m} to {doc.period.end:%Y-%m}"
@@ -137,9 +180,20 @@ class _Pdf(FPDF):
             for line in group:
                 store = line.store + (" (negative)" if line.kind == "negative" else "")
                 held = money(line.held) if line.held else ""
-                self.row([name, isrc if name else "", store, str(line.units), money(line.gross),
-                          f"{decimal_text(line.share_pct)}%" if line.share_pct is not None else "-", money(line.artist),
-                          money(line.co_artists), money(line.label), held])  # fmt: skip
+                self.row(
+                    [
+                        name,
+                        isrc if name else "",
+                        store,
+                        str(line.units),
+                        money(line.gross),
+                        f"{decimal_text(line.share_pct)}%" if line.share_pct is not None else "-",
+                        money(line.artist),
+                        money(line.co_artists),
+                        money(line.label),
+                        held,
+                    ]
+                )
                 if line.note:
                     self.set_font("Helvetica", "I", 7)
                     self.set_text_color(*MUTED)
@@ -152,11 +206,23 @@ class _Pdf(FPDF):
 
 
 def _sum_row(label: str, lines) -> list[str]:
-    total = {name: sum((getattr(line, name) for line in lines), ZERO)
-             for name in ("gross", "artist", "co_artists", "label", "held")}  # fmt: skip
+    total = {
+        name: sum((getattr(line, name) for line in lines), ZERO)
+        for name in ("gross", "artist", "co_artists", "label", "held")
+    }
     units = sum(line.units for line in lines if line.kind == "earnings")
-    return [label, "", "", str(units), money(total["gross"]), "", money(total["artist"]), money(total["co_artists"]),
-            money(total["label"]), money(total["held"]) if total["held"] else ""]  # fmt: skip
+    return [
+        label,
+        "",
+        "",
+        str(units),
+        money(total["gross"]),
+        "",
+        money(total["artist"]),
+        money(total["co_artists"]),
+        money(total["label"]),
+        money(total["held"]) if total["held"] else "",
+    ]
 
 
 SUMMARY_COLUMNS = [("", 90, "L"), ("", 30, "R")]
@@ -179,16 +245,19 @@ def statement_pdf(doc: StatementDoc) -> bytes:
         ("Adjustments to earlier statements", t.adjustments, False),
         ("Payments recorded since the last statement", -t.payments, False),
         ("Closing balance (owed to the artist)", t.closing_balance, True),
-    ]:  # fmt: skip
+    ]:
         pdf.row([label, money(value)], bold=bold, fill=bold, columns=SUMMARY_COLUMNS)
     bottom = pdf.get_y()
     pdf.set_xy(pdf.l_margin + 140, top)
     pdf.set_left_margin(pdf.l_margin + 140)
     pdf.heading("Reconciliation of your tracks")
     for label, value, bold in [
-        ("Gross earnings of the period", t.gross, True), ("Artist", t.artist, False),
-        ("Co-artists", t.co_artists, False), ("Label", t.label, False), ("Held (split not confirmed)", t.held, False),
-    ]:  # fmt: skip
+        ("Gross earnings of the period", t.gross, True),
+        ("Artist", t.artist, False),
+        ("Co-artists", t.co_artists, False),
+        ("Label", t.label, False),
+        ("Held (split not confirmed)", t.held, False),
+    ]:
         pdf.row([label, money(value)], bold=bold, columns=SUMMARY_COLUMNS)
     pdf.set_left_margin(pdf.l_margin - 140)
     pdf.set_xy(pdf.l_margin, max(bottom, pdf.get_y()))
@@ -212,6 +281,10 @@ def statement_pdf(doc: StatementDoc) -> bytes:
         s[1], s[2], s[3] = s[1] + line.gross, s[2] + line.artist, s[3] + line.label
     for store, (units, gross, artist, label) in sorted(stores.items(), key=lambda kv: -kv[1][1]):
         pdf.row([store, str(units), money(gross), money(artist), money(label)], columns=STORE_COLUMNS)
-    pdf.row(["Total", str(t.units), money(t.gross), money(t.artist), money(t.label)], bold=True, fill=True,
-            columns=STORE_COLUMNS)  # fmt: skip
+    pdf.row(
+        ["Total", str(t.units), money(t.gross), money(t.artist), money(t.label)],
+        bold=True,
+        fill=True,
+        columns=STORE_COLUMNS,
+    )
     return bytes(pdf.output())

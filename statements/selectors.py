@@ -116,16 +116,21 @@ class StatementDoc:
     def sections(self) -> list[tuple[str, list[Line]]]:
         """(heading, lines) of each non-empty section, in reading order."""
         period = [line for line in self.lines if not line.adjusts_period]
-        parts = (("Own tracks", [l for l in period if l.section == "own"]),
-                 ("Tracks featured on", [l for l in period if l.section == "featured"]),
-                 ("Adjustments to earlier statements", [l for l in self.lines if l.adjusts_period]))
+        parts = (
+            ("Own tracks", [l for l in period if l.section == "own"]),
+            ("Tracks featured on", [l for l in period if l.section == "featured"]),
+            ("Adjustments to earlier statements", [l for l in self.lines if l.adjusts_period]),
+        )
         return [(title, lines) for title, lines in parts if lines]
 
     @property
     def refusals(self) -> list[str]:
         """Why this draft cannot be issued (empty: it can)."""
-        return [f"{line.title or '(no title)'} ({line.isrc or 'no ISRC'}), {line.store}: {line.note}"
-                for line in self.lines if line.held]  # fmt: skip
+        return [
+            f"{line.title or '(no title)'} ({line.isrc or 'no ISRC'}), {line.store}: {line.note}"
+            for line in self.lines
+            if line.held
+        ]
 
 
 # --- Allocation --------------------------------------------------------------------------------------------------
@@ -154,19 +159,26 @@ def period_allocation_get(*, period: Period) -> list[Allocated]:
     total; then each group's cents are split between its artists and the label so the parts add up to the group.
     """
     rows = list(
-        RoyaltyLine.objects.filter(retracted_by_file__isnull=True, artist__isnull=False,
-                                   sale_month__gte=period.start, sale_month__lte=period.end)
-        .values("artist_id", "artist__name", "track_id", "track__isrc", "track__title", "isrc", "store",
-                "is_adjustment")
+        RoyaltyLine.objects.filter(
+            retracted_by_file__isnull=True,
+            artist__isnull=False,
+            sale_month__gte=period.start,
+            sale_month__lte=period.end,
+        )
+        .values(
+            "artist_id", "artist__name", "track_id", "track__isrc", "track__title", "isrc", "store", "is_adjustment"
+        )
         .annotate(units=Sum("quantity"), exact=Sum("earnings_usd"), line_title=Max("title"))
-    )  # fmt: skip
+    )
     splits = track_splits_get(track_ids={row["track_id"] for row in rows if row["track_id"]})
     by_owner = defaultdict(list)
     for row in rows:
         by_owner[row["artist_id"]].append(row)
     result = []
     for owner_id in sorted(by_owner):
-        group = sorted(by_owner[owner_id], key=lambda r: (r["track__isrc"] or r["isrc"], r["store"], r["is_adjustment"]))
+        group = sorted(
+            by_owner[owner_id], key=lambda r: (r["track__isrc"] or r["isrc"], r["store"], r["is_adjustment"])
+        )
         exact = [row["exact"] for row in group]
         for row, gross in zip(group, cents_allocate(parts=exact, total=cents(sum(exact))), strict=True):
             split = splits[row["track_id"]] if row["track_id"] else Split((), None, NOTE_NO_TRACK)
@@ -175,12 +187,23 @@ def period_allocation_get(*, period: Period) -> list[Allocated]:
                 parts = [*split.pcts.values(), HUNDRED - sum(split.pcts.values())]
                 *shares, label = cents_allocate(parts=[gross * pct / HUNDRED for pct in parts], total=gross)
                 amounts, held = dict(zip(split.pcts, shares, strict=True)), ZERO
-            result.append(Allocated(
-                owner_id=owner_id, owner=row["artist__name"], track_id=row["track_id"],
-                isrc=row["track__isrc"] or row["isrc"], title=row["track__title"] or row["line_title"] or "",
-                store=row["store"], kind="negative" if row["is_adjustment"] else "earnings", units=row["units"],
-                gross=gross, split=split, amounts=amounts, label=label, held=held,
-            ))  # fmt: skip
+            result.append(
+                Allocated(
+                    owner_id=owner_id,
+                    owner=row["artist__name"],
+                    track_id=row["track_id"],
+                    isrc=row["track__isrc"] or row["isrc"],
+                    title=row["track__title"] or row["line_title"] or "",
+                    store=row["store"],
+                    kind="negative" if row["is_adjustment"] else "earnings",
+                    units=row["units"],
+                    gross=gross,
+                    split=split,
+                    amounts=amounts,
+                    label=label,
+                    held=held,
+                )
+            )
     return result
 
 
@@ -195,11 +218,25 @@ def _lines_for(allocation: list[Allocated], artist_id: int) -> list[Line]:
             continue
         mine = a.amounts.get(artist_id, ZERO)
         share = None if a.split.pcts is None else a.split.pcts.get(artist_id, ZERO)
-        lines.append(Line(
-            section=section.value, kind=a.kind, owner=a.owner, track_id=a.track_id, isrc=a.isrc, title=a.title,
-            store=a.store, note=a.split.note, units=a.units, gross=a.gross, share_pct=share, artist=mine,
-            co_artists=sum(a.amounts.values(), ZERO) - mine, label=a.label, held=a.held,
-        ))  # fmt: skip
+        lines.append(
+            Line(
+                section=section.value,
+                kind=a.kind,
+                owner=a.owner,
+                track_id=a.track_id,
+                isrc=a.isrc,
+                title=a.title,
+                store=a.store,
+                note=a.split.note,
+                units=a.units,
+                gross=a.gross,
+                share_pct=share,
+                artist=mine,
+                co_artists=sum(a.amounts.values(), ZERO) - mine,
+                label=a.label,
+                held=a.held,
+            )
+        )
     return sorted(lines, key=lambda l: (l.section != "own", l.title, l.isrc, l.store, l.kind))
 
 
@@ -227,10 +264,16 @@ def _adjustment_lines(*, artist_id: int, issued: list[Statement]) -> list[Line]:
             if not any(delta):
                 continue
             base = now or templates[(statement.pk, key)]
-            result.append(replace(
-                base, units=delta[0], **dict(zip(MONEY_FIELDS, delta[1:], strict=True)),
-                note=base.note if now else NOTE_RETRACTED, adjusts_id=statement.pk, adjusts_period=statement.period_label,
-            ))  # fmt: skip
+            result.append(
+                replace(
+                    base,
+                    units=delta[0],
+                    **dict(zip(MONEY_FIELDS, delta[1:], strict=True)),
+                    note=base.note if now else NOTE_RETRACTED,
+                    adjusts_id=statement.pk,
+                    adjusts_period=statement.period_label,
+                )
+            )
     return result
 
 
@@ -244,11 +287,18 @@ def totals_compute(*, lines: list[Line], opening: Decimal, payments: Decimal) ->
     artist, featured = total(own, "artist"), total([l for l in period_lines if l.section == "featured"], "artist")
     adjustments = total([line for line in lines if line.adjusts_id is not None], "artist")
     return Totals(
-        units=sum(line.units for line in own if line.kind == "earnings"), gross=total(own, "gross"), artist=artist,
-        featured=featured, co_artists=total(own, "co_artists"), label=total(own, "label"), held=total(lines, "held"),
-        adjustments=adjustments, opening_balance=opening, payments=payments,
+        units=sum(line.units for line in own if line.kind == "earnings"),
+        gross=total(own, "gross"),
+        artist=artist,
+        featured=featured,
+        co_artists=total(own, "co_artists"),
+        label=total(own, "label"),
+        held=total(lines, "held"),
+        adjustments=adjustments,
+        opening_balance=opening,
+        payments=payments,
         closing_balance=opening + artist + featured + adjustments - payments,
-    )  # fmt: skip
+    )
 
 
 # --- Statements --------------------------------------------------------------------------------------------------
@@ -261,10 +311,19 @@ def statement_draft_get(*, artist: Artist, period: Period) -> StatementDoc:
     lines += _adjustment_lines(artist_id=artist.pk, issued=issued)
     previous = max(issued, key=lambda s: (s.issued_at, s.pk), default=None)
     payments = list(StatementPayment.objects.filter(statement__artist=artist, counted_in__isnull=True))
-    totals = totals_compute(lines=lines, opening=previous.closing_balance if previous else ZERO,
-                            payments=sum((p.amount for p in payments), ZERO))  # fmt: skip
-    doc = StatementDoc(artist=artist.name, artist_id=artist.pk, period=period, lines=lines, totals=totals,
-                       payment_ids=[p.pk for p in payments])  # fmt: skip
+    totals = totals_compute(
+        lines=lines,
+        opening=previous.closing_balance if previous else ZERO,
+        payments=sum((p.amount for p in payments), ZERO),
+    )
+    doc = StatementDoc(
+        artist=artist.name,
+        artist_id=artist.pk,
+        period=period,
+        lines=lines,
+        totals=totals,
+        payment_ids=[p.pk for p in payments],
+    )
     doc.checksum = statement_checksum(doc)
     return doc
 
@@ -275,11 +334,24 @@ def statement_overlapping_get(*, artist: Artist, period: Period) -> Statement | 
 
 def _line_from_row(row: StatementLine) -> Line:
     return Line(
-        section=row.section, kind=row.kind, owner=row.owner, track_id=row.track_id, isrc=row.isrc, title=row.title,
-        store=row.store, note=row.note, units=row.units, gross=row.gross, share_pct=row.share_pct,
-        artist=row.artist_amount, co_artists=row.co_artists_amount, label=row.label_amount, held=row.held_amount,
-        adjusts_id=row.adjusts_id, adjusts_period=row.adjusts.period_label if row.adjusts_id else "",
-    )  # fmt: skip
+        section=row.section,
+        kind=row.kind,
+        owner=row.owner,
+        track_id=row.track_id,
+        isrc=row.isrc,
+        title=row.title,
+        store=row.store,
+        note=row.note,
+        units=row.units,
+        gross=row.gross,
+        share_pct=row.share_pct,
+        artist=row.artist_amount,
+        co_artists=row.co_artists_amount,
+        label=row.label_amount,
+        held=row.held_amount,
+        adjusts_id=row.adjusts_id,
+        adjusts_period=row.adjusts.period_label if row.adjusts_id else "",
+    )
 
 
 def statement_doc_get(*, statement: Statement, with_lines: bool = True) -> StatementDoc:
@@ -287,15 +359,29 @@ def statement_doc_get(*, statement: Statement, with_lines: bool = True) -> State
     rows = statement.lines.select_related("adjusts").order_by("position") if with_lines else []
     s = statement
     totals = Totals(
-        units=s.units, gross=s.gross, artist=s.artist_amount, featured=s.featured_amount,
-        co_artists=s.co_artists_amount, label=s.label_amount, held=ZERO, adjustments=s.adjustments_amount,
-        opening_balance=s.opening_balance, payments=s.payments_amount, closing_balance=s.closing_balance,
-    )  # fmt: skip
+        units=s.units,
+        gross=s.gross,
+        artist=s.artist_amount,
+        featured=s.featured_amount,
+        co_artists=s.co_artists_amount,
+        label=s.label_amount,
+        held=ZERO,
+        adjustments=s.adjustments_amount,
+        opening_balance=s.opening_balance,
+        payments=s.payments_amount,
+        closing_balance=s.closing_balance,
+    )
     return StatementDoc(
-        artist=s.artist.name, artist_id=s.artist_id, period=Period(s.period_start, s.period_end),
-        lines=[_line_from_row(row) for row in rows], totals=totals, id=s.pk, issued_at=s.issued_at,
-        issued_by=s.issued_by.get_username() if s.issued_by else "", checksum=s.checksum,
-    )  # fmt: skip
+        artist=s.artist.name,
+        artist_id=s.artist_id,
+        period=Period(s.period_start, s.period_end),
+        lines=[_line_from_row(row) for row in rows],
+        totals=totals,
+        id=s.pk,
+        issued_at=s.issued_at,
+        issued_by=s.issued_by.get_username() if s.issued_by else "",
+        checksum=s.checksum,
+    )
 
 
 def statement_list(*, artist: str | None = None, period: Period | None = None):
@@ -323,8 +409,13 @@ def decimal_text(value: Decimal | None) -> str | None:
 
 def statement_checksum(doc: StatementDoc) -> str:
     """sha256 over the statement's content (artist, period, lines, totals) in a canonical JSON form."""
-    lines = [{**{k: v for k, v in asdict(line).items() if k not in ("track_id", "adjusts_id")},
-              **{k: decimal_text(getattr(line, k)) for k in (*MONEY_FIELDS, "share_pct")}} for line in doc.lines]  # fmt: skip
+    lines = [
+        {
+            **{k: v for k, v in asdict(line).items() if k not in ("track_id", "adjusts_id")},
+            **{k: decimal_text(getattr(line, k)) for k in (*MONEY_FIELDS, "share_pct")},
+        }
+        for line in doc.lines
+    ]
     totals = {k: (decimal_text(v) if isinstance(v, Decimal) else v) for k, v in asdict(doc.totals).items()}
     payload = {"artist": doc.artist, "period": doc.period.label, "lines": lines, "totals": totals}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -87,7 +87,9 @@ def daphne_factory(tmp_path):
 
 @pytest.fixture
 def staff_user(django_user_model):
-    return django_user_model.objects.create_user(username="staff", password="pw-staff-123", is_staff=True, is_superuser=True)
+    return django_user_model.objects.create_user(
+        username="staff", password="pw-staff-123", is_staff=True, is_superuser=True
+    )
 
 
 @pytest.fixture

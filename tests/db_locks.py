@@ -19,7 +19,8 @@ class write_lock_held:  # named like a function: `with write_lock_held():`
             import psycopg
 
             self.conn = psycopg.connect(
-                host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"])
+                host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"]
+            )
             self.conn.execute(f"LOCK TABLE {', '.join(PG_WRITTEN_TABLES)} IN EXCLUSIVE MODE")
         return self
 

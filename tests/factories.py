@@ -57,8 +57,8 @@ class LoadRunFactory(DjangoModelFactory):
         model = models.LoadRun
 
     status = models.LoadRun.Status.SUCCEEDED
-    started_at = factory.LazyFunction(lambda: dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.timezone.utc))
-    finished_at = factory.LazyFunction(lambda: dt.datetime(2025, 6, 1, 12, 1, tzinfo=dt.timezone.utc))
+    started_at = factory.LazyFunction(lambda: dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC))
+    finished_at = factory.LazyFunction(lambda: dt.datetime(2025, 6, 1, 12, 1, tzinfo=dt.UTC))
 
 
 class SourceFileFactory(DjangoModelFactory):

@@ -24,10 +24,22 @@ class Daphne:
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", *args, "-b", "127.0.0.1", "-p", str(self.port),
-             "bedrot_site.asgi:application"],
-            cwd=BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                *args,
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "bedrot_site.asgi:application",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         self._wait_ready()
 
     @property
@@ -74,15 +86,23 @@ class Daphne:
 def run_load_curated(env: dict, lake: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "load_curated", "--lake", str(lake)],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def child_env(subprocess_env: dict, *, redis_url: str | None, group: str, **extra) -> dict:
     """The test database (subprocess_env), a private broadcast group, Redis or not, plus overrides."""
     # No heartbeat frame in the middle of a scenario that runs past 30 s on a busy machine (tests count frames).
-    env = {**subprocess_env, "WS_BROADCAST_GROUP": group, "WS_HEARTBEAT_INTERVAL": "600",
-           **{k: str(v) for k, v in extra.items()}}  # fmt: skip
+    env = {
+        **subprocess_env,
+        "WS_BROADCAST_GROUP": group,
+        "WS_HEARTBEAT_INTERVAL": "600",
+        **{k: str(v) for k, v in extra.items()},
+    }
     env.pop("WS_LOAD_RUN_POLL_INTERVAL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url

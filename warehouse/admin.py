@@ -27,8 +27,7 @@ from import_export.forms import ImportForm
 
 from etl.lock import LoadLockBusy, load_lock
 from warehouse import admin_display as show
-from warehouse import admin_selectors
-from warehouse import curation, resources, selectors, services
+from warehouse import admin_selectors, curation, resources, selectors, services
 from warehouse import models as m
 
 logger = logging.getLogger(__name__)
@@ -489,8 +488,12 @@ class ArtistAliasAdmin(CuratedImportExportAdmin):
 
 class UnmatchedMapForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=[("artist_alias", "artist alias"), ("store_alias", "store"), ("campaign_token", "campaign title"),
-                 ("campaign", "campaign")]
+        choices=[
+            ("artist_alias", "artist alias"),
+            ("store_alias", "store"),
+            ("campaign_token", "campaign title"),
+            ("campaign", "campaign"),
+        ]
     )
     pk = forms.IntegerField(min_value=1)
     artist = forms.ModelChoiceField(m.Artist.objects.all(), required=False)
@@ -543,13 +546,39 @@ class CampaignAdmin(CurationAdmin):
     list_select_related = ("artist", "track")
     search_fields = ("name", "campaign_id", "parsed_track_text")
     fields = (
-        "campaign_id", "name", "artist", "track", "targeting", "parse_status", "is_override", "token",
-        "parsed_track_text", "is_copy", "objective", "status", "first_seen_date", "last_seen_date",
-        "is_currently_active", "attributes", "source_file",
+        "campaign_id",
+        "name",
+        "artist",
+        "track",
+        "targeting",
+        "parse_status",
+        "is_override",
+        "token",
+        "parsed_track_text",
+        "is_copy",
+        "objective",
+        "status",
+        "first_seen_date",
+        "last_seen_date",
+        "is_currently_active",
+        "attributes",
+        "source_file",
     )
     readonly_fields = (
-        "campaign_id", "name", "parse_status", "is_override", "token", "parsed_track_text", "is_copy", "objective",
-        "status", "first_seen_date", "last_seen_date", "is_currently_active", "attributes", "source_file",
+        "campaign_id",
+        "name",
+        "parse_status",
+        "is_override",
+        "token",
+        "parsed_track_text",
+        "is_copy",
+        "objective",
+        "status",
+        "first_seen_date",
+        "last_seen_date",
+        "is_currently_active",
+        "attributes",
+        "source_file",
     )
     actions = ["clear_override"]
 
@@ -635,8 +664,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         source_file = obj.source_file
         run = reverse("admin:warehouse_loadrun_change", args=[obj.load_run_id])
         return format_html(
-            "{} &middot; <a href=\"{}\">load run #{}</a> &middot; quarantined in this file: {}",
-            show.source_file_link(source_file, obj.source_line), run, obj.load_run_id,
+            '{} &middot; <a href="{}">load run #{}</a> &middot; quarantined in this file: {}',
+            show.source_file_link(source_file, obj.source_line),
+            run,
+            obj.load_run_id,
             show.quarantined_rows_link(source_file),
         )
 
@@ -647,13 +678,21 @@ FACT_FILTERS = (SourceKindFilter, LoadRunFilter)
 @admin.register(m.RoyaltyLine)
 class RoyaltyLineAdmin(ReadOnlyAdmin):
     list_display = (
-        show.month_column("sale_month", "sale month"), "artist_shown", "title", "store", "quantity",
+        show.month_column("sale_month", "sale month"),
+        "artist_shown",
+        "title",
+        "store",
+        "quantity",
         show.money_column("earnings_usd", "earnings"),
     )
     date_hierarchy = "sale_month"  # years and months from the aggregate (month_hierarchy), not a scan of every line
     list_filter = (
-        "platform", "artist", "is_adjustment", ("retracted_by_file", admin.EmptyFieldListFilter),
-        RoyaltySourceFileFilter, LoadRunFilter,
+        "platform",
+        "artist",
+        "is_adjustment",
+        ("retracted_by_file", admin.EmptyFieldListFilter),
+        RoyaltySourceFileFilter,
+        LoadRunFilter,
     )
     list_select_related = ("artist",)
     search_fields = ("isrc", "title", "store", "artist_raw")
@@ -722,8 +761,16 @@ class AdAccountDailyAdmin(ReadOnlyAdmin):
 
 @admin.register(m.AdPerformanceDaily)
 class AdPerformanceDailyAdmin(ReadOnlyAdmin):
-    list_display = ("date", "campaign", "adset_name", "ad_name", show.money_column("spend_usd", "spend"),
-                    "impressions", "clicks", "superseded")  # fmt: skip
+    list_display = (
+        "date",
+        "campaign",
+        "adset_name",
+        "ad_name",
+        show.money_column("spend_usd", "spend"),
+        "impressions",
+        "clicks",
+        "superseded",
+    )
     date_hierarchy = "date"
     list_filter = ("superseded", *FACT_FILTERS)
     list_select_related = ("campaign",)
@@ -732,8 +779,14 @@ class AdPerformanceDailyAdmin(ReadOnlyAdmin):
 
 @admin.register(m.AdInsightWindow)
 class AdInsightWindowAdmin(ReadOnlyAdmin):
-    list_display = ("campaign", "adset_name", "date_start", "date_stop", show.money_column("spend_usd", "spend"),
-                    "impressions")  # fmt: skip
+    list_display = (
+        "campaign",
+        "adset_name",
+        "date_start",
+        "date_stop",
+        show.money_column("spend_usd", "spend"),
+        "impressions",
+    )
     date_hierarchy = "date_start"
     list_filter = FACT_FILTERS
     list_select_related = ("campaign",)
@@ -760,8 +813,16 @@ class BusinessExpenseAdmin(ReadOnlyAdmin):
 @admin.register(m.LoadRun)
 class LoadRunAdmin(ReadOnlyAdmin):
     list_display = (
-        "id", "status", "trigger", "started_at", "files_loaded", "files_skipped", "files_rejected", "rows_changed",
-        "rows_quarantined", "warning_list",
+        "id",
+        "status",
+        "trigger",
+        "started_at",
+        "files_loaded",
+        "files_skipped",
+        "files_rejected",
+        "rows_changed",
+        "rows_quarantined",
+        "warning_list",
     )
     list_filter = ("status", "trigger")
     date_hierarchy = "started_at"
@@ -819,8 +880,15 @@ class QuarantinedRowAdmin(ReadOnlyAdmin):
 class RoyaltyMonthlyAggregateAdmin(ReadOnlyAdmin):
     """Derived from royalty_line inside each load (services.facts_changed): shown for checking, never edited."""
 
-    list_display = (show.month_column("sale_month", "sale month"), "store", "artist", "artist_raw",
-                    show.money_column("earnings_usd", "earnings"), "quantity", "line_count")  # fmt: skip
+    list_display = (
+        show.month_column("sale_month", "sale month"),
+        "store",
+        "artist",
+        "artist_raw",
+        show.money_column("earnings_usd", "earnings"),
+        "quantity",
+        "line_count",
+    )
     date_hierarchy = "sale_month"
     list_filter = ("platform", "artist")
     list_select_related = ("artist",)
@@ -838,8 +906,11 @@ class RoyaltyIsrcAggregateAdmin(ReadOnlyAdmin):
 class RoyaltyDelayAggregateAdmin(ReadOnlyAdmin):
     """Royalty lines per (Sale Month, reporting month), derived like the monthly aggregate."""
 
-    list_display = (show.month_column("sale_month", "sale month"), show.month_column("reporting_month", "reported"),
-                    "line_count")  # fmt: skip
+    list_display = (
+        show.month_column("sale_month", "sale month"),
+        show.month_column("reporting_month", "reported"),
+        "line_count",
+    )
     date_hierarchy = "sale_month"
 
 

@@ -30,9 +30,11 @@ SUGGESTIONS = 3
 def admin_attention_get(*, today: dt.date) -> dict:
     """The index page's first block: unmatched names by kind, problem files of the last loads, stale sources."""
     runs = list(
-        LoadRun.objects.exclude(trigger=LoadRun.Trigger.ADMIN).filter(finished_at__isnull=False)
-        .order_by("-id").values_list("id", flat=True)[:RECENT_LOAD_RUNS]
-    )  # fmt: skip
+        LoadRun.objects.exclude(trigger=LoadRun.Trigger.ADMIN)
+        .filter(finished_at__isnull=False)
+        .order_by("-id")
+        .values_list("id", flat=True)[:RECENT_LOAD_RUNS]
+    )
     problem_files = (
         SourceFile.objects.filter(load_run_id__in=runs)
         .filter(Q(status=SourceFile.Status.REJECTED) | Q(rows_quarantined__gt=0))
@@ -43,16 +45,17 @@ def admin_attention_get(*, today: dt.date) -> dict:
         (ArtistAlias.objects.filter(artist__isnull=True).count(), "artist name", "artist names"),
         (StoreAlias.objects.filter(platform__isnull=True).count(), "store name", "store names"),
         (CampaignToken.objects.filter(needs_review=True).count(), "campaign title", "campaign titles"),
-        (Campaign.objects.filter(parse_status__in=CAMPAIGN_REVIEW_STATUSES, is_override=False).count(), "campaign",
-         "campaigns"),
-    ]  # fmt: skip
+        (
+            Campaign.objects.filter(parse_status__in=CAMPAIGN_REVIEW_STATUSES, is_override=False).count(),
+            "campaign",
+            "campaigns",
+        ),
+    ]
     return {
         "unmatched": [{"count": n, "label": f"{n} {one if n == 1 else many}"} for n, one, many in counts],
         "recent_runs": len(runs),
         "problem_files": list(problem_files.select_related("load_run")),
-        "stale_sources": [
-            {"source": source, **info} for source, info in sorted(freshness.items()) if info["stale"]
-        ],
+        "stale_sources": [{"source": source, **info} for source, info in sorted(freshness.items()) if info["stale"]],
     }
 
 
@@ -74,18 +77,21 @@ def unmatched_rows_get(*, queues: dict) -> dict:
     under the raw name: per-artist and per-platform revenue show them as delivered until staff map them."""
     by_raw: dict[str, dict] = defaultdict(lambda: {"lines": 0, "earnings": Decimal(0)})
     for raw, lines, earnings in (
-        RoyaltyMonthlyAggregate.objects.filter(artist__isnull=True).values("artist_raw")
-        .annotate(lines=Sum("line_count"), earnings=Sum("earnings_usd")).values_list("artist_raw", "lines", "earnings")
-    ):  # fmt: skip
+        RoyaltyMonthlyAggregate.objects.filter(artist__isnull=True)
+        .values("artist_raw")
+        .annotate(lines=Sum("line_count"), earnings=Sum("earnings_usd"))
+        .values_list("artist_raw", "lines", "earnings")
+    ):
         entry = by_raw[normalize_alias(raw)]
         entry["lines"] += lines
         entry["earnings"] += earnings or 0
     by_store = {
         store: {"lines": lines, "earnings": earnings or Decimal(0)}
         for store, lines, earnings in RoyaltyMonthlyAggregate.objects.filter(platform__isnull=True)
-        .values("store").annotate(lines=Sum("line_count"), earnings=Sum("earnings_usd"))
+        .values("store")
+        .annotate(lines=Sum("line_count"), earnings=Sum("earnings_usd"))
         .values_list("store", "lines", "earnings")
-    }  # fmt: skip
+    }
     artists = {normalize_alias(a.name): a for a in Artist.objects.all()}
     for alias in ArtistAlias.objects.filter(artist__isnull=False).select_related("artist"):
         artists.setdefault(alias.alias_key, alias.artist)

@@ -66,9 +66,8 @@ def target_connect(*, url: str) -> str:
 def copied_models() -> list[type[models.Model]]:
     """Every concrete table of every installed model (auto-created many-to-many tables included)."""
     return [
-        model for model in apps.get_models(include_auto_created=True)
-        if model._meta.managed and not model._meta.proxy
-    ]  # fmt: skip
+        model for model in apps.get_models(include_auto_created=True) if model._meta.managed and not model._meta.proxy
+    ]
 
 
 def _applied(alias: str) -> set[tuple[str, str]]:
@@ -87,7 +86,11 @@ def target_check(*, alias: str, replace: bool) -> None:
     source, target = _applied(DEFAULT_DB_ALIAS), _applied(alias)
     if source != target:
         missing, extra = sorted(source - target), sorted(target - source)
-        hint = "run `DATABASE_URL=<target> manage.py migrate` with this code first" if missing else "deploy code that matches"
+        hint = (
+            "run `DATABASE_URL=<target> manage.py migrate` with this code first"
+            if missing
+            else "deploy code that matches"
+        )
         raise CopyRefused(
             f"the target is not migrated like the source ({len(missing)} migration(s) missing"
             f"{': ' + ', '.join(f'{a}.{n}' for a, n in missing[:3]) if missing else ''}, {len(extra)} unknown): {hint}"
@@ -119,9 +122,21 @@ def _rows(model, *, batch_size: int) -> Iterator[list[tuple]]:
 
 
 # Fields whose Python value (after the source's converters) is already what any backend's driver takes.
-_PLAIN = (models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField, models.BigIntegerField,
-          models.SmallIntegerField, models.PositiveIntegerField, models.PositiveBigIntegerField,
-          models.PositiveSmallIntegerField, models.CharField, models.TextField, models.BooleanField, models.FloatField)
+_PLAIN = (
+    models.AutoField,
+    models.BigAutoField,
+    models.SmallAutoField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+    models.PositiveSmallIntegerField,
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.FloatField,
+)
 
 
 def _preparer(field, target) -> Callable | None:
@@ -206,9 +221,12 @@ def kpis_body(*, alias: str = DEFAULT_DB_ALIAS) -> dict:
 
 
 def warehouse_copy(
-    *, alias: str, replace: bool, batch_size: int = DEFAULT_BATCH_SIZE,
+    *,
+    alias: str,
+    replace: bool,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[str, int, int], None] = lambda table, done, total: None,
-) -> CopyReport:  # fmt: skip
+) -> CopyReport:
     """Copy the configured database into `alias` (checked with `target_check` first) and verify it."""
     target_check(alias=alias, replace=replace)
     chosen = copied_models()
@@ -229,7 +247,9 @@ def warehouse_copy(
                 cursor.execute(statement)
         started = time.monotonic()
         for model in chosen:
-            report.rows[model._meta.db_table] = _copy_table(model, alias=alias, batch_size=batch_size, progress=progress)
+            report.rows[model._meta.db_table] = _copy_table(
+                model, alias=alias, batch_size=batch_size, progress=progress
+            )
         with target.cursor() as cursor:
             for statement in target.ops.sequence_reset_sql(no_style(), chosen):
                 cursor.execute(statement)

@@ -63,11 +63,15 @@ def curation_recorded(*, what: str, rows: int = 0, user=None) -> LoadRun:
                 return run
         now = timezone.now()
         run = LoadRun.objects.create(
-            trigger=LoadRun.Trigger.ADMIN, status=LoadRun.Status.SUCCEEDED, started_at=now, finished_at=now,
+            trigger=LoadRun.Trigger.ADMIN,
+            status=LoadRun.Status.SUCCEEDED,
+            started_at=now,
+            finished_at=now,
             requested_by=user if user is not None and user.is_authenticated else None,
             # > 0 even for a rename (no fact row changed): the watcher announces runs that changed something.
-            rows_changed=max(rows, 1), options={"changes": [what]},
-        )  # fmt: skip
+            rows_changed=max(rows, 1),
+            options={"changes": [what]},
+        )
         state["run"] = run
         transaction.on_commit(partial(_announce, run.pk))
         return run
@@ -151,9 +155,13 @@ def artist_alias_save(*, alias: ArtistAlias, user=None) -> int:
         changed = 0
         if spellings:
             where = f"artist_raw IN ({', '.join(['%s'] * len(spellings))}) AND artist_id IS DISTINCT FROM %s"
-            changed = _royalty_lines_relinked(column="artist_id", where=where, params=[*spellings, target], value=target)
+            changed = _royalty_lines_relinked(
+                column="artist_id", where=where, params=[*spellings, target], value=target
+            )
         campaign_reparse()  # a campaign name may carry this spelling as its artist segment
-        curation_recorded(what=f"artist alias {alias.alias!r} → {alias.artist or '(unmatched)'}", rows=changed, user=user)
+        curation_recorded(
+            what=f"artist alias {alias.alias!r} → {alias.artist or '(unmatched)'}", rows=changed, user=user
+        )
     return changed
 
 
@@ -163,8 +171,10 @@ def store_alias_save(*, store_alias: StoreAlias, user=None) -> int:
         store_alias.save()
         target = store_alias.platform_id
         changed = _royalty_lines_relinked(
-            column="platform_id", where="store = %s AND platform_id IS DISTINCT FROM %s",
-            params=[store_alias.store, target], value=target,
+            column="platform_id",
+            where="store = %s AND platform_id IS DISTINCT FROM %s",
+            params=[store_alias.store, target],
+            value=target,
         )
         curation_recorded(
             what=f"store {store_alias.store!r} → {store_alias.platform or '(unmatched)'}", rows=changed, user=user

@@ -39,8 +39,12 @@ def meta_spend_mismatches_list() -> list[dict]:
         counted[row["date"]] = counted.get(row["date"], Decimal(0)) + row["spend"]
     account = dict(AdAccountDaily.objects.filter(date__in=list(counted)).values_list("date", "spend_usd"))
     return [
-        {"date": day.isoformat(), "counted_usd": str(counted[day]), "account_usd": str(account[day]),
-         "difference_usd": str(counted[day] - account[day])}
+        {
+            "date": day.isoformat(),
+            "counted_usd": str(counted[day]),
+            "account_usd": str(account[day]),
+            "difference_usd": str(counted[day] - account[day]),
+        }
         for day in sorted(account)
         if abs(counted[day] - account[day]) > RECONCILE_TOLERANCE
     ]
@@ -52,5 +56,11 @@ def meta_run_warnings() -> list[dict]:
     if not mismatches:
         return []
     dates = ", ".join(f"{m['date']} counted {m['counted_usd']} vs account {m['account_usd']}" for m in mismatches)
-    return [{"code": "meta_spend_mismatch", "message": f"Meta campaign spend differs from ad_account_daily by more "
-             f"than $0.01 on {len(mismatches)} date(s): {dates}", "dates": mismatches}]
+    return [
+        {
+            "code": "meta_spend_mismatch",
+            "message": f"Meta campaign spend differs from ad_account_daily by more "
+            f"than $0.01 on {len(mismatches)} date(s): {dates}",
+            "dates": mismatches,
+        }
+    ]

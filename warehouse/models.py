@@ -1,6 +1,6 @@
 """The normalized schema of the BEDROT warehouse.
 
-Table names follow `docs/../shared/contract/curated-zone.md` (royalty_line, distributor_daily_stream, …) so the
+Table names follow `docs/contract/curated-zone.md` (royalty_line, distributor_daily_stream, …) so the
 loader's SQL and the contract read the same. Money and ratios are FixedDecimalField (exact integers underneath).
 Every fact row carries lineage: the load run and source file that last wrote it, and the file's physical line.
 """
@@ -319,9 +319,7 @@ class LoadRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.CLI)
-    requested_by = models.ForeignKey(
-        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     options = models.JSONField(default=dict, blank=True)
     files_loaded = models.PositiveIntegerField(default=0)
     files_skipped = models.PositiveIntegerField(default=0)
@@ -332,7 +330,10 @@ class LoadRun(models.Model):
     progress = models.JSONField(default=dict, blank=True, help_text="Current file and counters while running.")
     error = models.TextField(blank=True, default="")
     warnings = models.JSONField(  # db_default: rows written by plain SQL (ops scripts, other tools) stay valid
-        default=list, db_default=[], blank=True, help_text="Run-level warnings, e.g. meta_spend_mismatch (contract §2.9)."
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text="Run-level warnings, e.g. meta_spend_mismatch (contract §2.9).",
     )
 
     class Meta:
@@ -360,7 +361,9 @@ class SourceFile(models.Model):
     mtime = models.DateTimeField(null=True, blank=True)
     name_timestamp = models.DateTimeField(null=True, blank=True)
     newest_copy_at = models.DateTimeField(
-        null=True, blank=True, help_text="Name timestamp or mtime of a newer byte-identical copy skipped since: "
+        null=True,
+        blank=True,
+        help_text="Name timestamp or mtime of a newer byte-identical copy skipped since: "
         "the file's rows rank as that copy (newest wins whatever the order; issue 10).",
     )
     schema_variant = models.CharField(max_length=16, blank=True, default="")
@@ -465,7 +468,9 @@ class RoyaltyLine(LineageMixin):
     platform = models.ForeignKey(
         Platform, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    artist = models.ForeignKey(
+        Artist, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     artist_raw = models.CharField(max_length=200)
     track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     isrc = models.CharField(max_length=12, blank=True, default="")
@@ -487,7 +492,10 @@ class RoyaltyLine(LineageMixin):
         SourceFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )  # indexed by royalty_line_retracted
     raw_fingerprint = models.BinaryField(
-        max_length=16, null=True, blank=True, editable=False,
+        max_length=16,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="blake2b-128 of the CSV record as read (keyed by the header): a later snapshot's byte-identical "
         "record keeps this row without being parsed again.",
     )
@@ -642,7 +650,9 @@ class AdPerformanceDaily(LineageMixin):
     pixel_add_to_cart = models.PositiveBigIntegerField(default=0)
     pixel_link_click = models.PositiveBigIntegerField(default=0)
     superseded = models.BooleanField(  # db_default: the loader's merge SQL inserts rows unmarked
-        default=False, db_default=False, help_text="A campaign-level roll-up (or ad-set row) with finer rows for the same date and "
+        default=False,
+        db_default=False,
+        help_text="A campaign-level roll-up (or ad-set row) with finer rows for the same date and "
         "campaign (or ad set): stored, never summed (contract §2.7 levels).",
     )
 

@@ -140,7 +140,14 @@ class TrackResource(FormulaSafeResource):
     class Meta:
         model = Track
         fields = (
-            "isrc", "title", "primary_artist", "featured_artists", "upc", "release_date", "release_type", "needs_review"
+            "isrc",
+            "title",
+            "primary_artist",
+            "featured_artists",
+            "upc",
+            "release_date",
+            "release_type",
+            "needs_review",
         )
         import_id_fields = ("isrc",)
         clean_model_instances = True

@@ -15,8 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
-from django.db.models import CharField
+from django.db.models import CharField, Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils import timezone
 
@@ -32,9 +31,9 @@ from warehouse.models import (
     LinktreeDaily,
     LoadRun,
     Platform,
-    RoyaltyLine,
     RoyaltyDelayAggregate,
     RoyaltyIsrcAggregate,
+    RoyaltyLine,
     RoyaltyMonthlyAggregate,
     SocialAccount,
     SourceFile,
@@ -93,7 +92,7 @@ def _change_pct(current, previous) -> float:
 def ts(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -176,9 +175,12 @@ def _artist_key(row: dict) -> str:
 
 def royalty_totals_get() -> dict:
     totals = RoyaltyMonthlyAggregate.objects.aggregate(
-        net=Sum("earnings_usd"), gross=Sum("gross_usd"), adjustments=Sum("adjustments_usd"),
-        quantity=Sum("quantity"), lines=Sum("line_count"),
-    )  # fmt: skip
+        net=Sum("earnings_usd"),
+        gross=Sum("gross_usd"),
+        adjustments=Sum("adjustments_usd"),
+        quantity=Sum("quantity"),
+        lines=Sum("line_count"),
+    )
     return {
         "net": totals["net"] or ZERO,
         "gross": totals["gross"] or ZERO,
@@ -196,7 +198,9 @@ def royalty_months_get() -> dict[dt.date, dict]:
         .order_by("sale_month")
     )
     months = {row["sale_month"]: {"net": row["net"], "lines": row["lines"], "stores": []} for row in rows}
-    pairs = RoyaltyMonthlyAggregate.objects.values_list("sale_month", "store").distinct().order_by("sale_month", "store")
+    pairs = (
+        RoyaltyMonthlyAggregate.objects.values_list("sale_month", "store").distinct().order_by("sale_month", "store")
+    )
     for month, store in pairs:
         months[month]["stores"].append(store)
     return months
@@ -230,7 +234,8 @@ def royalty_by_artist_get() -> dict[str, dict]:
     )
     for row in rows:
         entry = result.setdefault(
-            _artist_key(row), {"net": ZERO, "quantity": 0, "lines": 0, "stores": set(), "mapped": bool(row["artist__name"])}
+            _artist_key(row),
+            {"net": ZERO, "quantity": 0, "lines": 0, "stores": set(), "mapped": bool(row["artist__name"])},
         )
         entry["net"] += row["net"]
         entry["quantity"] += row["quantity"]
@@ -252,9 +257,11 @@ def _top_artist(by_artist: dict[str, dict]) -> str | None:
 def _dist_by_source() -> dict[str, dict]:
     result = {source: {"spotify": 0, "apple": 0, "combined": 0, "days": 0} for source in SOURCES}
     rows = DistributorDailyStream.objects.values("source").annotate(
-        spotify=Sum("spotify_streams"), apple=Sum("apple_streams"), combined=Sum("combined_streams"),
+        spotify=Sum("spotify_streams"),
+        apple=Sum("apple_streams"),
+        combined=Sum("combined_streams"),
         days=Count("date", distinct=True),
-    )  # fmt: skip
+    )
     for row in rows:
         result[row["source"]] = {key: row[key] for key in ("spotify", "apple", "combined", "days")}
     return result
@@ -328,9 +335,13 @@ def meta_facts_get(*, start: dt.date | None = None, end: dt.date | None = None) 
         key = (row["date"], row["campaign_id"])
         if key not in daily:
             daily[key] = {
-                "date": row["date"], "campaign_id": row["campaign_id"], "spend": row["spend_usd"],
-                "impressions": row["impressions"], "clicks": row["clicks"], "reach": row["reach"] or 0,
-            }  # fmt: skip
+                "date": row["date"],
+                "campaign_id": row["campaign_id"],
+                "spend": row["spend_usd"],
+                "impressions": row["impressions"],
+                "clicks": row["clicks"],
+                "reach": row["reach"] or 0,
+            }
     with_days = {campaign for _, campaign in daily}
     latest: dict[tuple, dict] = {}
     windows = AdInsightWindow.objects.exclude(campaign_id__in=with_days).values(
@@ -341,15 +352,25 @@ def meta_facts_get(*, start: dt.date | None = None, end: dt.date | None = None) 
         if key not in latest or row["date_stop"] > latest[key]["date_stop"]:
             latest[key] = row
     facts = MetaFacts(
-        daily=[row for (day, _), row in sorted(daily.items(), key=lambda item: (item[0][0], item[0][1]))
-               if (start is None or day >= start) and (end is None or day <= end)],
+        daily=[
+            row
+            for (day, _), row in sorted(daily.items(), key=lambda item: (item[0][0], item[0][1]))
+            if (start is None or day >= start) and (end is None or day <= end)
+        ],
         windows=[
-            {"campaign_id": w["campaign_id"], "date_start": w["date_start"], "date_stop": w["date_stop"],
-             "spend": w["spend_usd"], "impressions": w["impressions"], "clicks": w["clicks"], "reach": w["reach"] or 0}
+            {
+                "campaign_id": w["campaign_id"],
+                "date_start": w["date_start"],
+                "date_stop": w["date_stop"],
+                "spend": w["spend_usd"],
+                "impressions": w["impressions"],
+                "clicks": w["clicks"],
+                "reach": w["reach"] or 0,
+            }
             for w in latest.values()
             if (start is None or w["date_stop"] >= start) and (end is None or w["date_start"] <= end)
         ],
-    )  # fmt: skip
+    )
     return facts
 
 
@@ -438,8 +459,10 @@ def kpi_realtime_get() -> tuple[dict, dict]:
     stamp = Stamp.get()
     dates = list(
         DistributorDailyStream.objects.filter(is_partial=False)
-        .values_list("date", flat=True).distinct().order_by("-date")[:2]
-    )  # fmt: skip
+        .values_list("date", flat=True)
+        .distinct()
+        .order_by("-date")[:2]
+    )
     if not dates:
         raise NoData("No streaming data available")
     totals = _dist_daily_totals(start=dates[-1], end=dates[0])
@@ -448,8 +471,9 @@ def kpi_realtime_get() -> tuple[dict, dict]:
     change = {key: current[key] - previous[key] for key in ("spotify", "apple", "total")}
     sources = list(
         DistributorDailyStream.objects.filter(is_partial=False, date=dates[0])
-        .values_list("source", flat=True).order_by("source")
-    )  # fmt: skip
+        .values_list("source", flat=True)
+        .order_by("source")
+    )
     data = {
         "current_day": {
             "date": _day(dates[0]),
@@ -499,7 +523,9 @@ def _spotify_followers_latest(*, on_or_before: dt.date | None = None) -> dict[st
         qs = qs.filter(date__lte=on_or_before)
     latest = {row["artist_id"]: row["d"] for row in qs.values("artist_id").annotate(d=Max("date"))}
     result = {}
-    for row in qs.filter(date__in=set(latest.values())).values("artist_id", "artist__name", "date", "followers", "listeners"):
+    for row in qs.filter(date__in=set(latest.values())).values(
+        "artist_id", "artist__name", "date", "followers", "listeners"
+    ):
         if latest.get(row["artist_id"]) == row["date"]:
             result[row["artist__name"]] = row
     return result
@@ -510,9 +536,11 @@ def _goals(*, months: dict[dt.date, Decimal], month_streams: int | None, followe
     revenue_month = max(months) if months else None
     return {
         "monthly_revenue": _goal(
-            months[revenue_month] if revenue_month else ZERO, GOAL_TARGETS["monthly_revenue"],
-            revenue_month is not None, money=True,
-        ),  # fmt: skip
+            months[revenue_month] if revenue_month else ZERO,
+            GOAL_TARGETS["monthly_revenue"],
+            revenue_month is not None,
+            money=True,
+        ),
         "monthly_streams": _goal(month_streams or 0, GOAL_TARGETS["monthly_streams"], month_streams is not None),
         "spotify_followers": _goal(
             sum(r["followers"] for r in followers.values()), GOAL_TARGETS["spotify_followers"], bool(followers)
@@ -551,22 +579,26 @@ def _alerts(*, months: dict[dt.date, Decimal], weeks: tuple[int, int] | None, ti
         delta = months[latest] - months[previous]
         if abs(delta) > 100:
             fell = delta < 0
-            alerts.append({
-                "type": "revenue",
-                "severity": "high" if fell else "info",
-                "message": f"Revenue {'decreased' if fell else 'increased'} by ${usd(abs(delta)):.2f}",
-                "timestamp": timestamp,
-            })  # fmt: skip
+            alerts.append(
+                {
+                    "type": "revenue",
+                    "severity": "high" if fell else "info",
+                    "message": f"Revenue {'decreased' if fell else 'increased'} by ${usd(abs(delta)):.2f}",
+                    "timestamp": timestamp,
+                }
+            )
     if weeks:
         last_7, prev_7 = weeks
         if prev_7 and (Decimal(prev_7 - last_7) / prev_7) > Decimal("0.2"):
             fall = Decimal(prev_7 - last_7) * 100 / prev_7
-            alerts.append({
-                "type": "streaming",
-                "severity": "warning",
-                "message": f"Weekly streams decreased by {fall.quantize(Decimal('0.1'), ROUND_HALF_UP)}%",
-                "timestamp": timestamp,
-            })  # fmt: skip
+            alerts.append(
+                {
+                    "type": "streaming",
+                    "severity": "warning",
+                    "message": f"Weekly streams decreased by {fall.quantize(Decimal('0.1'), ROUND_HALF_UP)}%",
+                    "timestamp": timestamp,
+                }
+            )
     return alerts
 
 
@@ -612,7 +644,9 @@ def revenue_distributor_get() -> tuple[dict, dict]:
     return data, metadata
 
 
-def revenue_monthly_list(*, today: dt.date, include_expected: bool = True, months: int | None = None) -> tuple[list, dict]:
+def revenue_monthly_list(
+    *, today: dt.date, include_expected: bool = True, months: int | None = None
+) -> tuple[list, dict]:
     """A7: one item per month in the union of DK Sale Months and calendar months of distributor streams."""
     royalty = royalty_months_get()
     streams = _dist_months()
@@ -640,13 +674,15 @@ def revenue_monthly_list(*, today: dt.date, include_expected: bool = True, month
         if include_expected:
             s = streams.get(month, {"spotify": 0, "apple": 0})
             expected = _expected(s["spotify"], s["apple"], rates)
-            item.update({
-                "expected_revenue": usd(expected),
-                "spotify_streams": s["spotify"],
-                "apple_streams": s["apple"],
-                "total_streams": s["spotify"] + s["apple"],
-                "variance": usd(dk["net"] - expected),
-            })  # fmt: skip
+            item.update(
+                {
+                    "expected_revenue": usd(expected),
+                    "spotify_streams": s["spotify"],
+                    "apple_streams": s["apple"],
+                    "total_streams": s["spotify"] + s["apple"],
+                    "variance": usd(dk["net"] - expected),
+                }
+            )
         items.append(item)
     if months:
         items = items[-months:]
@@ -719,7 +755,9 @@ def revenue_artist_get() -> tuple[dict, dict]:
 def revenue_delays_get() -> tuple[dict, dict]:
     """A9: delay in months from Sale Month to Reporting Date, over active lines."""
     counts: dict[int, int] = defaultdict(int)
-    for sale, reported, lines in RoyaltyDelayAggregate.objects.values_list("sale_month", "reporting_month", "line_count"):
+    for sale, reported, lines in RoyaltyDelayAggregate.objects.values_list(
+        "sale_month", "reporting_month", "line_count"
+    ):
         counts[(reported.year - sale.year) * 12 + reported.month - sale.month] += lines
     total = sum(counts.values())
     if total == 0:
@@ -753,17 +791,20 @@ def revenue_rps_rates_get() -> tuple[dict, dict]:
     return data, metadata
 
 
-def streaming_daily_list(*, days: int = 30, source: str | None = None, include_partial: bool = False
-                         ) -> tuple[list, dict]:
+def streaming_daily_list(
+    *, days: int = 30, source: str | None = None, include_partial: bool = False
+) -> tuple[list, dict]:
     """A11: every row in [L − days + 1, L]. L = the latest complete date: a trailing partial day would draw as a
     collapse to 0. `include_partial` sets L to the newest date and keeps partial rows (flagged `is_partial`)."""
     table = DistributorDailyStream.objects
     newest = table.aggregate(d=Max("date"))["d"]
     complete = streaming_latest_complete_date_get()
     end = newest if include_partial else complete
-    excluded = 0 if include_partial or newest is None else (
-        table.filter(date__gt=complete) if complete else table
-    ).values("date").distinct().count()
+    excluded = (
+        0
+        if include_partial or newest is None
+        else (table.filter(date__gt=complete) if complete else table).values("date").distinct().count()
+    )
     rows: list[dict] = []
     if end:
         qs = table.filter(date__gt=end - dt.timedelta(days=days), date__lte=end)
@@ -772,20 +813,36 @@ def streaming_daily_list(*, days: int = 30, source: str | None = None, include_p
         if source in SOURCES:
             qs = qs.filter(source=source)
         if source == "all":
-            grouped = qs.values("date").annotate(
-                s=Sum("spotify_streams"), a=Sum("apple_streams"), partial=Count("id", filter=Q(is_partial=True))
-            ).order_by("date")
+            grouped = (
+                qs.values("date")
+                .annotate(
+                    s=Sum("spotify_streams"), a=Sum("apple_streams"), partial=Count("id", filter=Q(is_partial=True))
+                )
+                .order_by("date")
+            )
             rows = [
-                {"date": _day(r["date"]), "spotify_streams": r["s"], "apple_streams": r["a"],
-                 "combined_streams": r["s"] + r["a"], "source": "all", "is_partial": bool(r["partial"])}
+                {
+                    "date": _day(r["date"]),
+                    "spotify_streams": r["s"],
+                    "apple_streams": r["a"],
+                    "combined_streams": r["s"] + r["a"],
+                    "source": "all",
+                    "is_partial": bool(r["partial"]),
+                }
                 for r in grouped
-            ]  # fmt: skip
+            ]
         else:
             rows = [
-                {"date": _day(r.date), "spotify_streams": r.spotify_streams, "apple_streams": r.apple_streams,
-                 "combined_streams": r.combined_streams, "source": r.source, "is_partial": r.is_partial}
+                {
+                    "date": _day(r.date),
+                    "spotify_streams": r.spotify_streams,
+                    "apple_streams": r.apple_streams,
+                    "combined_streams": r.combined_streams,
+                    "source": r.source,
+                    "is_partial": r.is_partial,
+                }
                 for r in qs.order_by("date", "source")
-            ]  # fmt: skip
+            ]
     metadata = {
         "source": "tidy_daily_streams.csv",
         "days_requested": days,
@@ -851,16 +908,18 @@ def streaming_growth_list(*, period: str = "monthly") -> tuple[list, dict]:
     for index, key in enumerate(keys):
         current = buckets[key]
         previous = buckets[keys[index - 1]] if index else None
-        rows.append({
-            "period": key,
-            "spotify_streams": current["spotify"],
-            "apple_streams": current["apple"],
-            "total_streams": current["total"],
-            "growth": {
-                name: _change_pct(current[name], previous[name]) if previous else 0.0
-                for name in ("spotify", "apple", "total")
-            },
-        })  # fmt: skip
+        rows.append(
+            {
+                "period": key,
+                "spotify_streams": current["spotify"],
+                "apple_streams": current["apple"],
+                "total_streams": current["total"],
+                "growth": {
+                    name: _change_pct(current[name], previous[name]) if previous else 0.0
+                    for name in ("spotify", "apple", "total")
+                },
+            }
+        )
     newest = last_day[keys[-1]]
     if period == "monthly":
         partial = newest != _month_end(newest)
@@ -910,17 +969,27 @@ def spotify_audience_list(
         raise NoData("No Spotify audience data available")
     newest = (
         SourceFile.objects.filter(kind="spotify_audience", status=SourceFile.Status.LOADED)
-        .order_by("-name_timestamp", "-id").values_list("path", flat=True).first()
-    )  # fmt: skip
+        .order_by("-name_timestamp", "-id")
+        .values_list("path", flat=True)
+        .first()
+    )
     return rows, {"source": newest.rsplit("/", 1)[-1] if newest else None, "last_updated": Stamp.get().last_updated}
 
 
 # --- Part B2: every KPI in one object -----------------------------------------------------------------------------
 
 FRESHNESS_SOURCES = (
-    "dk_bank_details", "distrokid_streams", "toolost_streams", "spotify_audience", "spotify_songs", "tiktok",
-    "linktree", "metaads", "royalty_splits", "capital_one",
-)  # fmt: skip
+    "dk_bank_details",
+    "distrokid_streams",
+    "toolost_streams",
+    "spotify_audience",
+    "spotify_songs",
+    "tiktok",
+    "linktree",
+    "metaads",
+    "royalty_splits",
+    "capital_one",
+)
 _FRESHNESS_KINDS = {
     "dk_bank_details": ["dk_bank_details"],
     "distrokid_streams": ["tidy_daily_streams"],
@@ -929,11 +998,16 @@ _FRESHNESS_KINDS = {
     "spotify_songs": ["spotify_song_metrics", "spotify_tracks_dimension"],
     "tiktok": ["tiktok"],
     "linktree": ["linktree"],
-    "metaads": ["meta_campaign_summary", "meta_daily_performance", "meta_ad_performance", "meta_campaigns_daily",
-                "meta_performance_log"],
+    "metaads": [
+        "meta_campaign_summary",
+        "meta_daily_performance",
+        "meta_ad_performance",
+        "meta_campaigns_daily",
+        "meta_performance_log",
+    ],
     "royalty_splits": ["royalty_splits"],
     "capital_one": ["capital_one"],
-}  # fmt: skip
+}
 _MANUAL_SOURCES = {"royalty_splits", "capital_one"}
 
 
@@ -959,7 +1033,7 @@ def _latest_data_dates(*, known: dict[str, dt.date | None] | None = None) -> dic
         "metaads": _meta_latest_data_date,
         "royalty_splits": lambda: None,
         "capital_one": lambda: BusinessExpense.objects.aggregate(d=Max("date"))["d"],
-    }  # fmt: skip
+    }
     if not {"distrokid_streams", "toolost_streams"} <= known.keys():
         dist = dict(DistributorDailyStream.objects.values_list("source").annotate(d=Max("date")))
         readers["distrokid_streams"] = lambda: dist.get("distrokid")
@@ -974,9 +1048,11 @@ def freshness_get(*, today: dt.date, known: dict[str, dt.date | None] | None = N
     thresholds = settings.FRESHNESS_STALE_DAYS
     latest_dates = _latest_data_dates(known=known)
     files = {}
-    for sf in SourceFile.objects.filter(status__in=[SourceFile.Status.LOADED, SourceFile.Status.SKIPPED]).order_by(
-        "-loaded_at", "-id"
-    ).values("kind", "path", "loaded_at"):
+    for sf in (
+        SourceFile.objects.filter(status__in=[SourceFile.Status.LOADED, SourceFile.Status.SKIPPED])
+        .order_by("-loaded_at", "-id")
+        .values("kind", "path", "loaded_at")
+    ):
         files.setdefault(sf["kind"], sf)
     result = {}
     for source in FRESHNESS_SOURCES:
@@ -1030,10 +1106,14 @@ def _dist_kpi_overview() -> tuple[dict[str, dict], dict[str, dt.date | None], dt
     firsts, lasts = [], []
     complete = Q(is_partial=False)
     rows = DistributorDailyStream.objects.values("source").annotate(
-        spotify=Sum("spotify_streams"), apple=Sum("apple_streams"), combined=Sum("combined_streams"),
-        days=Count("date", distinct=True), newest=Max("date"),
-        first_complete=Min("date", filter=complete), last_complete=Max("date", filter=complete),
-    )  # fmt: skip
+        spotify=Sum("spotify_streams"),
+        apple=Sum("apple_streams"),
+        combined=Sum("combined_streams"),
+        days=Count("date", distinct=True),
+        newest=Max("date"),
+        first_complete=Min("date", filter=complete),
+        last_complete=Max("date", filter=complete),
+    )
     for row in rows:
         by_source[row["source"]] = {key: row[key] for key in ("spotify", "apple", "combined", "days")}
         newest[row["source"]] = row["newest"]
@@ -1061,7 +1141,7 @@ def _dist_kpi_windows(*, as_of: dt.date) -> dict:
         month_complete=Sum("combined_streams", filter=complete & Q(date__gte=month_start, date__lte=month_end)),
         mtd_spotify=Sum("spotify_streams", filter=to_date),  # partial days included: the estimate's basis
         mtd_apple=Sum("apple_streams", filter=to_date),
-    )  # fmt: skip
+    )
     return sums
 
 
@@ -1069,12 +1149,16 @@ def _tiktok_followers_latest() -> dict[str, int | None]:
     """Per handle with TikTok days: the newest non-empty followers snapshot (None when it never had one)."""
     snapshot = (
         TiktokDaily.objects.filter(account__handle=OuterRef("handle"), followers_snapshot__isnull=False)
-        .order_by("-date").values("followers_snapshot")[:1]
-    )  # fmt: skip
+        .order_by("-date")
+        .values("followers_snapshot")[:1]
+    )
     accounts = (
         SocialAccount.objects.filter(Exists(TiktokDaily.objects.filter(account=OuterRef("pk"))))
-        .values("handle").distinct().annotate(snapshot=Subquery(snapshot)).order_by("handle")
-    )  # fmt: skip
+        .values("handle")
+        .distinct()
+        .annotate(snapshot=Subquery(snapshot))
+        .order_by("handle")
+    )
     return {row["handle"]: row["snapshot"] for row in accounts}
 
 
@@ -1131,9 +1215,12 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
     expenses = BusinessExpense.objects.aggregate(newest=Max("date"), total=Sum("amount_usd"))
     expenses_30 = ZERO
     if expenses["newest"]:
-        expenses_30 = BusinessExpense.objects.filter(
-            date__gt=expenses["newest"] - dt.timedelta(days=30), date__lte=expenses["newest"]
-        ).aggregate(t=Sum("amount_usd"))["t"] or ZERO
+        expenses_30 = (
+            BusinessExpense.objects.filter(
+                date__gt=expenses["newest"] - dt.timedelta(days=30), date__lte=expenses["newest"]
+            ).aggregate(t=Sum("amount_usd"))["t"]
+            or ZERO
+        )
     facts = meta_facts_get()
     meta = _meta_totals(facts)
     by_artist = royalty_artist_totals_get()
@@ -1184,10 +1271,12 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
     meta_30 = meta
     if meta_end:  # the same filter meta_facts_get(start=, end=) applies, on the rows already read
         since = meta_end - dt.timedelta(days=29)
-        meta_30 = _meta_totals(MetaFacts(
-            daily=[r for r in facts.daily if since <= r["date"] <= meta_end],
-            windows=[w for w in facts.windows if w["date_stop"] >= since and w["date_start"] <= meta_end],
-        ))  # fmt: skip
+        meta_30 = _meta_totals(
+            MetaFacts(
+                daily=[r for r in facts.daily if since <= r["date"] <= meta_end],
+                windows=[w for w in facts.windows if w["date_stop"] >= since and w["date_start"] <= meta_end],
+            )
+        )
     marketing = {
         "total_spend_usd": usd(meta["spend"]),
         "spend_30d_usd": usd(meta_30["spend"]) if meta_end else 0.0,
@@ -1229,9 +1318,12 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
     stamp = Stamp.get()
     has_two_weeks = as_of is not None and first_complete <= as_of - dt.timedelta(days=13)
     known_dates = {
-        "distrokid_streams": dist_newest.get("distrokid"), "toolost_streams": dist_newest.get("toolost"),
-        "tiktok": tiktok_end, "linktree": linktree_end, "capital_one": expenses["newest"],
-    }  # fmt: skip
+        "distrokid_streams": dist_newest.get("distrokid"),
+        "toolost_streams": dist_newest.get("toolost"),
+        "tiktok": tiktok_end,
+        "linktree": linktree_end,
+        "capital_one": expenses["newest"],
+    }
     if followers_now:  # every artist's newest row is here, so the newest of them is the table's newest date
         known_dates["spotify_audience"] = max(row["date"] for row in followers_now.values())
     return {
@@ -1242,8 +1334,11 @@ def kpis_get(*, today: dt.date | None = None) -> dict:
         "marketing": marketing,
         "growth": growth,
         "goals": _goals(months=months, month_streams=windows.get("month_complete"), followers=followers_now),
-        "alerts": _alerts(months=months, weeks=(last_7, prev_7) if has_two_weeks else None,
-                          timestamp=stamp.last_updated or ts(timezone.now())),  # fmt: skip
+        "alerts": _alerts(
+            months=months,
+            weeks=(last_7, prev_7) if has_two_weeks else None,
+            timestamp=stamp.last_updated or ts(timezone.now()),
+        ),
         "freshness": freshness_get(today=today, known=known_dates),
     }
 
@@ -1346,8 +1441,20 @@ _STREAM_DIMENSIONS = {
     "royalty": {"artist", "isrc", "platform", "store", "country"},
     "spotify_songs": {"artist", "spotify_track_id"},
 }
-_STREAM_ROW_KEYS = ("period", "source", "platform", "artist", "isrc", "spotify_track_id", "store", "country",
-                    "streams", "listeners", "followers", "savers")  # fmt: skip
+_STREAM_ROW_KEYS = (
+    "period",
+    "source",
+    "platform",
+    "artist",
+    "isrc",
+    "spotify_track_id",
+    "store",
+    "country",
+    "streams",
+    "listeners",
+    "followers",
+    "savers",
+)
 
 
 def _stream_row(**values) -> dict:
@@ -1369,12 +1476,15 @@ def streaming_series_list(
         qs = DistributorDailyStream.objects.all()
         if source != "distributor":
             qs = qs.filter(source=source)
-        start, end = series_range(start=filters.start, end=filters.end, granularity=granularity,
-                                  newest=qs.aggregate(d=Max("date"))["d"])  # fmt: skip
+        start, end = series_range(
+            start=filters.start, end=filters.end, granularity=granularity, newest=qs.aggregate(d=Max("date"))["d"]
+        )
         platforms = ["spotify", "apple_music"]
         if filters.platform:
             platforms = [p for p in platforms if p == filters.platform.slug]
-        for row in qs.filter(date__gte=start, date__lte=end).values("date", "source", "spotify_streams", "apple_streams"):
+        for row in qs.filter(date__gte=start, date__lte=end).values(
+            "date", "source", "spotify_streams", "apple_streams"
+        ):
             for platform in platforms:
                 value = row["spotify_streams"] if platform == "spotify" else row["apple_streams"]
                 key = (
@@ -1388,12 +1498,15 @@ def streaming_series_list(
         qs = SpotifyAudienceDaily.objects.all()
         if filters.artist:
             qs = qs.filter(artist=filters.artist)
-        start, end = series_range(start=filters.start, end=filters.end, granularity=granularity,
-                                  newest=qs.aggregate(d=Max("date"))["d"])  # fmt: skip
+        start, end = series_range(
+            start=filters.start, end=filters.end, granularity=granularity, newest=qs.aggregate(d=Max("date"))["d"]
+        )
         followers_at_end: dict[tuple, dict] = {}
-        for row in qs.filter(date__gte=start, date__lte=end).values(
-            "date", "artist__name", "streams", "listeners", "followers"
-        ).order_by("date"):
+        for row in (
+            qs.filter(date__gte=start, date__lte=end)
+            .values("date", "artist__name", "streams", "listeners", "followers")
+            .order_by("date")
+        ):
             period = period_label(row["date"], granularity)
             key = (period, row["artist__name"] if "artist" in group else None)
             bucket = buckets.setdefault(
@@ -1414,32 +1527,54 @@ def streaming_series_list(
             qs = qs.filter(platform=filters.platform)
         newest = qs.aggregate(d=Max("sale_month"))["d"]
         start, end = series_range(start=filters.start, end=filters.end, granularity="month", newest=newest)
-        names = {"artist": "artist__name", "isrc": "isrc", "platform": "platform__slug", "store": "store",
-                 "country": "country_id"}  # fmt: skip
+        names = {
+            "artist": "artist__name",
+            "isrc": "isrc",
+            "platform": "platform__slug",
+            "store": "store",
+            "country": "country_id",
+        }
         values = ["sale_month", *(names[d] for d in filters.group_by)]
         rows = (
             qs.filter(sale_month__gte=start.replace(day=1), sale_month__lte=end)
-            .values(*values).annotate(streams=Sum("quantity", filter=Q(earnings_usd__gte=0))).order_by(*values)
-        )  # fmt: skip
+            .values(*values)
+            .annotate(streams=Sum("quantity", filter=Q(earnings_usd__gte=0)))
+            .order_by(*values)
+        )
         for row in rows:
             dims = {d: row[names[d]] for d in filters.group_by}
             period = period_label(row["sale_month"], "month")
-            buckets[(period, *dims.values())] = _stream_row(period=period, source=source, streams=row["streams"] or 0,
-                                                            **dims)  # fmt: skip
+            buckets[(period, *dims.values())] = _stream_row(
+                period=period, source=source, streams=row["streams"] or 0, **dims
+            )
     else:  # spotify_songs: the value at the last extraction date in each period, never summed over dates
         if not time_period:
-            raise BadParameter("time_period", 'source "spotify_songs" requires time_period '
-                               "(1day, 7day, 28day, 1year, all, unknown)")  # fmt: skip
+            raise BadParameter(
+                "time_period", 'source "spotify_songs" requires time_period (1day, 7day, 28day, 1year, all, unknown)'
+            )
         qs = SpotifySongMetric.objects.filter(time_period=time_period)
         if filters.artist:
             qs = qs.filter(artist=filters.artist)
-        start, end = series_range(start=filters.start, end=filters.end, granularity=granularity,
-                                  newest=qs.aggregate(d=Max("extraction_date"))["d"])  # fmt: skip
+        start, end = series_range(
+            start=filters.start,
+            end=filters.end,
+            granularity=granularity,
+            newest=qs.aggregate(d=Max("extraction_date"))["d"],
+        )
         latest: dict[tuple, dict] = {}
-        for row in qs.filter(extraction_date__gte=start, extraction_date__lte=end).values(
-            "extraction_date", "spotify_track__spotify_track_id", "spotify_artist_id", "artist__name",
-            "streams", "listeners", "savers",
-        ).order_by("extraction_date"):
+        for row in (
+            qs.filter(extraction_date__gte=start, extraction_date__lte=end)
+            .values(
+                "extraction_date",
+                "spotify_track__spotify_track_id",
+                "spotify_artist_id",
+                "artist__name",
+                "streams",
+                "listeners",
+                "savers",
+            )
+            .order_by("extraction_date")
+        ):
             period = period_label(row["extraction_date"], granularity)
             latest[(period, row["spotify_track__spotify_track_id"], row["spotify_artist_id"])] = row
         for (period, track_id, _), row in latest.items():
@@ -1448,13 +1583,29 @@ def streaming_series_list(
                 row["artist__name"] if "artist" in group else None,
                 track_id if "spotify_track_id" in group else None,
             )
-            bucket = buckets.setdefault(key, _stream_row(period=period, source=source, artist=key[1],
-                                                         spotify_track_id=key[2], streams=0, listeners=0, savers=0))
+            bucket = buckets.setdefault(
+                key,
+                _stream_row(
+                    period=period,
+                    source=source,
+                    artist=key[1],
+                    spotify_track_id=key[2],
+                    streams=0,
+                    listeners=0,
+                    savers=0,
+                ),
+            )
             for name in ("streams", "listeners", "savers"):
                 bucket[name] += row[name]
-    rows = sorted(buckets.values(), key=lambda r: tuple("" if r[k] is None else str(r[k]) for k in _STREAM_ROW_KEYS[:8]))
-    metadata = _series_metadata(filters=filters.resolved(start, end, granularity, time_period=time_period),
-                                source=source, granularity=granularity, row_count=len(rows))  # fmt: skip
+    rows = sorted(
+        buckets.values(), key=lambda r: tuple("" if r[k] is None else str(r[k]) for k in _STREAM_ROW_KEYS[:8])
+    )
+    metadata = _series_metadata(
+        filters=filters.resolved(start, end, granularity, time_period=time_period),
+        source=source,
+        granularity=granularity,
+        row_count=len(rows),
+    )
     return rows, metadata
 
 
@@ -1467,16 +1618,16 @@ _FINANCIAL_DIMENSIONS = {
 }
 
 
-def financial_series_get(
-    *, filters: SeriesFilters, series: list[str], basis: str = "sale_month"
-) -> tuple[dict, dict]:
+def financial_series_get(*, filters: SeriesFilters, series: list[str], basis: str = "sale_month") -> tuple[dict, dict]:
     """B4 `GET /api/financial`: money series keyed by name."""
     granularity = filters.granularity or "month"
     if basis == "sale_month" and "revenue" in series and granularity != "month":
         raise BadParameter("granularity", 'basis "sale_month" is monthly: granularity must be "month"')
     newest_candidates = []
     if "revenue" in series:
-        newest_candidates.append(_active_lines().aggregate(d=Max("sale_month" if basis == "sale_month" else "reporting_date"))["d"])
+        newest_candidates.append(
+            _active_lines().aggregate(d=Max("sale_month" if basis == "sale_month" else "reporting_date"))["d"]
+        )
     if "expected" in series:
         newest_candidates.append(DistributorDailyStream.objects.aggregate(d=Max("date"))["d"])
     if "expenses" in series:
@@ -1486,26 +1637,40 @@ def financial_series_get(
     newest_candidates = [d for d in newest_candidates if d]
     if basis == "sale_month" and "revenue" in series and filters.end is None and newest_candidates:
         newest_candidates = [_month_end(max(newest_candidates))]
-    start, end = series_range(start=filters.start, end=filters.end, granularity=granularity,
-                              newest=max(newest_candidates) if newest_candidates else None)  # fmt: skip
+    start, end = series_range(
+        start=filters.start,
+        end=filters.end,
+        granularity=granularity,
+        newest=max(newest_candidates) if newest_candidates else None,
+    )
     if granularity == "month":
         start = start.replace(day=1)
     data = {}
     for name in series:
         _check_dimensions(filters, source=name, available=_FINANCIAL_DIMENSIONS[name])
-        data[name] = _FINANCIAL_BUILDERS[name](filters=filters, start=start, end=end, granularity=granularity,
-                                               basis=basis)  # fmt: skip
-    metadata = _series_metadata(filters=filters.resolved(start, end, granularity, series=series, basis=basis),
-                                source=",".join(series), granularity=granularity,
-                                row_count=sum(len(rows) for rows in data.values()))  # fmt: skip
+        data[name] = _FINANCIAL_BUILDERS[name](
+            filters=filters, start=start, end=end, granularity=granularity, basis=basis
+        )
+    metadata = _series_metadata(
+        filters=filters.resolved(start, end, granularity, series=series, basis=basis),
+        source=",".join(series),
+        granularity=granularity,
+        row_count=sum(len(rows) for rows in data.values()),
+    )
     return data, metadata
 
 
 def _series_metadata(*, filters: dict, source: str, granularity: str, row_count: int) -> dict:
     """The `metadata` of every series endpoint (contract B1)."""
     stamp = Stamp.get()
-    return {"filters": filters, "source": source, "granularity": granularity, "row_count": row_count,
-            "last_updated": stamp.last_updated, "load_run_id": stamp.load_run_id}  # fmt: skip
+    return {
+        "filters": filters,
+        "source": source,
+        "granularity": granularity,
+        "row_count": row_count,
+        "last_updated": stamp.last_updated,
+        "load_run_id": stamp.load_run_id,
+    }
 
 
 def _sorted_rows(buckets: dict) -> list[dict]:
@@ -1522,13 +1687,19 @@ def _financial_revenue(*, filters, start, end, granularity, basis) -> list[dict]
         qs = qs.filter(isrc=filters.isrc)
     if filters.platform:
         qs = qs.filter(platform=filters.platform)
-    names = {"artist": "artist__name", "isrc": "isrc", "platform": "platform__slug", "store": "store",
-             "country": "country_id"}  # fmt: skip
+    names = {
+        "artist": "artist__name",
+        "isrc": "isrc",
+        "platform": "platform__slug",
+        "store": "store",
+        "country": "country_id",
+    }
     group = [d for d in ("artist", "isrc", "platform", "store", "country") if d in filters.group_by]
     period_expr = {"p": TruncMonth(date_field)} if granularity == "month" else {}
     values = [date_field if not period_expr else "p", *(names[d] for d in group)]
     rows = (
-        qs.annotate(**period_expr).values(*values)
+        qs.annotate(**period_expr)
+        .values(*values)
         .annotate(
             net=Sum("earnings_usd"),
             gross=Sum("earnings_usd", filter=Q(earnings_usd__gt=0)),
@@ -1536,18 +1707,29 @@ def _financial_revenue(*, filters, start, end, granularity, basis) -> list[dict]
             quantity=Sum("quantity", filter=Q(earnings_usd__gte=0)),
             lines=Count("id"),
         )
-    )  # fmt: skip
+    )
     buckets: dict[tuple, dict] = {}
     for row in rows:
         day = _as_date(row["p"] if period_expr else row[date_field])
         period = period_label(day, granularity)
         dims = {d: row[names[d]] for d in group}
         key = (period, *(dims.get(d) for d in ("artist", "isrc", "platform", "store", "country")))
-        bucket = buckets.setdefault(key, {
-            "period": period, "artist": dims.get("artist"), "isrc": dims.get("isrc"),
-            "platform": dims.get("platform"), "store": dims.get("store"), "country": dims.get("country"),
-            "net_usd": ZERO, "gross_usd": ZERO, "adjustments_usd": ZERO, "quantity": 0, "line_count": 0,
-        })  # fmt: skip
+        bucket = buckets.setdefault(
+            key,
+            {
+                "period": period,
+                "artist": dims.get("artist"),
+                "isrc": dims.get("isrc"),
+                "platform": dims.get("platform"),
+                "store": dims.get("store"),
+                "country": dims.get("country"),
+                "net_usd": ZERO,
+                "gross_usd": ZERO,
+                "adjustments_usd": ZERO,
+                "quantity": 0,
+                "line_count": 0,
+            },
+        )
         bucket["net_usd"] += row["net"] or ZERO
         bucket["gross_usd"] += row["gross"] or ZERO
         bucket["adjustments_usd"] += row["adjustments"] or ZERO
@@ -1571,8 +1753,11 @@ def _financial_expected(*, filters, start, end, granularity, basis) -> list[dict
         for platform in platforms:
             streams = row["spotify_streams"] if platform == "spotify" else row["apple_streams"]
             period = period_label(row["date"], granularity)
-            key = (period, row["source"] if "source" in filters.group_by else None,
-                   platform if "platform" in filters.group_by else None)  # fmt: skip
+            key = (
+                period,
+                row["source"] if "source" in filters.group_by else None,
+                platform if "platform" in filters.group_by else None,
+            )
             bucket = buckets.setdefault(
                 key, {"period": period, "source": key[1], "platform": key[2], "streams": 0, "expected_usd": ZERO}
             )
@@ -1611,8 +1796,17 @@ def _financial_ad_spend(*, filters, start, end, granularity, basis) -> list[dict
             campaign["artist__name"] if "artist" in filters.group_by else None,
             campaign["campaign_id"] if "campaign_id" in filters.group_by else None,
         )
-        bucket = buckets.setdefault(key, {"period": period, "artist": key[1], "campaign_id": key[2],
-                                          "spend_usd": ZERO, "impressions": 0, "clicks": 0})  # fmt: skip
+        bucket = buckets.setdefault(
+            key,
+            {
+                "period": period,
+                "artist": key[1],
+                "campaign_id": key[2],
+                "spend_usd": ZERO,
+                "impressions": 0,
+                "clicks": 0,
+            },
+        )
         bucket["spend_usd"] += row["spend"]
         bucket["impressions"] += row["impressions"]
         bucket["clicks"] += row["clicks"]
@@ -1631,9 +1825,7 @@ _FINANCIAL_BUILDERS = {
 SOCIAL_PLATFORMS = ("tiktok", "linktree")
 
 
-def social_series_get(
-    *, filters: SeriesFilters, platforms: list[str], account: str | None = None
-) -> tuple[dict, dict]:
+def social_series_get(*, filters: SeriesFilters, platforms: list[str], account: str | None = None) -> tuple[dict, dict]:
     """B5 `GET /api/social`: TikTok and Linktree series (counts summed, ratios recomputed)."""
     granularity = filters.granularity or "day"
     if filters.isrc:
@@ -1643,8 +1835,9 @@ def social_series_get(
         LinktreeDaily.objects.aggregate(d=Max("date"))["d"] if "linktree" in platforms else None,
     ]
     newest = [d for d in newest if d]
-    start, end = series_range(start=filters.start, end=filters.end, granularity=granularity,
-                              newest=max(newest) if newest else None)  # fmt: skip
+    start, end = series_range(
+        start=filters.start, end=filters.end, granularity=granularity, newest=max(newest) if newest else None
+    )
     data: dict[str, list] = {}
     if "tiktok" in platforms:
         qs = TiktokDaily.objects.filter(date__gte=start, date__lte=end)
@@ -1653,15 +1846,34 @@ def social_series_get(
         if account:
             qs = qs.filter(account__handle=account)
         buckets: dict[tuple, dict] = {}
-        for row in qs.values("date", "account__handle", "account__artist__name", "video_views", "profile_views",
-                             "likes", "comments", "shares", "followers_snapshot").order_by("date"):  # fmt: skip
+        for row in qs.values(
+            "date",
+            "account__handle",
+            "account__artist__name",
+            "video_views",
+            "profile_views",
+            "likes",
+            "comments",
+            "shares",
+            "followers_snapshot",
+        ).order_by("date"):
             period = period_label(row["date"], granularity)
             key = (period, row["account__handle"])
-            bucket = buckets.setdefault(key, {
-                "period": period, "account": row["account__handle"], "artist": row["account__artist__name"],
-                "video_views": 0, "profile_views": 0, "likes": 0, "comments": 0, "shares": 0,
-                "engagement_rate": 0.0, "followers": None,
-            })  # fmt: skip
+            bucket = buckets.setdefault(
+                key,
+                {
+                    "period": period,
+                    "account": row["account__handle"],
+                    "artist": row["account__artist__name"],
+                    "video_views": 0,
+                    "profile_views": 0,
+                    "likes": 0,
+                    "comments": 0,
+                    "shares": 0,
+                    "engagement_rate": 0.0,
+                    "followers": None,
+                },
+            )
             for name in ("video_views", "profile_views", "likes", "comments", "shares"):
                 bucket[name] += row[name]
             if row["followers_snapshot"] is not None:
@@ -1679,10 +1891,18 @@ def social_series_get(
         for row in qs.values("date", "account", "total_views", "unique_views", "total_clicks", "unique_clicks"):
             period = period_label(row["date"], granularity)
             key = (period, row["account"])
-            bucket = buckets.setdefault(key, {
-                "period": period, "account": row["account"], "total_views": 0, "unique_views": 0,
-                "total_clicks": 0, "unique_clicks": 0, "click_through_ratio": 0.0,
-            })  # fmt: skip
+            bucket = buckets.setdefault(
+                key,
+                {
+                    "period": period,
+                    "account": row["account"],
+                    "total_views": 0,
+                    "unique_views": 0,
+                    "total_clicks": 0,
+                    "unique_clicks": 0,
+                    "click_through_ratio": 0.0,
+                },
+            )
             for name in ("total_views", "unique_views", "total_clicks", "unique_clicks"):
                 bucket[name] += row[name]
         for bucket in buckets.values():
@@ -1690,7 +1910,9 @@ def social_series_get(
         data["linktree"] = _sorted_rows(buckets)
     metadata = _series_metadata(
         filters=filters.resolved(start, end, granularity, platforms=platforms, account=account),
-        source=",".join(platforms), granularity=granularity, row_count=sum(len(rows) for rows in data.values()),
+        source=",".join(platforms),
+        granularity=granularity,
+        row_count=sum(len(rows) for rows in data.values()),
     )
     return data, metadata
 
@@ -1736,7 +1958,9 @@ def campaign_list(
             "campaign_id": campaign.campaign_id,
             "campaign_name": campaign.name,
             "artist": campaign.artist.name if campaign.artist else None,
-            "track_title": campaign.track.title if campaign.track else (campaign.token.token if campaign.token_id else None),
+            "track_title": campaign.track.title
+            if campaign.track
+            else (campaign.token.token if campaign.token_id else None),
             "isrc": campaign.track.isrc if campaign.track else None,
             "targeting": campaign.targeting,
             "is_copy": campaign.is_copy,
@@ -1758,8 +1982,9 @@ def campaign_list(
             buckets: dict[str, dict] = {}
             for r in days:
                 period = period_label(r["date"], granularity)
-                bucket = buckets.setdefault(period, {"period": period, "spend_usd": ZERO, "impressions": 0,
-                                                     "clicks": 0, "reach": 0})  # fmt: skip
+                bucket = buckets.setdefault(
+                    period, {"period": period, "spend_usd": ZERO, "impressions": 0, "clicks": 0, "reach": 0}
+                )
                 bucket["spend_usd"] += r["spend"]
                 bucket["impressions"] += r["impressions"]
                 bucket["clicks"] += r["clicks"]
@@ -1769,14 +1994,19 @@ def campaign_list(
     stamp = Stamp.get()
     metadata = {
         "filters": {
-            "start": _day(start), "end": _day(end), "artist": artist.name if artist else None, "isrc": isrc,
-            "status": status, "include_daily": include_daily, "granularity": granularity,
+            "start": _day(start),
+            "end": _day(end),
+            "artist": artist.name if artist else None,
+            "isrc": isrc,
+            "status": status,
+            "include_daily": include_daily,
+            "granularity": granularity,
         },
         "source": "meta_ads",
         "row_count": len(items),
         "last_updated": stamp.last_updated,
         "load_run_id": stamp.load_run_id,
-    }  # fmt: skip
+    }
     return items, metadata
 
 

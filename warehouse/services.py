@@ -129,17 +129,25 @@ def royalty_aggregates_delta(*, sign: int, line_ids: str, params: tuple = ()) ->
             f"CREATE TEMP TABLE IF NOT EXISTS {_ISRC_DELTA} (isrc TEXT, streams BIGINT, revenue_usd BIGINT, "
             "line_count BIGINT)"
         )
-        cursor.execute(f"INSERT INTO {_MONTHLY_DELTA} SELECT c0, c1, c2, c3, c4, "
-                       f"{', '.join(f'{sign} * c{i}' for i in range(5, 10))} FROM ({_monthly_select(where)}) g", params)
+        cursor.execute(
+            f"INSERT INTO {_MONTHLY_DELTA} SELECT c0, c1, c2, c3, c4, "
+            f"{', '.join(f'{sign} * c{i}' for i in range(5, 10))} FROM ({_monthly_select(where)}) g",
+            params,
+        )
         cursor.execute(f"INSERT INTO {_DELAY_DELTA} SELECT c0, c1, {sign} * c2 FROM ({_delay_select(where)}) g", params)
-        cursor.execute(f"INSERT INTO {_ISRC_DELTA} SELECT c0, {sign} * c1, {sign} * c2, {sign} * c3 "
-                       f"FROM ({_isrc_select(where)}) g", params)
+        cursor.execute(
+            f"INSERT INTO {_ISRC_DELTA} SELECT c0, {sign} * c1, {sign} * c2, {sign} * c3 "
+            f"FROM ({_isrc_select(where)}) g",
+            params,
+        )
 
 
 def _apply_delta(cursor, *, table: str, delta: str, key: tuple[str, ...], sums: tuple[str, ...]) -> None:
     """table += Σ delta per key: update the rows that exist, insert the others, drop the ones now empty."""
     match = " AND ".join(f"a.{k} IS NOT DISTINCT FROM d.{k}" for k in key)
-    summed = f"SELECT {', '.join(key)}, {', '.join(f'SUM({s}) AS {s}' for s in sums)} FROM {delta} GROUP BY {', '.join(key)}"
+    summed = (
+        f"SELECT {', '.join(key)}, {', '.join(f'SUM({s}) AS {s}' for s in sums)} FROM {delta} GROUP BY {', '.join(key)}"
+    )
     cursor.execute(f"CREATE TEMP TABLE etl_delta_sum AS {summed}")
     cursor.execute(
         f"UPDATE {table} AS a SET {', '.join(f'{s} = a.{s} + d.{s}' for s in sums)} FROM etl_delta_sum AS d WHERE {match}"
@@ -176,7 +184,9 @@ def royalty_aggregates_rebuild() -> int:
         )
         rows = cursor.rowcount
         cursor.execute("DELETE FROM royalty_delay_agg")
-        cursor.execute(f"INSERT INTO royalty_delay_agg (sale_month, reporting_month, line_count) {_delay_select('true')}")
+        cursor.execute(
+            f"INSERT INTO royalty_delay_agg (sale_month, reporting_month, line_count) {_delay_select('true')}"
+        )
         cursor.execute("DELETE FROM royalty_isrc_agg")
         cursor.execute(f"INSERT INTO royalty_isrc_agg (isrc, {', '.join(_ISRC_SUMS)}) {_isrc_select('true')}")
         return rows
@@ -268,9 +278,14 @@ def _load_run_spawn(run: LoadRun) -> None:
     command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "load_curated", "--run-id", str(run.pk)]
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True,
-        )  # fmt: skip
+            command,
+            cwd=settings.BASE_DIR,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
     options = {**run.options, "pid": process.pid, "host": socket.gethostname(), "log": str(log_path)}
     LoadRun.objects.filter(pk=run.pk).update(options=options)
     run.options = options
@@ -461,9 +476,7 @@ def _scan_campaign_words(*, name: str, lexicon: _CampaignLexicon, is_copy: bool)
     return CampaignNameParse(None, None, None, name, "", is_copy, Campaign.ParseStatus.UNPARSED)
 
 
-def campaign_name_parse(
-    *, name: str, campaign_id: str | None = None, queue_unknown: bool = True
-) -> CampaignNameParse:
+def campaign_name_parse(*, name: str, campaign_id: str | None = None, queue_unknown: bool = True) -> CampaignNameParse:
     """Parse a Meta campaign name `ARTIST - TRACK - TARGETING` against the master data (contract §4.4).
 
     A campaign with `is_override` keeps what staff set (status `override`). With `queue_unknown`, an unknown
@@ -473,9 +486,14 @@ def campaign_name_parse(
         manual = Campaign.objects.filter(campaign_id=campaign_id, is_override=True).select_related("token").first()
         if manual is not None:
             return CampaignNameParse(
-                manual.artist, manual.token, manual.track, manual.targeting, manual.parsed_track_text,
-                manual.is_copy, Campaign.ParseStatus.OVERRIDE,
-            )  # fmt: skip
+                manual.artist,
+                manual.token,
+                manual.track,
+                manual.targeting,
+                manual.parsed_track_text,
+                manual.is_copy,
+                Campaign.ParseStatus.OVERRIDE,
+            )
 
     text = _normalize_campaign_name(name)
     is_copy = False
@@ -556,9 +574,7 @@ def store_alias_map(*, store_alias: StoreAlias, platform: Platform | None, user=
     return store_alias
 
 
-def campaign_token_map(
-    *, token: CampaignToken, artist: Artist | None, track: Track | None, user=None
-) -> CampaignToken:
+def campaign_token_map(*, token: CampaignToken, artist: Artist | None, track: Track | None, user=None) -> CampaignToken:
     """Map a campaign title to an artist and/or track; the artist defaults to the track's primary artist."""
     if artist is None and track is not None:
         link = TrackArtist.objects.filter(track=track, role=TrackArtist.Role.PRIMARY).select_related("artist").first()
@@ -673,9 +689,7 @@ def social_account_ensure(
     target when the alias is known, else NULL with the alias queued for staff (contract §2.5)."""
 
     platform = Platform.objects.get(slug=platform_slug)
-    accounts = dict(
-        SocialAccount.objects.filter(platform=platform, handle__in=handles).values_list("handle", "pk")
-    )
+    accounts = dict(SocialAccount.objects.filter(platform=platform, handle__in=handles).values_list("handle", "pk"))
     new = [handle for handle in handles if handle and handle not in accounts]
     if new:
         artists = artist_alias_resolve(names=new, source_file=source_file)
@@ -708,8 +722,11 @@ def spotify_track_upsert(*, spotify_track_id: str, values: dict) -> tuple[int, s
     if track is None:
         track, outcome = SpotifyTrack(spotify_track_id=spotify_track_id), "inserted"
     wanted = dict(values, is_stub=False)
-    if outcome != "inserted" and track.last_updated and wanted.get("last_updated") and (
-        wanted["last_updated"] < track.last_updated
+    if (
+        outcome != "inserted"
+        and track.last_updated
+        and wanted.get("last_updated")
+        and (wanted["last_updated"] < track.last_updated)
     ):
         # An older copy (loaded late, or replayed by --force) never overwrites the newer description.
         wanted = {"first_seen": wanted.get("first_seen"), "last_updated": wanted["last_updated"]}
@@ -728,7 +745,9 @@ def spotify_track_upsert(*, spotify_track_id: str, values: dict) -> tuple[int, s
 def spotify_track_stub_ensure(*, spotify_track_ids: list[str]) -> dict[str, int]:
     """Spotify track ids → pk; an id no dimension file named gets a stub row (`is_stub`) so its metrics load."""
 
-    known = dict(SpotifyTrack.objects.filter(spotify_track_id__in=spotify_track_ids).values_list("spotify_track_id", "pk"))
+    known = dict(
+        SpotifyTrack.objects.filter(spotify_track_id__in=spotify_track_ids).values_list("spotify_track_id", "pk")
+    )
     for track_id in spotify_track_ids:
         if track_id not in known:
             known[track_id] = SpotifyTrack.objects.create(spotify_track_id=track_id, is_stub=True).pk

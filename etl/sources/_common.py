@@ -79,8 +79,12 @@ def flag_key_duplicates(ctx: LoadContext, batch: Batch, *, key: list[str], value
     if len(conflict):
         mask = np.zeros(len(batch.df), dtype=bool)
         mask[conflict] = True
-        batch.flag(mask, column=",".join(key), reason="duplicate_key_conflict",
-                   message=f"another row has the same key ({', '.join(key)}) with different values")
+        batch.flag(
+            mask,
+            column=",".join(key),
+            reason="duplicate_key_conflict",
+            message=f"another row has the same key ({', '.join(key)}) with different values",
+        )
     identical = compare.drop(index=conflict)
     extra = identical.index[identical.duplicated(subset=key, keep="first").to_numpy()]
     if len(extra):
@@ -107,7 +111,9 @@ def campaigns_resolve(ctx: LoadContext, batch: Batch, *, id_field: str, name_fie
     )
     for row in with_id[~with_id[id_field].isin(pks)].itertuples():
         campaign, outcome = services.campaign_upsert(
-            campaign_id=getattr(row, id_field), name=getattr(row, name_field), source_file=ctx.source_file,
+            campaign_id=getattr(row, id_field),
+            name=getattr(row, name_field),
+            source_file=ctx.source_file,
             queue_unknown=not ctx.options.dry_run,
         )
         pks[campaign.campaign_id] = campaign.pk
@@ -121,6 +127,10 @@ def campaigns_resolve(ctx: LoadContext, batch: Batch, *, id_field: str, name_fie
         resolved = df[name_field].map(unique)
         df.loc[no_id, target] = resolved[no_id]
         missing = no_id & resolved.isna().to_numpy()
-        batch.flag(missing, column="campaign_id", reason="missing_campaign_id",
-                   message="campaign_id: missing_campaign_id (empty, and its name is not exactly one campaign's)")
+        batch.flag(
+            missing,
+            column="campaign_id",
+            reason="missing_campaign_id",
+            message="campaign_id: missing_campaign_id (empty, and its name is not exactly one campaign's)",
+        )
         ctx.counters["campaign_id_from_name"] += int((no_id & ~missing).sum())

@@ -20,10 +20,12 @@ from etl.validation import Parsed, decimal_units, text
 
 def us_or_iso_date() -> callable:
     def parse(raw: pd.Series) -> Parsed:
-        iso = pd.to_datetime(raw.where(raw.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None), format="%Y-%m-%d",
-                             errors="coerce")
-        us = pd.to_datetime(raw.where(raw.str.fullmatch(r"\d{2}/\d{2}/\d{4}"), None), format="%m/%d/%Y",
-                            errors="coerce")
+        iso = pd.to_datetime(
+            raw.where(raw.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None), format="%Y-%m-%d", errors="coerce"
+        )
+        us = pd.to_datetime(
+            raw.where(raw.str.fullmatch(r"\d{2}/\d{2}/\d{4}"), None), format="%m/%d/%Y", errors="coerce"
+        )
         values = iso.fillna(us)
         errors = pd.Series("", index=raw.index, dtype=object)
         errors[values.isna()] = "bad_date"
@@ -61,8 +63,17 @@ SPEC = register(
         patterns=(r"capitol_one_purchases[^/]*\.csv", r"capital_one_purchases[^/]*\.csv"),
         variants=(Variant("v1", COLUMNS),),
         table="business_expense",
-        fields={"source": "text", "row_hash": "text", "occurrence": "int", "date": "date", "description": "text",
-                "amount_usd": "int", "category": "text", "status": "text", "card_last4": "text"},
+        fields={
+            "source": "text",
+            "row_hash": "text",
+            "occurrence": "int",
+            "date": "date",
+            "description": "text",
+            "amount_usd": "int",
+            "category": "text",
+            "status": "text",
+            "card_last4": "text",
+        },
         key=("source", "row_hash", "occurrence"),
         merge="rowhash",
         hash_fields=HASHED,

@@ -59,10 +59,25 @@ HASHED = tuple(c.field for c in COLUMNS)  # the 13 normalised values
 
 # Staged per parsed row; occurrence and lineage are set by the merge.
 STAGED = {
-    "reporting_date": "date", "sale_month": "date", "store": "text", "platform_id": "int", "artist_id": "int",
-    "artist_raw": "text", "track_id": "int", "isrc": "text", "upc": "text", "title": "text", "quantity": "int",
-    "team_pct": "int", "song_or_album": "text", "country_code": "text", "withheld_usd": "int",
-    "earnings_usd": "int", "is_adjustment": "bool", "row_hash": "text", "raw_fingerprint": "bytes",
+    "reporting_date": "date",
+    "sale_month": "date",
+    "store": "text",
+    "platform_id": "int",
+    "artist_id": "int",
+    "artist_raw": "text",
+    "track_id": "int",
+    "isrc": "text",
+    "upc": "text",
+    "title": "text",
+    "quantity": "int",
+    "team_pct": "int",
+    "song_or_album": "text",
+    "country_code": "text",
+    "withheld_usd": "int",
+    "earnings_usd": "int",
+    "is_adjustment": "bool",
+    "row_hash": "text",
+    "raw_fingerprint": "bytes",
 }
 RESOLVED = ("platform_id", "artist_id", "track_id")  # master data may be mapped by staff between loads
 
@@ -81,8 +96,11 @@ def _fingerprints(rows: list[list[str]], salt: bytes) -> list[bytes | None]:
     digests = []
     for row in rows:
         joined = SEPARATOR.join(row)
-        digests.append(blake(joined.encode(), digest_size=16, salt=salt, person=FINGERPRINT_VERSION).digest()
-                       if joined.count(SEPARATOR) == width - 1 else None)
+        digests.append(
+            blake(joined.encode(), digest_size=16, salt=salt, person=FINGERPRINT_VERSION).digest()
+            if joined.count(SEPARATOR) == width - 1
+            else None
+        )
     return digests
 
 
@@ -179,10 +197,12 @@ class _MasterData:
             self.stores.update(services.store_alias_resolve(stores=stores, source_file=sf))
         new_tracks = good[(good["isrc"] != "") & ~good["isrc"].isin(self.tracks)].drop_duplicates("isrc")
         if len(new_tracks):
-            self.tracks.update(services.track_ensure(
-                tracks=[(r.isrc, r.title, r.upc, self.artists.get(r.artist_raw)) for r in new_tracks.itertuples()],
-                source_file=sf,
-            ))
+            self.tracks.update(
+                services.track_ensure(
+                    tracks=[(r.isrc, r.title, r.upc, self.artists.get(r.artist_raw)) for r in new_tracks.itertuples()],
+                    source_file=sf,
+                )
+            )
         if codes := set(good["country_code"].unique().tolist()) - self.countries:
             if added := services.country_ensure(codes=list(codes)):
                 self.ctx.counters["countries_added"] += added
@@ -192,7 +212,9 @@ class _MasterData:
 def _transform(ctx: LoadContext, batch: Batch, master: _MasterData) -> None:
     df = batch.df
     missing = (df["isrc"] == "") & (df["song_or_album"] != "Album")
-    batch.flag(missing.to_numpy(), column="ISRC", reason="missing_isrc", message="ISRC: missing_isrc ('') on a Song line")
+    batch.flag(
+        missing.to_numpy(), column="ISRC", reason="missing_isrc", message="ISRC: missing_isrc ('') on a Song line"
+    )
     usable = batch.usable
     good = df.loc[usable, ["artist_raw", "store", "isrc", "title", "upc", "country_code"]]
     master.resolve(good)
@@ -235,9 +257,7 @@ def _guard(ctx: LoadContext, *, file_max: pd.Timestamp | None, active_rows: int,
     parsed_max = str(file_max.date()) if file_max is not None else ""
     if parsed_max < active_max:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT max(reporting_date) FROM {TABLE} t WHERE retracted_by_file_id IS NULL AND {_KEPT}"
-            )
+            cursor.execute(f"SELECT max(reporting_date) FROM {TABLE} t WHERE retracted_by_file_id IS NULL AND {_KEPT}")
             latest = max(parsed_max, str(cursor.fetchone()[0] or ""))
         if latest < active_max:
             raise ctx.reject(
@@ -301,7 +321,8 @@ def load_snapshot(ctx: LoadContext, csv_file: CsvFile, variant: Variant, positio
     ctx.rows_read = records + len(ctx.malformed)
     quarantine = Batch(
         pd.concat(bad_rows, ignore_index=True) if bad_rows else pd.DataFrame({"_line": pd.Series(dtype=np.int64)}),
-        errors, variant,
+        errors,
+        variant,
     )
     bad_units = sum(int(part["earnings_usd"].dropna().sum()) for part in bad_rows)
     ctx.counters["quarantined_usd"] = str(from_units(bad_units).normalize())
@@ -358,7 +379,9 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
     mapped_stores, mapped_artists = _remapped()
     with connection.cursor() as cursor:
         merge.analyze(cursor, STAGE)
-        cursor.execute(f"SELECT count(*), coalesce(sum(t.earnings_usd), 0) FROM {UNKEPT} u JOIN {TABLE} t ON t.id = u.id")
+        cursor.execute(
+            f"SELECT count(*), coalesce(sum(t.earnings_usd), 0) FROM {UNKEPT} u JOIN {TABLE} t ON t.id = u.id"
+        )
         unkept_rows, unkept_units = cursor.fetchone()
         cursor.execute(
             f"UPDATE {TABLE} AS t SET last_seen_file_id = %s WHERE retracted_by_file_id IS NULL AND {_KEPT}",
@@ -395,8 +418,10 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
             f"CREATE TEMP TABLE {TOUCHED} AS SELECT id FROM {UNKEPT} UNION SELECT id FROM {SEEN} WHERE id IS NOT NULL"
         )
         if mapped_stores or mapped_artists:
-            cursor.execute(f"INSERT INTO {TOUCHED} {_remapped_lines(mapped_stores, mapped_artists)}",
-                           [*mapped_stores, *mapped_artists])
+            cursor.execute(
+                f"INSERT INTO {TOUCHED} {_remapped_lines(mapped_stores, mapped_artists)}",
+                [*mapped_stores, *mapped_artists],
+            )
         cursor.execute(f"SELECT count(*) FROM {TOUCHED}")
         # a snapshot that rewrites most lines (e.g. the first one after fingerprints were added): a rebuild is cheaper
         incremental = cursor.fetchone()[0] <= active_rows // 4
@@ -436,7 +461,8 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
         remapped = _apply_remapped(cursor, mapped_stores, mapped_artists)
         if incremental:
             services.royalty_aggregates_delta(
-                sign=1, line_ids=f"SELECT id FROM {TOUCHED} UNION ALL SELECT id FROM {TABLE} WHERE id > %s",
+                sign=1,
+                line_ids=f"SELECT id FROM {TOUCHED} UNION ALL SELECT id FROM {TABLE} WHERE id > %s",
                 params=(last_id,),
             )
         for table in (UNKEPT, CANDIDATES, SEEN, TOUCHED):
@@ -458,8 +484,10 @@ def _remapped() -> tuple[list[str], dict[str, int]]:
         names = [n for (n,) in cursor.fetchall()]
     platforms = services.store_alias_resolve(stores=stores, queue=False) if stores else {}
     artists = services.artist_alias_resolve(names=names, queue=False) if names else {}
-    return (sorted(s for s, platform in platforms.items() if platform is not None),
-            {name: artist for name, artist in sorted(artists.items()) if artist is not None})
+    return (
+        sorted(s for s, platform in platforms.items() if platform is not None),
+        {name: artist for name, artist in sorted(artists.items()) if artist is not None},
+    )
 
 
 def _remapped_lines(stores: list[str], artists: dict[str, int]) -> str:

@@ -52,8 +52,15 @@ SPEC = register(
         patterns=(r"linktree_analytics\.csv", r"linktree_analytics_curated_(?P<ts>\d{8}_\d{6})\.csv"),
         variants=(Variant("v1", COLUMNS),),
         table="linktree_daily",
-        fields={"account": "text", "date": "date", "total_views": "int", "unique_views": "int",
-                "total_clicks": "int", "unique_clicks": "int", "click_through_ratio": "int"},
+        fields={
+            "account": "text",
+            "date": "date",
+            "total_views": "int",
+            "unique_views": "int",
+            "total_clicks": "int",
+            "unique_clicks": "int",
+            "click_through_ratio": "int",
+        },
         key=("account", "date"),
         transform=transform,
     )

@@ -40,8 +40,12 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     outcomes, summary_spend = [], {}
     for row in batch.df[batch.usable].itertuples():
         campaign, outcome = services.campaign_upsert(
-            campaign_id=row.campaign_id, name=row.campaign_name, source_file=ctx.source_file,
-            objective=row.objective or None, status=row.status or None, queue_unknown=not ctx.options.dry_run,
+            campaign_id=row.campaign_id,
+            name=row.campaign_name,
+            source_file=ctx.source_file,
+            objective=row.objective or None,
+            status=row.status or None,
+            queue_unknown=not ctx.options.dry_run,
         )
         outcomes.append(outcome)
         summary_spend[campaign.pk] = from_units(row.spend_usd)

@@ -26,8 +26,16 @@ SPEC = register(
         patterns=(r"metaads/daily_performance_(?P<ts>\d{8})\.csv", r"metaads/daily_performance_latest\.csv"),
         variants=(Variant("v1", COLUMNS),),
         table="ad_account_daily",
-        fields={"date": "date", "spend_usd": "int", "impressions": "int", "clicks": "int", "reach": "int",
-                "cpm_usd": "int", "cpc_usd": "int", "ctr_pct": "int"},
+        fields={
+            "date": "date",
+            "spend_usd": "int",
+            "impressions": "int",
+            "clicks": "int",
+            "reach": "int",
+            "cpm_usd": "int",
+            "cpc_usd": "int",
+            "ctr_pct": "int",
+        },
         key=("date",),
     )
 )

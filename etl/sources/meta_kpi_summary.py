@@ -10,8 +10,16 @@ SPEC = register(
     SourceSpec(
         kind="meta_kpi_summary",
         patterns=(r"metaads/kpi_summary_(?P<ts>\d{8})\.csv", r"metaads/kpi_summary_latest\.csv"),
-        variants=(Variant("v1", (Column("metric", "metric", text()), Column("value", "value", text()),
-                                 Column("period", "period", text()))),),
+        variants=(
+            Variant(
+                "v1",
+                (
+                    Column("metric", "metric", text()),
+                    Column("value", "value", text()),
+                    Column("period", "period", text()),
+                ),
+            ),
+        ),
         table="",
         not_loaded=True,
     )

@@ -56,8 +56,16 @@ SPEC = register(
         patterns=(r"metaads_campaigns_performance_log\.csv",),
         variants=(Variant("v1", COLUMNS),),
         table="campaign_daily",
-        fields={"date": "date", "campaign_id": "int", "spend_usd": "int", "impressions": "int", "clicks": "int",
-                "reach": "int", "cpc_usd": "int", "pixel_events": "json"},
+        fields={
+            "date": "date",
+            "campaign_id": "int",
+            "spend_usd": "int",
+            "impressions": "int",
+            "clicks": "int",
+            "reach": "int",
+            "cpc_usd": "int",
+            "pixel_events": "json",
+        },
         key=("date", "campaign_id"),
         transform=transform,
     )

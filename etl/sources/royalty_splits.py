@@ -26,20 +26,26 @@ from warehouse.models import Track
 ONE = to_units(Decimal(1))
 HUNDRED = to_units(Decimal(100))
 
-VARIANT_A = Variant("A", (
-    Column("artist", "artist", text(required=True, max_length=200)),
-    Column("title", "title", text(max_length=300)),
-    Column("isrc", "isrc", isrc()),
-    Column("upc", "upc", text(max_length=20)),
-    Column("release_date", "release_date", date(allow_empty=True)),
-    Column("release_type", "release_type", enum({*Track.ReleaseType.values, ""})),
-    Column("royalty_percentage", "share", decimal_units()),
-))
-VARIANT_B = Variant("B", (
-    Column("artist", "artist", text(required=True, max_length=200)),
-    Column("title", "title", text(max_length=300)),
-    Column("your_revenue_share", "share", decimal_units()),
-))
+VARIANT_A = Variant(
+    "A",
+    (
+        Column("artist", "artist", text(required=True, max_length=200)),
+        Column("title", "title", text(max_length=300)),
+        Column("isrc", "isrc", isrc()),
+        Column("upc", "upc", text(max_length=20)),
+        Column("release_date", "release_date", date(allow_empty=True)),
+        Column("release_type", "release_type", enum({*Track.ReleaseType.values, ""})),
+        Column("royalty_percentage", "share", decimal_units()),
+    ),
+)
+VARIANT_B = Variant(
+    "B",
+    (
+        Column("artist", "artist", text(required=True, max_length=200)),
+        Column("title", "title", text(max_length=300)),
+        Column("your_revenue_share", "share", decimal_units()),
+    ),
+)
 
 
 def guard(ctx: LoadContext, batch: Batch) -> None:
@@ -70,29 +76,48 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     if batch.variant.name == "B":
         # No ISRC: every row waits for staff to assign one in the admin. These rows are expected, not bad data,
         # so the bad-row ratio must not reject the file that carries them (this file's context only).
-        batch.flag(np.ones(len(df), dtype=bool), column="isrc", reason="no_isrc",
-                   message="no_isrc: variant B has no ISRC; assign one in the admin (never matched by title)")
+        batch.flag(
+            np.ones(len(df), dtype=bool),
+            column="isrc",
+            reason="no_isrc",
+            message="no_isrc: variant B has no ISRC; assign one in the admin (never matched by title)",
+        )
         ctx.options = dataclasses.replace(ctx.options, max_bad_ratio=1.0)
     df["share_pct"] = _share_pct(batch)
     out = df["share_pct"].map(lambda v: v is not None and v == v and not 0 <= v <= HUNDRED)
-    batch.flag(out.to_numpy(), column=batch.variant.columns[-1].header, reason="share_out_of_range",
-               message="share: share_out_of_range (outside 0–100 percent)")
+    batch.flag(
+        out.to_numpy(),
+        column=batch.variant.columns[-1].header,
+        reason="share_out_of_range",
+        message="share: share_out_of_range (outside 0–100 percent)",
+    )
     unknown = df["artist"].map(lambda name: name in artists and artists[name] is None)
-    batch.flag(unknown.to_numpy(), column="artist", reason="unknown_artist",
-               message="artist: unknown_artist (alias queued for staff)")
+    batch.flag(
+        unknown.to_numpy(),
+        column="artist",
+        reason="unknown_artist",
+        message="artist: unknown_artist (alias queued for staff)",
+    )
     if batch.variant.name == "B":
         return
 
     df["artist_id"] = df["artist"].map(artists)
-    flag_key_duplicates(ctx, batch, key=["isrc", "artist_id"],
-                        values=["title", "upc", "release_date", "release_type", "share_pct"])
+    flag_key_duplicates(
+        ctx, batch, key=["isrc", "artist_id"], values=["title", "upc", "release_date", "release_type", "share_pct"]
+    )
     outcomes = []
     for row in df[batch.usable].itertuples():
-        outcomes.append(services.track_split_upsert(
-            isrc=row.isrc, artist_id=int(row.artist_id), title=row.title, upc=row.upc,
-            release_date=row.release_date.date() if pd.notna(row.release_date) else None,
-            release_type=row.release_type, label_share_pct=from_units(row.share_pct),
-        ))
+        outcomes.append(
+            services.track_split_upsert(
+                isrc=row.isrc,
+                artist_id=int(row.artist_id),
+                title=row.title,
+                upc=row.upc,
+                release_date=row.release_date.date() if pd.notna(row.release_date) else None,
+                release_type=row.release_type,
+                label_share_pct=from_units(row.share_pct),
+            )
+        )
     add_counts(ctx, outcomes)
 
 

@@ -40,11 +40,19 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     name_artist = df["source_alias"].map(names)
 
     conflict = id_artist.notna() & name_artist.notna() & (id_artist != name_artist)
-    batch.flag(conflict.to_numpy(), column="artist_id", reason="artist_conflict",
-               message="artist_id: artist_conflict (artist_id and artist_name name different artists)")
+    batch.flag(
+        conflict.to_numpy(),
+        column="artist_id",
+        reason="artist_conflict",
+        message="artist_id: artist_conflict (artist_id and artist_name name different artists)",
+    )
     unknown = id_artist.isna() & name_artist.isna()
-    batch.flag(unknown.to_numpy(), column="artist_name", reason="unknown_artist",
-               message="artist_name: unknown_artist (neither artist_id nor artist_name resolves; alias queued)")
+    batch.flag(
+        unknown.to_numpy(),
+        column="artist_name",
+        reason="unknown_artist",
+        message="artist_name: unknown_artist (neither artist_id nor artist_name resolves; alias queued)",
+    )
     df["artist_id"] = id_artist.where(id_artist.notna(), name_artist).astype(object)
     if "data_source" in df:
         df["data_source"] = df["data_source"].where(df["data_source"] != "", "spotify_audience")
@@ -66,9 +74,19 @@ SPEC = register(
         patterns=(r"spotify_audience_curated_(?P<ts>\d{8}_\d{6})\.csv",),
         variants=(Variant("v1", COLUMNS),),
         table="spotify_audience_daily",
-        fields={"artist_id": "int", "date": "date", "listeners": "int", "streams": "int", "followers": "int",
-                "source_alias": "text", "spotify_artist_id": "text", "extracted_at": "text", "processed_at": "text",
-                "source_file_label": "text", "data_source": "text"},
+        fields={
+            "artist_id": "int",
+            "date": "date",
+            "listeners": "int",
+            "streams": "int",
+            "followers": "int",
+            "source_alias": "text",
+            "spotify_artist_id": "text",
+            "extracted_at": "text",
+            "processed_at": "text",
+            "source_file_label": "text",
+            "data_source": "text",
+        },
         key=("artist_id", "date"),
         transform=transform,
     )

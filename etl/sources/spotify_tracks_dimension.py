@@ -36,13 +36,19 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     outcomes = []
     for row in good.itertuples():
         release = row.release_date.date() if pd.notna(row.release_date) else None
-        _, outcome = services.spotify_track_upsert(spotify_track_id=row.track_sid, values={
-            "name": row.name, "uri": row.uri, "release_date": release, "image_url": row.image_url,
-            "spotify_artist_id": row.spotify_artist_id,
-            "artist_id": by_id.get(row.spotify_artist_id) or by_name.get(row.artist_name),
-            "first_seen": row.first_seen.date() if pd.notna(row.first_seen) else None,
-            "last_updated": row.last_updated if pd.notna(row.last_updated) else None,
-        })
+        _, outcome = services.spotify_track_upsert(
+            spotify_track_id=row.track_sid,
+            values={
+                "name": row.name,
+                "uri": row.uri,
+                "release_date": release,
+                "image_url": row.image_url,
+                "spotify_artist_id": row.spotify_artist_id,
+                "artist_id": by_id.get(row.spotify_artist_id) or by_name.get(row.artist_name),
+                "first_seen": row.first_seen.date() if pd.notna(row.first_seen) else None,
+                "last_updated": row.last_updated if pd.notna(row.last_updated) else None,
+            },
+        )
         outcomes.append(outcome)
     add_counts(ctx, outcomes)
 

@@ -47,8 +47,12 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     mismatch = counts.notna().all(axis=1) & (
         counts["combined_streams"] != counts["spotify_streams"] + counts["apple_streams"]
     )
-    batch.flag(mismatch.fillna(False).to_numpy(), column="combined_streams", reason="combined_mismatch",
-               message="combined_streams: combined_mismatch (≠ spotify_streams + apple_streams)")
+    batch.flag(
+        mismatch.fillna(False).to_numpy(),
+        column="combined_streams",
+        reason="combined_mismatch",
+        message="combined_streams: combined_mismatch (≠ spotify_streams + apple_streams)",
+    )
     df["is_partial"] = False
     df["as_of"] = None
     for column in ("window_rank", "spotify_rank", "apple_rank"):
@@ -79,9 +83,11 @@ def _pick(column: str, rank: str) -> str:
 
 def _changed(new: str, old: str) -> str:
     """A count (or the partial flag) that the new row wins differs from the stored one."""
-    return (f"({new}.spotify_rank >= {old}.spotify_rank AND ({new}.spotify_streams <> {old}.spotify_streams "
-            f"OR {new}.is_partial <> {old}.is_partial)) "
-            f"OR ({new}.apple_rank >= {old}.apple_rank AND {new}.apple_streams <> {old}.apple_streams)")
+    return (
+        f"({new}.spotify_rank >= {old}.spotify_rank AND ({new}.spotify_streams <> {old}.spotify_streams "
+        f"OR {new}.is_partial <> {old}.is_partial)) "
+        f"OR ({new}.apple_rank >= {old}.apple_rank AND {new}.apple_streams <> {old}.apple_streams)"
+    )
 
 
 def upsert(ctx: LoadContext) -> tuple[int, int, int]:
@@ -113,8 +119,10 @@ def upsert(ctx: LoadContext) -> tuple[int, int, int]:
         # Fires only when a rank moves up or a winning count differs: a re-merge of the same file changes nothing.
         moved = " OR ".join(f"excluded.{r} > {TABLE}.{r}" for r in ("window_rank", "spotify_rank", "apple_rank"))
         differs = _changed("excluded", TABLE)
-        columns = ("date, source, spotify_streams, apple_streams, combined_streams, is_partial, as_of, window_rank, "
-                   "spotify_rank, apple_rank")
+        columns = (
+            "date, source, spotify_streams, apple_streams, combined_streams, is_partial, as_of, window_rank, "
+            "spotify_rank, apple_rank"
+        )
         cursor.execute(
             f"INSERT INTO {TABLE} ({columns}, load_run_id, source_file_id, source_line) "
             f"SELECT {columns}, %s, %s, source_line FROM {STAGE} WHERE true "
@@ -135,9 +143,18 @@ SPEC = register(
         patterns=(r"tidy_daily_streams\.csv",),
         variants=(Variant("v1", COLUMNS),),
         table=TABLE,
-        fields={"date": "date", "source": "text", "spotify_streams": "int", "apple_streams": "int",
-                "combined_streams": "int", "is_partial": "bool", "as_of": "date", "window_rank": "int",
-                "spotify_rank": "int", "apple_rank": "int"},
+        fields={
+            "date": "date",
+            "source": "text",
+            "spotify_streams": "int",
+            "apple_streams": "int",
+            "combined_streams": "int",
+            "is_partial": "bool",
+            "as_of": "date",
+            "window_rank": "int",
+            "spotify_rank": "int",
+            "apple_rank": "int",
+        },
         key=("date", "source"),
         transform=transform,
         upsert=upsert,

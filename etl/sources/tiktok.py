@@ -32,8 +32,14 @@ COMMON = (
     Column("Year", "year", integer(min_value=None)),
     Column("engagement_rate", "engagement_ratio", decimal_units(min_value=0)),
 )
-VARIANT_B = Variant("B", (*COMMON, Column("Followers", "followers", integer()),
-                          Column("new_followers", "new_followers", integer(min_value=None))))
+VARIANT_B = Variant(
+    "B",
+    (
+        *COMMON,
+        Column("Followers", "followers", integer()),
+        Column("new_followers", "new_followers", integer(min_value=None)),
+    ),
+)
 VARIANT_A = Variant("A", COMMON)
 
 
@@ -43,17 +49,26 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
         df["followers"] = None
         df["new_followers"] = None
     years = df["date"].dt.year
-    batch.flag((df["year"].notna() & years.notna() & (df["year"] != years)).fillna(False).to_numpy(),
-               column="Year", reason="year_mismatch", message="Year: year_mismatch (≠ the year of date)")
+    batch.flag(
+        (df["year"].notna() & years.notna() & (df["year"] != years)).fillna(False).to_numpy(),
+        column="Year",
+        reason="year_mismatch",
+        message="Year: year_mismatch (≠ the year of date)",
+    )
     stamp = ctx.planned.name_timestamp
     if stamp is not None:
         limit = pd.Timestamp(stamp.date() + dt.timedelta(days=1))
-        batch.flag((df["date"] > limit).fillna(False).to_numpy(), column="date", reason="future_date",
-                   message=f"date: future_date (after the file's name timestamp {stamp:%Y-%m-%d} + 1 day)")
+        batch.flag(
+            (df["date"] > limit).fillna(False).to_numpy(),
+            column="date",
+            reason="future_date",
+            message=f"date: future_date (after the file's name timestamp {stamp:%Y-%m-%d} + 1 day)",
+        )
 
     handles = df.loc[batch.usable, "handle"].str.strip().str.lower()
-    accounts = services.social_account_ensure(platform_slug="tiktok", handles=handles.unique().tolist(),
-                                              source_file=ctx.source_file)
+    accounts = services.social_account_ensure(
+        platform_slug="tiktok", handles=handles.unique().tolist(), source_file=ctx.source_file
+    )
     df["account_id"] = df["handle"].str.strip().str.lower().map(accounts).astype(object)
 
     # Leading all-zero days per account: TikTok's export starts before the account was active.
@@ -76,9 +91,18 @@ SPEC = register(
         patterns=(r"tiktok_analytics_curated_(?P<ts>\d{8}_\d{6})\.csv",),
         variants=(VARIANT_B, VARIANT_A),  # B's columns include A's: try the wider one first
         table="tiktok_daily",
-        fields={"account_id": "int", "date": "date", "video_views": "int", "profile_views": "int", "likes": "int",
-                "comments": "int", "shares": "int", "engagement_ratio": "int", "followers_snapshot": "int",
-                "new_followers": "int"},
+        fields={
+            "account_id": "int",
+            "date": "date",
+            "video_views": "int",
+            "profile_views": "int",
+            "likes": "int",
+            "comments": "int",
+            "shares": "int",
+            "engagement_ratio": "int",
+            "followers_snapshot": "int",
+            "new_followers": "int",
+        },
         key=("account_id", "date"),
         transform=transform,
     )

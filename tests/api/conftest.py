@@ -5,10 +5,10 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
-from tests.factories import api_token_for
 from rest_framework.test import APIClient
 
 from tests.conftest import SAMPLE_LAKE
+from tests.factories import api_token_for
 from warehouse.models import LoadRun
 from warehouse.selectors import ts
 

@@ -53,9 +53,14 @@ class DkLine:
 def dk_lines() -> list[DkLine]:
     return [
         DkLine(
-            dt.date.fromisoformat(r["Reporting Date"]), dt.date.fromisoformat(r["Sale Month"] + "-01"), r["Store"],
-            r["Artist"], r["ISRC"], int(r["Quantity"]), Decimal(r["Earnings (USD)"]),
-        )  # fmt: skip
+            dt.date.fromisoformat(r["Reporting Date"]),
+            dt.date.fromisoformat(r["Sale Month"] + "-01"),
+            r["Store"],
+            r["Artist"],
+            r["ISRC"],
+            int(r["Quantity"]),
+            Decimal(r["Earnings (USD)"]),
+        )
         for r in _rows("dk_bank_details.csv")
     ]
 
@@ -75,8 +80,14 @@ def tidy_rows() -> list[TidyRow]:
     previous date's is > 0."""
     raw = defaultdict(list)
     for r in _rows("tidy_daily_streams.csv"):
-        raw[r["source"]].append((dt.date.fromisoformat(r["date"]), int(r["spotify_streams"]), int(r["apple_streams"]),
-                                 int(r["combined_streams"])))  # fmt: skip
+        raw[r["source"]].append(
+            (
+                dt.date.fromisoformat(r["date"]),
+                int(r["spotify_streams"]),
+                int(r["apple_streams"]),
+                int(r["combined_streams"]),
+            )
+        )
     rows = []
     for source, values in raw.items():
         values.sort()
@@ -88,28 +99,45 @@ def tidy_rows() -> list[TidyRow]:
 
 def tiktok_rows() -> list[dict]:
     return [
-        {"date": dt.date.fromisoformat(r["date"]), "account": r["artist"], "views": int(r["Video Views"]),
-         "profile_views": int(r["Profile Views"]), "likes": int(r["Likes"]), "comments": int(r["Comments"]),
-         "shares": int(r["Shares"])}
+        {
+            "date": dt.date.fromisoformat(r["date"]),
+            "account": r["artist"],
+            "views": int(r["Video Views"]),
+            "profile_views": int(r["Profile Views"]),
+            "likes": int(r["Likes"]),
+            "comments": int(r["Comments"]),
+            "shares": int(r["Shares"]),
+        }
         for r in _rows("tiktok_analytics_curated_20250527_113822.csv")
-    ]  # fmt: skip
+    ]
 
 
 def linktree_rows() -> list[dict]:
     return [
-        {"date": dt.date.fromisoformat(r["date"]), "views": int(r["totalViews"]), "unique_views": int(r["uniqueViews"]),
-         "clicks": int(r["totalClicks"]), "unique_clicks": int(r["uniqueClicks"])}
+        {
+            "date": dt.date.fromisoformat(r["date"]),
+            "views": int(r["totalViews"]),
+            "unique_views": int(r["uniqueViews"]),
+            "clicks": int(r["totalClicks"]),
+            "unique_clicks": int(r["uniqueClicks"]),
+        }
         for r in _rows("linktree_analytics.csv")
-    ]  # fmt: skip
+    ]
 
 
 def ad_rows() -> list[dict]:
     return [
-        {"date": dt.date.fromisoformat(r["date"]), "campaign_id": r["campaign_id"], "campaign_name": r["campaign_name"],
-         "spend": Decimal(r["spend_usd"]), "impressions": int(r["impressions"]), "clicks": int(r["clicks"]),
-         "reach": int(float(r["reach"]))}
+        {
+            "date": dt.date.fromisoformat(r["date"]),
+            "campaign_id": r["campaign_id"],
+            "campaign_name": r["campaign_name"],
+            "spend": Decimal(r["spend_usd"]),
+            "impressions": int(r["impressions"]),
+            "clicks": int(r["clicks"]),
+            "reach": int(float(r["reach"])),
+        }
         for r in _rows("metaads/ad_performance_20250527.csv")
-    ]  # fmt: skip
+    ]
 
 
 def campaign_summary_rows() -> list[dict]:

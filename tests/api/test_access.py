@@ -13,8 +13,16 @@ from tests.factories import api_token_for
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {"/health", "/api/health"}
-RESOURCES = {"/api/artists", "/api/artists/1", "/api/tracks", "/api/tracks/1", "/api/platforms", "/api/platforms/1",
-             "/api/loads", "/api/loads/1"}  # fmt: skip
+RESOURCES = {
+    "/api/artists",
+    "/api/artists/1",
+    "/api/tracks",
+    "/api/tracks/1",
+    "/api/platforms",
+    "/api/platforms/1",
+    "/api/loads",
+    "/api/loads/1",
+}
 NOT_API = {"/api/schema", "/api/docs"}  # the schema and Swagger UI follow the same auth rule (tested below)
 STAFF = {"/api/statements", "/api/statements/1"}  # royalty statements: staff only (tests/statements/test_api.py)
 
@@ -24,7 +32,9 @@ def _routes() -> set[str]:
 
     def walk(patterns, prefix=""):
         for p in patterns:
-            regex = prefix + str(p.pattern.regex.pattern if isinstance(p, URLPattern) else p.pattern.regex.pattern).lstrip("^")
+            regex = prefix + str(
+                p.pattern.regex.pattern if isinstance(p, URLPattern) else p.pattern.regex.pattern
+            ).lstrip("^")
             if isinstance(p, URLResolver):
                 yield from walk(p.url_patterns, regex)
             else:
@@ -46,13 +56,34 @@ ROUTES = sorted(_routes())
 
 def test_the_url_conf_has_every_contract_route():
     contract = {
-        "/health", "/api/health", "/api/kpis/summary", "/api/kpis/realtime", "/api/kpis/goals", "/api/kpis/alerts",
-        "/api/revenue/distributor", "/api/revenue/monthly", "/api/revenue/platform", "/api/revenue/artist",
-        "/api/revenue/delays", "/api/revenue/rps-rates", "/api/streaming/daily", "/api/streaming/summary",
-        "/api/streaming/growth", "/api/streaming/spotify-audience", "/api/kpis", "/api/streaming", "/api/financial",
-        "/api/social", "/api/campaigns", "/api/refresh", *RESOURCES, *NOT_API, *STAFF,
-        "/api/sources", "/api/campaigns/streams",  # the warehouse's own page (docs/API.md)
-    }  # fmt: skip
+        "/health",
+        "/api/health",
+        "/api/kpis/summary",
+        "/api/kpis/realtime",
+        "/api/kpis/goals",
+        "/api/kpis/alerts",
+        "/api/revenue/distributor",
+        "/api/revenue/monthly",
+        "/api/revenue/platform",
+        "/api/revenue/artist",
+        "/api/revenue/delays",
+        "/api/revenue/rps-rates",
+        "/api/streaming/daily",
+        "/api/streaming/summary",
+        "/api/streaming/growth",
+        "/api/streaming/spotify-audience",
+        "/api/kpis",
+        "/api/streaming",
+        "/api/financial",
+        "/api/social",
+        "/api/campaigns",
+        "/api/refresh",
+        *RESOURCES,
+        *NOT_API,
+        *STAFF,
+        "/api/sources",
+        "/api/campaigns/streams",  # the warehouse's own page (docs/API.md)
+    }
     assert set(ROUTES) == contract
 
 
@@ -71,7 +102,10 @@ def test_every_protected_route_is_401_without_credentials(path):
     bad.credentials(HTTP_AUTHORIZATION="Token 0000000000000000000000000000000000000000")
     response = (bad.post if path == "/api/refresh" else bad.get)(path)
     assert (response.status_code, response["Content-Type"], response.json()) == (
-        401, "application/json", {"success": False, "error": "Invalid token."})
+        401,
+        "application/json",
+        {"success": False, "error": "Invalid token."},
+    )
 
 
 def test_health_routes_are_anonymous_and_never_redirect():
@@ -114,7 +148,9 @@ def test_public_read_opens_only_the_dashboard_gets(settings, staff_user):
 
 def test_refresh_needs_staff_and_csrf_for_sessions(viewer, plain_user, staff_user):
     assert viewer.post("/api/refresh", {}, format="json").json() == {
-        "success": False, "error": "You do not have permission to perform this action."}
+        "success": False,
+        "error": "You do not have permission to perform this action.",
+    }
     session = APIClient(enforce_csrf_checks=True)
     session.force_login(staff_user)
     response = session.post("/api/refresh", {}, format="json")
@@ -125,55 +161,108 @@ def test_refresh_needs_staff_and_csrf_for_sessions(viewer, plain_user, staff_use
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("/api/streaming?granularity=year", 'invalid parameter "granularity": Select a valid choice. year is not one '
-         "of the available choices. (allowed: day, week, month)"),
+        (
+            "/api/streaming?granularity=year",
+            'invalid parameter "granularity": Select a valid choice. year is not one '
+            "of the available choices. (allowed: day, week, month)",
+        ),
         ("/api/streaming?start=2025-02-30", 'invalid parameter "start": Enter a valid date.'),
         ("/api/streaming?end=yesterday", 'invalid parameter "end": Enter a valid date.'),
-        ("/api/streaming?artist=nobody", 'invalid parameter "artist": unknown artist "nobody" (use a canonical name '
-         "or a known alias)"),
-        ("/api/streaming?platform=myspace", 'invalid parameter "platform": Select a valid choice. That choice is not '
-         "one of the available choices. (allowed: amazon_music, apple_music, deezer, facebook, flo, itunes, luna, "
-         "netease, pandora, spotify, tidal, tiktok, youtube)"),
-        ("/api/streaming?isrc=HOLD%20ON%20I", 'invalid parameter "isrc": "HOLD ON I" is not an ISRC (CCXXXYYNNNNN, '
-         "e.g. QZTAW2496365); titles are not accepted"),
-        ("/api/streaming?source=spotify_audience&isrc=QZTAW2496365", 'invalid parameter "isrc": dimension "isrc" not '
-         'available for source "spotify_audience"'),
-        ("/api/streaming?group_by=country", 'invalid parameter "group_by": dimension "country" not available for '
-         'source "distributor"'),
-        ("/api/streaming?start=2025-05-02&end=2025-05-01", 'invalid parameter "start": start 2025-05-02 must be on '
-         "or before end 2025-05-01"),
-        ("/api/streaming?start=2020-01-01&end=2025-01-01", 'invalid parameter "start": range of 1828 day periods '
-         "exceeds the cap of 731"),
-        ("/api/streaming?source=royalty&granularity=day", 'invalid parameter "granularity": source "royalty" is '
-         'monthly (Sale Month): granularity must be "month"'),
-        ("/api/streaming?source=spotify_songs", 'invalid parameter "time_period": source "spotify_songs" requires '
-         "time_period (1day, 7day, 28day, 1year, all, unknown)"),
-        ("/api/financial?series=profit", 'invalid parameter "series": unknown value "profit" (allowed: revenue, '
-         "expected, expenses, ad_spend)"),
-        ("/api/revenue/monthly?months=0", 'invalid parameter "months": Ensure this value is greater than or equal to 1.'),
-        ("/api/revenue/monthly?months=121", 'invalid parameter "months": Ensure this value is less than or equal to 120.'),
-        ("/api/revenue/monthly?include_expected=maybe", 'invalid parameter "include_expected": "maybe" is not a '
-         "boolean (true, false, 1, 0)"),
+        (
+            "/api/streaming?artist=nobody",
+            'invalid parameter "artist": unknown artist "nobody" (use a canonical name or a known alias)',
+        ),
+        (
+            "/api/streaming?platform=myspace",
+            'invalid parameter "platform": Select a valid choice. That choice is not '
+            "one of the available choices. (allowed: amazon_music, apple_music, deezer, facebook, flo, itunes, luna, "
+            "netease, pandora, spotify, tidal, tiktok, youtube)",
+        ),
+        (
+            "/api/streaming?isrc=HOLD%20ON%20I",
+            'invalid parameter "isrc": "HOLD ON I" is not an ISRC (CCXXXYYNNNNN, '
+            "e.g. QZTAW2496365); titles are not accepted",
+        ),
+        (
+            "/api/streaming?source=spotify_audience&isrc=QZTAW2496365",
+            'invalid parameter "isrc": dimension "isrc" not available for source "spotify_audience"',
+        ),
+        (
+            "/api/streaming?group_by=country",
+            'invalid parameter "group_by": dimension "country" not available for source "distributor"',
+        ),
+        (
+            "/api/streaming?start=2025-05-02&end=2025-05-01",
+            'invalid parameter "start": start 2025-05-02 must be on or before end 2025-05-01',
+        ),
+        (
+            "/api/streaming?start=2020-01-01&end=2025-01-01",
+            'invalid parameter "start": range of 1828 day periods exceeds the cap of 731',
+        ),
+        (
+            "/api/streaming?source=royalty&granularity=day",
+            'invalid parameter "granularity": source "royalty" is monthly (Sale Month): granularity must be "month"',
+        ),
+        (
+            "/api/streaming?source=spotify_songs",
+            'invalid parameter "time_period": source "spotify_songs" requires '
+            "time_period (1day, 7day, 28day, 1year, all, unknown)",
+        ),
+        (
+            "/api/financial?series=profit",
+            'invalid parameter "series": unknown value "profit" (allowed: revenue, expected, expenses, ad_spend)',
+        ),
+        (
+            "/api/revenue/monthly?months=0",
+            'invalid parameter "months": Ensure this value is greater than or equal to 1.',
+        ),
+        (
+            "/api/revenue/monthly?months=121",
+            'invalid parameter "months": Ensure this value is less than or equal to 120.',
+        ),
+        (
+            "/api/revenue/monthly?include_expected=maybe",
+            'invalid parameter "include_expected": "maybe" is not a boolean (true, false, 1, 0)',
+        ),
         ("/api/streaming/daily?days=366", 'invalid parameter "days": Ensure this value is less than or equal to 365.'),
-        ("/api/streaming/daily?source=spotify", 'invalid parameter "source": Select a valid choice. spotify is not '
-         "one of the available choices. (allowed: distrokid, toolost, all)"),
-        ("/api/streaming/growth?period=yearly", 'invalid parameter "period": Select a valid choice. yearly is not one '
-         "of the available choices. (allowed: daily, weekly, monthly)"),
-        ("/api/artists?ordering=spotify_artist_id", "ordering: Select a valid choice. spotify_artist_id is not one of "
-         "the available choices."),
+        (
+            "/api/streaming/daily?source=spotify",
+            'invalid parameter "source": Select a valid choice. spotify is not '
+            "one of the available choices. (allowed: distrokid, toolost, all)",
+        ),
+        (
+            "/api/streaming/growth?period=yearly",
+            'invalid parameter "period": Select a valid choice. yearly is not one '
+            "of the available choices. (allowed: daily, weekly, monthly)",
+        ),
+        (
+            "/api/artists?ordering=spotify_artist_id",
+            "ordering: Select a valid choice. spotify_artist_id is not one of the available choices.",
+        ),
         ("/api/loads?status=done", "status: Select a valid choice. done is not one of the available choices."),
-        ("/api/campaigns?include_daily=yes", 'invalid parameter "include_daily": "yes" is not a boolean (true, '
-         "false, 1, 0)"),
+        (
+            "/api/campaigns?include_daily=yes",
+            'invalid parameter "include_daily": "yes" is not a boolean (true, false, 1, 0)',
+        ),
         # a "%" in the client's value is quoted, not used as a format directive (was a 500 on the list resources)
-        ("/api/tracks?isrc=%25s", 'isrc: "%s" is not an ISRC (CCXXXYYNNNNN, e.g. QZTAW2496365); titles are not '
-         "accepted"),
+        (
+            "/api/tracks?isrc=%25s",
+            'isrc: "%s" is not an ISRC (CCXXXYYNNNNN, e.g. QZTAW2496365); titles are not accepted',
+        ),
         ("/api/tracks?artist=100%25", 'artist: unknown artist "100%" (use a canonical name or a known alias)'),
-        ("/api/streaming?isrc=%25d%25s", 'invalid parameter "isrc": "%d%s" is not an ISRC (CCXXXYYNNNNN, '
-         "e.g. QZTAW2496365); titles are not accepted"),
-        ("/api/financial?series=%25(x)s", 'invalid parameter "series": unknown value "%(x)s" (allowed: revenue, '
-         "expected, expenses, ad_spend)"),
-        ("/api/campaigns?include_daily=%25", 'invalid parameter "include_daily": "%" is not a boolean (true, '
-         "false, 1, 0)"),
+        (
+            "/api/streaming?isrc=%25d%25s",
+            'invalid parameter "isrc": "%d%s" is not an ISRC (CCXXXYYNNNNN, '
+            "e.g. QZTAW2496365); titles are not accepted",
+        ),
+        (
+            "/api/financial?series=%25(x)s",
+            'invalid parameter "series": unknown value "%(x)s" (allowed: revenue, expected, expenses, ad_spend)',
+        ),
+        (
+            "/api/campaigns?include_daily=%25",
+            'invalid parameter "include_daily": "%" is not a boolean (true, false, 1, 0)',
+        ),
     ],
 )
 def test_bad_parameters_are_400_naming_the_parameter(viewer, path, message):

@@ -20,34 +20,61 @@ def _fresh() -> set[tuple]:
         RoyaltyLine.objects.filter(retracted_by_file__isnull=True)
         .values("sale_month", "store", "platform_id", "artist_id")
         .annotate(
-            net=Sum("earnings_usd"), gross=Sum("earnings_usd", filter=Q(earnings_usd__gt=0)),
+            net=Sum("earnings_usd"),
+            gross=Sum("earnings_usd", filter=Q(earnings_usd__gt=0)),
             adj=Sum("earnings_usd", filter=Q(earnings_usd__lt=0)),
-            qty=Sum("quantity", filter=Q(earnings_usd__gte=0)), n=Count("id"),
+            qty=Sum("quantity", filter=Q(earnings_usd__gte=0)),
+            n=Count("id"),
         )
-    )  # fmt: skip
+    )
     return {
-        (r["sale_month"], r["store"], r["platform_id"], r["artist_id"], r["net"],
-         r["gross"] or Decimal(0), r["adj"] or Decimal(0), r["qty"] or 0, r["n"])
+        (
+            r["sale_month"],
+            r["store"],
+            r["platform_id"],
+            r["artist_id"],
+            r["net"],
+            r["gross"] or Decimal(0),
+            r["adj"] or Decimal(0),
+            r["qty"] or 0,
+            r["n"],
+        )
         for r in rows
-    }  # fmt: skip
+    }
 
 
 def _stored() -> set[tuple]:
     return {
-        (a.sale_month, a.store, a.platform_id, a.artist_id, a.earnings_usd, a.gross_usd, a.adjustments_usd,
-         a.quantity, a.line_count)
+        (
+            a.sale_month,
+            a.store,
+            a.platform_id,
+            a.artist_id,
+            a.earnings_usd,
+            a.gross_usd,
+            a.adjustments_usd,
+            a.quantity,
+            a.line_count,
+        )
         for a in RoyaltyMonthlyAggregate.objects.all()
-    }  # fmt: skip
+    }
 
 
 def _delays_fresh() -> set[tuple]:
     rows = (
         RoyaltyLine.objects.filter(retracted_by_file__isnull=True)
         .annotate(reporting_month=TruncMonth("reporting_date"))
-        .values("sale_month", "reporting_month").annotate(n=Count("id"))
-    )  # fmt: skip
-    return {(r["sale_month"], r["reporting_month"].date() if hasattr(r["reporting_month"], "date") else r["reporting_month"],
-             r["n"]) for r in rows}  # fmt: skip
+        .values("sale_month", "reporting_month")
+        .annotate(n=Count("id"))
+    )
+    return {
+        (
+            r["sale_month"],
+            r["reporting_month"].date() if hasattr(r["reporting_month"], "date") else r["reporting_month"],
+            r["n"],
+        )
+        for r in rows
+    }
 
 
 def _delays_stored() -> set[tuple]:
@@ -56,9 +83,11 @@ def _delays_stored() -> set[tuple]:
 
 def _isrc_fresh() -> set[tuple]:
     rows = (
-        RoyaltyLine.objects.filter(retracted_by_file__isnull=True).exclude(isrc="").values("isrc")
+        RoyaltyLine.objects.filter(retracted_by_file__isnull=True)
+        .exclude(isrc="")
+        .values("isrc")
         .annotate(streams=Sum("quantity", filter=Q(earnings_usd__gte=0)), revenue=Sum("earnings_usd"), n=Count("id"))
-    )  # fmt: skip
+    )
     return {(r["isrc"], r["streams"] or 0, r["revenue"], r["n"]) for r in rows}
 
 

@@ -21,8 +21,16 @@ def test_sources_count_rejected_files_and_quarantined_rows_of_each_files_newest_
     linktree = curated(lake_copy, "linktree_analytics.csv")
     linktree.write_text(linktree.read_text().replace("totalViews", "views", 1))  # renamed column: file rejected
     assert run_loader("--lake", str(lake_copy))[0] == 1
-    kinds = {name: {"files": 1, **ZERO} for name in ("dk_bank_details", "tiktok", "meta_campaign_summary",
-                                                    "meta_daily_performance", "meta_ad_performance")}
+    kinds = {
+        name: {"files": 1, **ZERO}
+        for name in (
+            "dk_bank_details",
+            "tiktok",
+            "meta_campaign_summary",
+            "meta_daily_performance",
+            "meta_ad_performance",
+        )
+    }
     kinds["tidy_daily_streams"] = {"files": 1, "files_rejected": 0, "rows_quarantined": 2}
     kinds["linktree"] = {"files": 1, "files_rejected": 1, "rows_quarantined": 0}
     body = token_client(plain_user).get("/api/sources").json()
@@ -39,7 +47,14 @@ def test_sources_count_rejected_files_and_quarantined_rows_of_each_files_newest_
 
 def test_page_endpoints_on_an_empty_warehouse(viewer):
     stamp = Stamp.get()
-    assert viewer.get("/api/campaigns/streams").json() == {"success": True, "data": [], "metadata": {
-        "streams_source": "distributor (distrokid + toolost), complete days", "streams_through": None,
-        "load_run_id": stamp.load_run_id, "last_updated": stamp.last_updated}}
+    assert viewer.get("/api/campaigns/streams").json() == {
+        "success": True,
+        "data": [],
+        "metadata": {
+            "streams_source": "distributor (distrokid + toolost), complete days",
+            "streams_through": None,
+            "load_run_id": stamp.load_run_id,
+            "last_updated": stamp.last_updated,
+        },
+    }
     assert viewer.get("/api/sources").json()["data"] == expected_sources({})

@@ -29,8 +29,11 @@ def test_refresh_runs_the_loader_in_the_background(staff, viewer, subprocess_env
     second = staff.post("/api/refresh", {}, format="json")
     if LoadRun.objects.get(pk=run_id).status in ("queued", "running"):
         assert second.status_code == 409
-        assert second.json() == {"success": False, "error": f"load run {run_id} already running",
-                                 "data": {"load_run_id": run_id, "status": second.json()["data"]["status"]}}
+        assert second.json() == {
+            "success": False,
+            "error": f"load run {run_id} already running",
+            "data": {"load_run_id": run_id, "status": second.json()["data"]["status"]},
+        }
 
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -39,7 +42,11 @@ def test_refresh_runs_the_loader_in_the_background(staff, viewer, subprocess_env
             break
         time.sleep(0.3)
     assert run["status"] == "succeeded", run
-    assert run["trigger"] == "api" and run["options"] == {"kinds": ["dk_bank_details"], "force": False, "dry_run": False}
+    assert run["trigger"] == "api" and run["options"] == {
+        "kinds": ["dk_bank_details"],
+        "force": False,
+        "dry_run": False,
+    }
     assert [(f["path"], f["status"], f["rows_read"]) for f in run["files"]] == [("dk_bank_details.csv", "loaded", 8635)]
     summary = viewer.get("/api/kpis/summary").json()["data"]
     assert (summary["total_revenue"], summary["total_streams"]) == (1587.06, 542_531)
@@ -47,8 +54,12 @@ def test_refresh_runs_the_loader_in_the_background(staff, viewer, subprocess_env
 
 @pytest.mark.django_db
 def test_a_live_run_blocks_and_a_dead_one_does_not(staff_user):
-    live = LoadRun.objects.create(status="running", trigger="api", started_at=timezone.now(),
-                                  options={"pid": os.getpid(), "host": socket.gethostname()})  # fmt: skip
+    live = LoadRun.objects.create(
+        status="running",
+        trigger="api",
+        started_at=timezone.now(),
+        options={"pid": os.getpid(), "host": socket.gethostname()},
+    )
     with pytest.raises(services.LoadRunConflict) as conflict:
         services.load_run_enqueue(trigger="api", requested_by=staff_user, spawn=False)
     assert conflict.value.run.pk == live.pk
@@ -60,7 +71,11 @@ def test_a_live_run_blocks_and_a_dead_one_does_not(staff_user):
     live.refresh_from_db()
     assert (live.status, live.error) == ("failed", f"abandoned: process {exited.pid} is gone")
     assert (run.status, run.trigger, run.requested_by, run.options) == (
-        "queued", "api", staff_user, {"kinds": ["tiktok"], "force": False, "dry_run": False})
+        "queued",
+        "api",
+        staff_user,
+        {"kinds": ["tiktok"], "force": False, "dry_run": False},
+    )
 
 
 @pytest.mark.django_db
@@ -81,4 +96,6 @@ def test_refresh_validates_its_body(staff):
     assert response.json()["error"].startswith('kinds: unknown kind "spreadsheet" (allowed: ')
     assert "dk_bank_details, " in response.json()["error"]  # the loader's registry names the kinds
     assert staff.post("/api/refresh", {"force": "often"}, format="json").json() == {
-        "success": False, "error": "force: Must be a valid boolean."}
+        "success": False,
+        "error": "force: Must be a valid boolean.",
+    }

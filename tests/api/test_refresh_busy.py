@@ -50,8 +50,11 @@ def test_refresh_queued_behind_another_job_fails_after_its_wait_or_runs_when_the
         response = staff.post("/api/refresh", {}, format="json")
         assert response.status_code == 202, response.content
         run = finished(response.json()["data"]["load_run_id"])
-    held = (f"the lock {lock_path()}" if connection.vendor == "sqlite"
-            else f"the lock (PostgreSQL advisory lock {ADVISORY_KEY}, waited 3 s)")
+    held = (
+        f"the lock {lock_path()}"
+        if connection.vendor == "sqlite"
+        else f"the lock (PostgreSQL advisory lock {ADVISORY_KEY}, waited 3 s)"
+    )
     if connection.vendor == "sqlite":
         held += " (waited 3 s)"
     assert (run.status, run.error) == ("failed", f"not started: another load holds {held}; nothing was touched")
@@ -67,8 +70,11 @@ def test_refresh_queued_behind_another_job_fails_after_its_wait_or_runs_when_the
     assert (run.status, run.error, run.files_loaded) == ("succeeded", "", 0)
 
 
-BUSY = {"success": False, "error": "The database is busy with another write (a load); try again in 5 s.",
-        "retry_after": 5}
+BUSY = {
+    "success": False,
+    "error": "The database is busy with another write (a load); try again in 5 s.",
+    "retry_after": 5,
+}
 
 
 def http(server, method, path, *, headers=None, body=None):
@@ -78,8 +84,9 @@ def http(server, method, path, *, headers=None, body=None):
         def redirect_request(self, *args, **kwargs):
             return None
 
-    request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}", data=body, method=method,
-                                     headers=headers or {})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{server.port}{path}", data=body, method=method, headers=headers or {}
+    )
     try:
         with urllib.request.build_opener(NoRedirect).open(request, timeout=60) as response:
             return response.status, response.headers, response.read()
@@ -91,8 +98,13 @@ def test_web_writes_answer_503_with_retry_after_while_another_writer_holds_the_l
     subprocess_env, staff_user, tmp_path
 ):
     # Busy timeouts of 1 s instead of 30 s, so the test waits seconds; the behaviour is the same.
-    env = child_env(subprocess_env, redis_url=None, group=f"bedrot.test-{uuid.uuid4().hex[:12]}", SQLITE_BUSY_TIMEOUT_SECONDS=1,
-                    DATABASE_LOCK_TIMEOUT_SECONDS=1)
+    env = child_env(
+        subprocess_env,
+        redis_url=None,
+        group=f"bedrot.test-{uuid.uuid4().hex[:12]}",
+        SQLITE_BUSY_TIMEOUT_SECONDS=1,
+        DATABASE_LOCK_TIMEOUT_SECONDS=1,
+    )
     server = Daphne(env, tmp_path / "daphne.log")
     try:
         token = {"Authorization": f"Token {api_token_for(staff_user)}"}
@@ -101,13 +113,15 @@ def test_web_writes_answer_503_with_retry_after_while_another_writer_holds_the_l
         csrf = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
         # The csrftoken cookie is Secure under production settings: sent by hand over plain HTTP.
         cookie = {"Cookie": f"csrftoken={re.search(r'csrftoken=([^;]+)', headers['Set-Cookie']).group(1)}"}
-        form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "username": "staff", "password": "pw-staff-123",
-                                       "next": "/admin/"}).encode()
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": csrf, "username": "staff", "password": "pw-staff-123", "next": "/admin/"}
+        ).encode()
         login = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
 
         with write_lock_held():  # a load's merge holds the write lock
-            status, headers, body = http(server, "POST", "/api/refresh", headers={**token, "Content-Type":
-                                         "application/json"}, body=b"{}")
+            status, headers, body = http(
+                server, "POST", "/api/refresh", headers={**token, "Content-Type": "application/json"}, body=b"{}"
+            )
             assert (status, headers["Retry-After"], json.loads(body)) == (503, "5", BUSY)
             status, headers, body = http(server, "POST", "/admin/login/", headers=login, body=form)
             assert (status, headers["Retry-After"], json.loads(body)) == (503, "5", BUSY)
@@ -120,4 +134,3 @@ def test_web_writes_answer_503_with_retry_after_while_another_writer_holds_the_l
     finally:
         server.stop()
     assert LoadRun.objects.count() == 0
-

@@ -56,8 +56,7 @@ def test_schemathesis_finds_no_server_errors(loaded, plain_user, keep_test_conne
         operations += 1
 
         @given(case=operation.as_strategy())
-        @hypothesis_settings(max_examples=8, deadline=None, database=None,
-                             suppress_health_check=list(HealthCheck))  # fmt: skip
+        @hypothesis_settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def check(case):
             response = case.call(headers=headers)
             case.validate_response(response, checks=[not_a_server_error])

@@ -43,8 +43,15 @@ document.addEventListener("securitypolicyviolation",
 def static_daphne(subprocess_env, tmp_path):
     """A real daphne serving collected static files through WhiteNoise, as in production."""
     env = {**subprocess_env, "STATIC_ROOT": str(tmp_path / "static")}
-    done = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-                          cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     server = Daphne(env, tmp_path / "daphne.log")
     yield server
@@ -60,10 +67,19 @@ def test_admin_login_and_swagger_ui_run_under_the_policy(staff_user, static_daph
     page = context.new_page()
     console = []
     # every console error except the browser's own /favicon.ico probe (the admin declares no icon: not a CSP matter)
-    page.on("console", lambda m: console.append(f"{page.url}: {m.text} {m.location['url']}")
-            if m.type == "error" and not m.location["url"].endswith("/favicon.ico") else None)  # fmt: skip
+    page.on(
+        "console",
+        lambda m: (
+            console.append(f"{page.url}: {m.text} {m.location['url']}")
+            if m.type == "error" and not m.location["url"].endswith("/favicon.ico")
+            else None
+        ),
+    )
     failed = []  # every resource the pages load must load
-    page.on("response", lambda response: failed.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: failed.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
     violations = []
 
     def visit(path: str, ready: str) -> None:
@@ -105,8 +121,9 @@ def throttle_settings(settings):
 
 
 def login(client, username: str, password: str, address: str = "192.0.2.10"):
-    return client.post("/admin/login/", {"username": username, "password": password, "next": "/admin/"},
-                       REMOTE_ADDR=address)  # fmt: skip
+    return client.post(
+        "/admin/login/", {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=address
+    )
 
 
 def locked_page(response) -> bool:
@@ -118,7 +135,10 @@ def locked_page(response) -> bool:
 def test_admin_login_is_limited_per_user_name(client, staff_user, throttle_settings):
     for _ in range(3):
         response = login(client, "staff", "wrong")
-        assert response.status_code == 200 and "Please enter the correct username and password" in response.content.decode()
+        assert (
+            response.status_code == 200
+            and "Please enter the correct username and password" in response.content.decode()
+        )
     assert locked_page(login(client, "staff", "wrong"))
     assert locked_page(login(client, "staff", PASSWORD))  # the right password too, while locked
     assert locked_page(login(client, "STAFF", PASSWORD, address="198.51.100.2"))  # from anywhere, any case

@@ -16,8 +16,18 @@ CURATED = "4_curated"
 # Columns left out of a fingerprint: surrogate ids and lineage that legitimately differs between equal loads
 # (raw_fingerprint: the text of the record that last wrote a DK row, e.g. under a reordered header; the tidy
 # window ranks, which carry the writing file's timestamp).
-LINEAGE = {"id", "load_run_id", "source_file_id", "source_line", "first_seen_file_id", "last_seen_file_id",
-           "raw_fingerprint", "window_rank", "spotify_rank", "apple_rank"}
+LINEAGE = {
+    "id",
+    "load_run_id",
+    "source_file_id",
+    "source_line",
+    "first_seen_file_id",
+    "last_seen_file_id",
+    "raw_fingerprint",
+    "window_rank",
+    "spotify_rank",
+    "apple_rank",
+}
 
 
 def run_loader(*args: str) -> tuple[int, dict | None, str]:
@@ -41,8 +51,10 @@ def fact_tables() -> list[str]:
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
         return sorted(
-            t for t in tables
-            if t != "source_file" and "load_run_id" in {c.name for c in connection.introspection.get_table_description(cursor, t)}
+            t
+            for t in tables
+            if t != "source_file"
+            and "load_run_id" in {c.name for c in connection.introspection.get_table_description(cursor, t)}
         )
 
 

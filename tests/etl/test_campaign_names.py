@@ -8,10 +8,16 @@ from warehouse.services import campaign_name_parse
 
 # name → (artist, token, targeting, parse_status, is_copy): the contract's "required result" column.
 CONTRACT_TABLE = [
-    ("PIG1987 - THE STATE OF THE WORLD - BROAD SPOTIFY", ("PIG1987", "THE STATE OF THE WORLD", "BROAD SPOTIFY", "parsed", False)),
+    (
+        "PIG1987 - THE STATE OF THE WORLD - BROAD SPOTIFY",
+        ("PIG1987", "THE STATE OF THE WORLD", "BROAD SPOTIFY", "parsed", False),
+    ),
     ("PIG1987 - DYSMORPHIA - Streaming", ("PIG1987", "DYSMORPHIA", "STREAMING", "parsed", False)),
     ("PIG1987 - HEAVEN NIGHTCLUB - Streaming - Copy", ("PIG1987", "HEAVEN NIGHTCLUB", "STREAMING", "parsed", True)),
-    ("PIG1987 - TRANSFORMER ARCHITECTURE - STREAMING", ("PIG1987", "TRANSFORMER ARCHITECTURE", "STREAMING", "parsed", False)),
+    (
+        "PIG1987 - TRANSFORMER ARCHITECTURE - STREAMING",
+        ("PIG1987", "TRANSFORMER ARCHITECTURE", "STREAMING", "parsed", False),
+    ),
     ("THE SOURCE - Streaming", ("ZONE A0", "THE SOURCE", "STREAMING", "parsed", False)),
     ("PIG1987 - HEAVEN NIGHTCLUB", ("PIG1987", "HEAVEN NIGHTCLUB", None, "parsed", False)),
     ("ANOVUS - Streaming - Copy 2", ("ZONE A0", "ANOVUS", "STREAMING", "parsed", True)),
@@ -111,15 +117,24 @@ def test_manual_override_beats_the_parser():
     zone = Artist.objects.get(name="ZONE A0")
     token = CampaignToken.objects.get(token="THE SCALE")
     Campaign.objects.create(
-        campaign_id="120218209525770075", name="IWARY - BROAD", artist=zone, token=token,
-        targeting="BROAD", is_override=True, parse_status=Campaign.ParseStatus.OVERRIDE,
-    )  # fmt: skip
+        campaign_id="120218209525770075",
+        name="IWARY - BROAD",
+        artist=zone,
+        token=token,
+        targeting="BROAD",
+        is_override=True,
+        parse_status=Campaign.ParseStatus.OVERRIDE,
+    )
     result = campaign_name_parse(name="IWARY - BROAD", campaign_id="120218209525770075")
     assert result.as_tuple() == ("ZONE A0", "THE SCALE", "BROAD", "override", False)
     # Another campaign with the same name and no override is still parsed.
     assert campaign_name_parse(name="IWARY - BROAD", campaign_id="999").as_tuple() == (
-        None, None, "BROAD", "ambiguous", False,
-    )  # fmt: skip
+        None,
+        None,
+        "BROAD",
+        "ambiguous",
+        False,
+    )
 
 
 @pytest.mark.django_db
@@ -132,8 +147,9 @@ def test_reparse_after_staff_map_a_queued_token_and_clear_an_override():
     manual, _ = campaign_upsert(campaign_id="2", name="NEW SINGLE - Broad")
     Campaign.objects.filter(pk=manual.pk).update(is_override=True, targeting="HAND SET", parse_status="override")
 
-    CampaignToken.objects.filter(token="NEW SINGLE").update(artist=Artist.objects.get(name="ZONE A0"),
-                                                            needs_review=False)
+    CampaignToken.objects.filter(token="NEW SINGLE").update(
+        artist=Artist.objects.get(name="ZONE A0"), needs_review=False
+    )
     assert campaign_reparse() == 1
     campaign.refresh_from_db()
     assert (campaign.artist.name, campaign.targeting, campaign.parsed_track_text) == ("ZONE A0", "STREAMING", "")

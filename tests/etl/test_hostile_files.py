@@ -20,8 +20,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serializ
 
 def loader(lake: Path, env: dict, *extra: str) -> subprocess.Popen:
     command = [sys.executable, "manage.py", "load_curated", "--lake", str(lake), "--json", *extra]
-    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def finish(process: subprocess.Popen) -> tuple[int, dict | None, str]:
@@ -96,16 +97,28 @@ def test_unreadable_folder_exits_2_naming_it_and_loads_nothing(denied, lake_copy
     folder.chmod(0)
     try:
         command = [sys.executable, "manage.py", "load_curated", "--lake", str(lake_copy)]
-        done = subprocess.run(restricted(command), check=False, cwd=settings.BASE_DIR, env=subprocess_env, capture_output=True,
-                              text=True, timeout=300)
+        done = subprocess.run(
+            restricted(command),
+            check=False,
+            cwd=settings.BASE_DIR,
+            env=subprocess_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         folder.chmod(0o755)
     named = zone if denied == "lake root" else folder  # the lake root itself cannot be searched for the zone
     assert (done.returncode, done.stdout, done.stderr) == (
-        2, "", f"load_curated: cannot read {named}: Permission denied; nothing was loaded\n")
+        2,
+        "",
+        f"load_curated: cannot read {named}: Permission denied; nothing was loaded\n",
+    )
     # A run that read nothing is never `succeeded`: the zone is checked before a run exists, a folder met while
     # walking the zone fails the run it started.
-    expected_runs = [] if denied == "lake root" else [("failed", f"LakeUnreadable: cannot read {named}: Permission denied")]
+    expected_runs = (
+        [] if denied == "lake root" else [("failed", f"LakeUnreadable: cannot read {named}: Permission denied")]
+    )
     assert list(LoadRun.objects.values_list("status", "error")) == expected_runs
     assert SourceFile.objects.count() == 0
 
@@ -126,16 +139,30 @@ def test_symlinks_out_of_the_lake_are_ignored_never_read(lake_copy, tmp_path, su
     code, report, err = finish(loader(lake_copy, subprocess_env))
     files = by_path(report)
     for name, kind in (("dk_bank_details.csv", "dk_bank_details"), ("linktree_analytics.csv", "linktree")):
-        assert files[name] == {"path": name, "kind": kind, "sha256": None, "status": "ignored", "rows_read": 0,
-                               "rows_inserted": 0, "rows_updated": 0, "rows_unchanged": 0, "rows_quarantined": 0,
-                               "reason": "outside_lake", "counters": {}}
+        assert files[name] == {
+            "path": name,
+            "kind": kind,
+            "sha256": None,
+            "status": "ignored",
+            "rows_read": 0,
+            "rows_inserted": 0,
+            "rows_updated": 0,
+            "rows_unchanged": 0,
+            "rows_quarantined": 0,
+            "reason": "outside_lake",
+            "counters": {},
+        }
     assert (files["tidy_daily_streams.csv"]["status"], files["tidy_daily_streams.csv"]["rows_read"]) == ("loaded", 468)
     assert code == 0 and "root:" not in err
     assert RoyaltyLine.objects.count() == 0
     assert not SourceFile.objects.filter(path__in=["dk_bank_details.csv", "linktree_analytics.csv"]).exists()
     ignored = sorted((f["path"], f["reason"]) for f in report["files"] if f["status"] == "ignored")
-    assert ignored == [("dk_bank_details.csv", "outside_lake"), ("linktree_analytics.csv", "outside_lake"),
-                       ("metaads/kpi_summary_20250527.csv", None), ("metaads/kpi_summary_latest.csv", None)]
+    assert ignored == [
+        ("dk_bank_details.csv", "outside_lake"),
+        ("linktree_analytics.csv", "outside_lake"),
+        ("metaads/kpi_summary_20250527.csv", None),
+        ("metaads/kpi_summary_latest.csv", None),
+    ]
     run = LoadRun.objects.get()
     assert (run.status, run.files_ignored) == ("succeeded", 4)
 
@@ -196,5 +223,9 @@ def test_nul_byte_quarantines_its_row_not_the_dk_snapshot(lake_copy, subprocess_
     assert RoyaltyLine.objects.count() == len(rows) - 1
     bad = QuarantinedRow.objects.get()
     assert (bad.line, bad.column, bad.reason, bad.message) == (
-        43, "", "malformed_row", "line 43: a NUL byte (0x00) in column 'Title'")
+        43,
+        "",
+        "malformed_row",
+        "line 43: a NUL byte (0x00) in column 'Title'",
+    )
     assert bad.raw == ",".join(rows[41]).replace("\x00", "\\x00")

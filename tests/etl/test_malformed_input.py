@@ -31,8 +31,10 @@ def load(lake, *extra):
 
 
 def quarantine(path: str = TIDY) -> list[tuple]:
-    return [(q.line, q.column, q.reason, [e["reason"] for e in q.errors])
-            for q in QuarantinedRow.objects.filter(source_file__path=path).order_by("line")]
+    return [
+        (q.line, q.column, q.reason, [e["reason"] for e in q.errors])
+        for q in QuarantinedRow.objects.filter(source_file__path=path).order_by("line")
+    ]
 
 
 def outcome(entry: dict) -> tuple:
@@ -82,8 +84,10 @@ def test_another_delimiter_is_rejected_naming_it(lake_copy):
     code, tidy, err = load(lake_copy)
     assert code == 1
     assert outcome(tidy) == ("rejected", "malformed_csv", 0, 0, 0)
-    assert ("tidy_daily_streams.csv: rejected (malformed_csv): the header is semicolon-separated (';'); "
-            "curated files are comma-separated") in err
+    assert (
+        "tidy_daily_streams.csv: rejected (malformed_csv): the header is semicolon-separated (';'); "
+        "curated files are comma-separated"
+    ) in err
 
 
 def test_truncated_last_line_is_quarantined(lake_copy):
@@ -123,8 +127,9 @@ def test_non_utf8_bytes_reject_the_file_naming_the_line(lake_copy):
     assert code == 1
     assert outcome(tidy) == ("rejected", "not_utf8", 0, 0, 0)
     offset = len(b"\n".join(data[:9])) + 1 + data[9].index(b"\xff")
-    assert (f"tidy_daily_streams.csv: rejected (not_utf8): invalid UTF-8 byte 0xff at byte offset {offset} (line 10)"
-            in err)
+    assert (
+        f"tidy_daily_streams.csv: rejected (not_utf8): invalid UTF-8 byte 0xff at byte offset {offset} (line 10)" in err
+    )
 
 
 def test_renamed_column_rejects_the_file_naming_it(lake_copy):
@@ -165,7 +170,9 @@ def test_thousands_separators_and_scientific_notation_are_numbers(lake_copy):
     assert (code, outcome(tidy)) == (0, ("loaded", None, 468, 467, 1))
     stored = DistributorDailyStream.objects.filter(source="distrokid").order_by("date")
     assert [(str(r.date), r.spotify_streams, r.combined_streams) for r in stored[:2]] == [
-        ("2024-08-23", 1234, 1234), ("2024-08-24", 17, 17)]
+        ("2024-08-23", 1234, 1234),
+        ("2024-08-24", 17, 17),
+    ]
     assert quarantine() == [(4, "spotify_streams", "non_integer", ["non_integer"])]
     counters = SourceFile.objects.get(path=TIDY).counters
     assert (counters["thousands_separator"], counters["integral_float"]) == (2, 1)
@@ -180,8 +187,9 @@ def test_nan_is_a_bad_number(lake_copy):
     assert quarantine() == [(5, "spotify_streams", "bad_number", ["bad_number"])]
 
 
-@pytest.mark.parametrize(("date", "reason"), [("2025-02-30", "bad_date"), ("2999-01-01", "future_date"),
-                                              ("27/08/2024", "bad_date")])
+@pytest.mark.parametrize(
+    ("date", "reason"), [("2025-02-30", "bad_date"), ("2999-01-01", "future_date"), ("27/08/2024", "bad_date")]
+)
 def test_impossible_and_far_future_dates_are_quarantined(lake_copy, date, reason):
     lines = tidy_lines(lake_copy)
     lines[4] = f"{date},52,0,52,distrokid"
@@ -221,8 +229,10 @@ def test_too_many_bad_rows_rejects_the_file_and_writes_nothing(lake_copy):
     code, tidy, err = load(lake_copy)
     assert code == 1
     assert outcome(tidy) == ("rejected", "too_many_bad_rows", 468, 0, 0)
-    assert ("tidy_daily_streams.csv: rejected (too_many_bad_rows): 30 of 468 rows are bad (6.4% > 5.0%); "
-            "first: line 2 column source unknown_source") in err
+    assert (
+        "tidy_daily_streams.csv: rejected (too_many_bad_rows): 30 of 468 rows are bad (6.4% > 5.0%); "
+        "first: line 2 column source unknown_source"
+    ) in err
     assert (DistributorDailyStream.objects.count(), QuarantinedRow.objects.count()) == (0, 0)
 
     code, tidy, _ = load(lake_copy, "--max-bad-ratio", "0.1")

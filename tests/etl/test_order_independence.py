@@ -51,8 +51,11 @@ BASE_KINDS = ("dk_bank_details", "tiktok", "linktree", "meta_campaign_summary", 
 
 def _older_window(header: list[str], rows: list[list[str]]) -> list[list[str]]:
     """T0: what an earlier run of the lake wrote (module docstring)."""
-    older = [["2024-08-20", "11", "0", "11", "distrokid"], ["2024-08-21", "12", "0", "12", "distrokid"],
-             ["2024-08-22", "13", "0", "13", "distrokid"]]  # rolled off before the sample's window
+    older = [
+        ["2024-08-20", "11", "0", "11", "distrokid"],
+        ["2024-08-21", "12", "0", "12", "distrokid"],
+        ["2024-08-22", "13", "0", "13", "distrokid"],
+    ]  # rolled off before the sample's window
     for date, spotify, apple, _, source in rows:
         if source == "distrokid" and date <= "2025-06-30":
             if date >= "2025-06-21":  # counts the upstream revised later
@@ -81,8 +84,9 @@ def _rollups(header: list[str], rows: list[list[str]]) -> dict[tuple[str, str], 
         for index, name in enumerate(("impressions", "clicks"), start=2):
             entry[index] += int(r[col[name]])
         entry[4] += int(float(r[col["reach"]] or 0))
-        for index, name in enumerate(("pixel_view_content", "pixel_purchase", "pixel_add_to_cart",
-                                      "pixel_link_click"), start=5):
+        for index, name in enumerate(
+            ("pixel_view_content", "pixel_purchase", "pixel_add_to_cart", "pixel_link_click"), start=5
+        ):
             entry[index] += int(r[col[name]])
     return sums
 
@@ -91,8 +95,23 @@ def _write_rollup(path: Path, header: list[str], sums: dict, *, shift: dict) -> 
     out = []
     for (day, campaign), (name, spend, impressions, clicks, reach, *pixels) in sorted(sums.items()):
         spend += shift.get((day, campaign), Decimal(0))
-        out.append([day, name, campaign, "", "", str(spend), str(impressions), str(clicks), str(reach), "", "", "",
-                    *map(str, pixels)])
+        out.append(
+            [
+                day,
+                name,
+                campaign,
+                "",
+                "",
+                str(spend),
+                str(impressions),
+                str(clicks),
+                str(reach),
+                "",
+                "",
+                "",
+                *map(str, pixels),
+            ]
+        )
     write_csv(path, header, out)
 
 
@@ -112,24 +131,35 @@ def variants(lake_copy) -> dict:
     older_dump[(EXTRA_DAY, EXTRA_CAMPAIGN)] = ["THE SOURCE - Streaming", Decimal("3.33"), 900, 9, 800, 0, 0, 0, 0]
     newer_dump = dict(sums)
     newer_dump[(EXTRA_DAY, EXTRA_CAMPAIGN)] = ["THE SOURCE - Streaming", Decimal("4.44"), 1000, 10, 900, 0, 0, 0, 0]
-    _write_rollup(curated(lake_copy, AD.format("20250520")), ad_header, older_dump,
-                  shift={k: Decimal("0.50") for k in older_dump if k != (EXTRA_DAY, EXTRA_CAMPAIGN)})
+    _write_rollup(
+        curated(lake_copy, AD.format("20250520")),
+        ad_header,
+        older_dump,
+        shift={k: Decimal("0.50") for k in older_dump if k != (EXTRA_DAY, EXTRA_CAMPAIGN)},
+    )
     _write_rollup(curated(lake_copy, AD.format("20250601")), ad_header, newer_dump, shift={first_day: Decimal("1.00")})
     shutil.copy(curated(lake_copy, AD.format("20250601")), curated(lake_copy, AD.format("latest")))
-    shutil.copy(curated(lake_copy, "metaads/daily_performance_20250527.csv"),
-                curated(lake_copy, "metaads/daily_performance_20250601.csv"))  # a repeated copy
+    shutil.copy(
+        curated(lake_copy, "metaads/daily_performance_20250527.csv"),
+        curated(lake_copy, "metaads/daily_performance_20250601.csv"),
+    )  # a repeated copy
 
     # Expected Meta spend: the finest level per (date, campaign): the sample's ad-set rows, plus the newest dump's
     # roll-up where no ad-set row exists.
     per_campaign_day = {key: value[1] for key, value in sums.items()}
     per_campaign_day[(EXTRA_DAY, EXTRA_CAMPAIGN)] = Decimal("4.44")
-    return {"tidy": {"T0": tidy_dir / "T0.csv", "T1": tidy_dir / "T1.csv"}, "t0": t0, "t1": t1,
-            "meta": per_campaign_day}
+    return {
+        "tidy": {"T0": tidy_dir / "T0.csv", "T1": tidy_dir / "T1.csv"},
+        "t0": t0,
+        "t1": t1,
+        "meta": per_campaign_day,
+    }
 
 
 def _expected_streams(t0: list[list[str]], t1: list[list[str]]) -> dict:
     """Per (date, source), each count from the newest window (T1) unless that count is a zero within T1's last 3
     dates of the source and T0 holds a real count (contract §2.2); summed per source."""
+
     def trailing(rows):
         last = defaultdict(list)
         for date, *_, source in rows:
@@ -151,8 +181,12 @@ def _expected_streams(t0: list[list[str]], t1: list[list[str]]) -> dict:
 
 
 def _figures(client) -> dict:
-    streams = {r["source"]: (r["s"], r["a"], r["c"]) for r in DistributorDailyStream.objects.values("source").annotate(
-        s=Sum("spotify_streams"), a=Sum("apple_streams"), c=Sum("combined_streams"))}
+    streams = {
+        r["source"]: (r["s"], r["a"], r["c"])
+        for r in DistributorDailyStream.objects.values("source").annotate(
+            s=Sum("spotify_streams"), a=Sum("apple_streams"), c=Sum("combined_streams")
+        )
+    }
     meta = selectors.meta_facts_get().daily
     per_campaign, per_day = defaultdict(Decimal), defaultdict(Decimal)
     for row in meta:
@@ -163,8 +197,11 @@ def _figures(client) -> dict:
     assert kpis["success"] is True
     return {
         "revenue": RoyaltyLine.objects.filter(retracted_by_file__isnull=True).aggregate(s=Sum("earnings_usd"))["s"],
-        "streams": streams, "meta_per_campaign": dict(per_campaign), "meta_per_day": dict(per_day),
-        "kpis": _without_run_stamps(kpis), "mismatches": meta_levels.meta_spend_mismatches_list(),
+        "streams": streams,
+        "meta_per_campaign": dict(per_campaign),
+        "meta_per_day": dict(per_day),
+        "kpis": _without_run_stamps(kpis),
+        "mismatches": meta_levels.meta_spend_mismatches_list(),
         "tables": fingerprint(),
     }
 
@@ -172,8 +209,11 @@ def _figures(client) -> dict:
 def _without_run_stamps(body):
     """/api/kpis apart from timestamps and run ids; `last_file` is the arrival lineage that goes with a load time."""
     if isinstance(body, dict):
-        return {k: _without_run_stamps(v) for k, v in body.items()
-                if k not in ("generated_at", "last_updated", "timestamp", "load_run_id", "last_loaded_at", "last_file")}
+        return {
+            k: _without_run_stamps(v)
+            for k, v in body.items()
+            if k not in ("generated_at", "last_updated", "timestamp", "load_run_id", "last_loaded_at", "last_file")
+        }
     if isinstance(body, list):
         return [_without_run_stamps(v) for v in body]
     return body
@@ -214,6 +254,7 @@ def test_every_order_gives_the_same_figures(lake_copy, variants, plain_user):
                 _set_tidy(lake_copy, tidy[name])  # the file arriving now: the newest mtime
                 return run_loader("--lake", lake, "--file", TIDY)
             return run_loader("--lake", lake, "--file", name)
+
         return step
 
     # One file per run: a bounded, reproducible sample of the 6! orders (the first is the natural one).
@@ -228,9 +269,13 @@ def test_every_order_gives_the_same_figures(lake_copy, variants, plain_user):
             os.utime(curated(lake_copy, AD.format("latest")), (latest_mtime, latest_mtime))
             _set_tidy(lake_copy, tidy[first])
             return run_loader("--lake", lake, "--source", "tidy_daily_streams", "meta_ad_performance")
+
         return step
 
-    early, late = dt.datetime(2025, 5, 10, tzinfo=dt.UTC).timestamp(), dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
+    early, late = (
+        dt.datetime(2025, 5, 10, tzinfo=dt.UTC).timestamp(),
+        dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp(),
+    )
     for first, second in (("T0", "T1"), ("T1", "T0")):
         for latest_mtime in (early, late):
             steps = [whole_lake(first, latest_mtime), load_file(second)]
@@ -250,7 +295,8 @@ def test_every_order_gives_the_same_figures(lake_copy, variants, plain_user):
         expected_per_campaign[int(campaign)] += spend
         expected_per_day[day] += spend
     assert {str(k): v for k, v in figures["meta_per_campaign"].items()} == {
-        str(_campaign_pk(k)): v for k, v in expected_per_campaign.items()}
+        str(_campaign_pk(k)): v for k, v in expected_per_campaign.items()
+    }
     assert figures["meta_per_day"] == dict(expected_per_day)
     assert sum(figures["meta_per_day"].values()) == Decimal("1889.10") + Decimal("4.44")
     assert figures["kpis"]["data"]["marketing"]["total_spend_usd"] == 1893.54

@@ -35,10 +35,20 @@ def big_lake(lake: Path) -> tuple[int, Decimal]:
 
 
 def start_loader(lake: Path, env: dict, *extra: str) -> subprocess.Popen:
-    command = [sys.executable, "manage.py", "load_curated", "--lake", str(lake), "--source", "dk_bank_details",
-               "--json", *extra]
-    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    command = [
+        sys.executable,
+        "manage.py",
+        "load_curated",
+        "--lake",
+        str(lake),
+        "--source",
+        "dk_bank_details",
+        "--json",
+        *extra,
+    ]
+    return subprocess.Popen(
+        command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def file_transaction_open() -> bool:
@@ -108,14 +118,24 @@ def test_sigkill_mid_file_leaves_nothing_and_the_rerun_loads_exactly_once(lake_c
 
 def test_a_run_killed_after_some_files_committed_records_their_counts(lake_copy, subprocess_env):
     """Issue 10: the run record accounts for every file committed before a SIGKILL, not files_loaded = 0."""
-    rows = [[f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", f"purchase {i}", f"{i % 500}.{i % 100:02d}", "", "", "7113"]
-            for i in range(60_000)]  # a last file whose transaction lasts long enough to be killed inside
-    write_csv(curated(lake_copy, "capitol_one_purchases_7113.csv"),
-              ["Date", "Description", "Amount", "Category", "Status", "CardLast4"], rows)
+    rows = [
+        [f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", f"purchase {i}", f"{i % 500}.{i % 100:02d}", "", "", "7113"]
+        for i in range(60_000)
+    ]  # a last file whose transaction lasts long enough to be killed inside
+    write_csv(
+        curated(lake_copy, "capitol_one_purchases_7113.csv"),
+        ["Date", "Description", "Amount", "Category", "Status", "CardLast4"],
+        rows,
+    )
     first = ["tidy_daily_streams", "tiktok", "linktree"]
     loader = subprocess.Popen(
         [sys.executable, "manage.py", "load_curated", "--lake", str(lake_copy), "--source", *first, "capital_one"],
-        cwd=settings.BASE_DIR, env=subprocess_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=settings.BASE_DIR,
+        env=subprocess_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     streak = [0]
 
     def inside_the_last_file():
@@ -183,9 +203,17 @@ def test_two_concurrent_loaders_one_loads_the_other_exits_3(lake_copy, subproces
         out, err = second.communicate(timeout=120)
         assert second.returncode == 3, err
         refusal = json.loads(out)  # --json: still exactly one object on stdout, saying why nothing ran
-        assert refusal == {"run_id": None, "exit_code": 3, "error": "lock_held", "message": refusal["message"],
-                           "files": [], "warnings": []}
-        assert refusal["message"].startswith("another load holds the lock") and "nothing was touched" in refusal["message"]
+        assert refusal == {
+            "run_id": None,
+            "exit_code": 3,
+            "error": "lock_held",
+            "message": refusal["message"],
+            "files": [],
+            "warnings": [],
+        }
+        assert (
+            refusal["message"].startswith("another load holds the lock") and "nothing was touched" in refusal["message"]
+        )
         assert "load_curated: another load holds the lock" in err and "nothing was touched" in err
     out, err = first.communicate(timeout=300)
     assert first.returncode == 0, err

@@ -8,7 +8,14 @@ from django.db.models import Sum
 
 from tests.etl.helpers import by_path, curated, read_rows, run_loader, write_csv
 from warehouse.models import (
-    ArtistAlias, DistributorDailyStream, QuarantinedRow, RoyaltyLine, SourceFile, StoreAlias, Track, TrackArtist,
+    ArtistAlias,
+    DistributorDailyStream,
+    QuarantinedRow,
+    RoyaltyLine,
+    SourceFile,
+    StoreAlias,
+    Track,
+    TrackArtist,
 )
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +34,14 @@ def tidy(lake, *extra):
 
 
 def counts(entry):
-    return (entry["status"], entry["reason"], entry["rows_inserted"], entry["rows_updated"], entry["rows_unchanged"],
-            entry["rows_quarantined"])
+    return (
+        entry["status"],
+        entry["reason"],
+        entry["rows_inserted"],
+        entry["rows_updated"],
+        entry["rows_unchanged"],
+        entry["rows_quarantined"],
+    )
 
 
 def active():
@@ -68,8 +81,10 @@ def test_newer_snapshot_retracts_adds_and_reinstates_exactly(lake_copy):
     write_csv(curated(lake_copy, DK), header, rows)
     code, entry, err = dk(lake_copy)
     assert code == 1 and entry["reason"] == "stale_snapshot"
-    assert ("dk_bank_details.csv: rejected (stale_snapshot): latest Reporting Date 2025-05-26 is older than the "
-            "active snapshot's 2025-05-30") in err
+    assert (
+        "dk_bank_details.csv: rejected (stale_snapshot): latest Reporting Date 2025-05-26 is older than the "
+        "active snapshot's 2025-05-30"
+    ) in err
 
     # the dropped lines come back: reinstated, not inserted twice
     third = newer + dropped
@@ -105,22 +120,24 @@ def test_snapshot_guards(lake_copy):
 
 def test_master_data_and_row_rules(lake_copy):
     header, rows = read_rows(curated(lake_copy, DK))
-    rows[0][2] = "Tencent"                       # line 2: unknown store
-    rows[1][3] = "NEW ARTIST"                    # line 3: unknown artist
-    rows[2][5] = "QZAAA2500001"                  # line 4: new ISRC
-    rows[3][5] = "qz-taw-24-96365"               # line 5: normalised to QZTAW2496365
-    rows[4][5] = "XX123"                         # line 6: bad_isrc
-    rows[5][5] = ""                              # line 7: Song without ISRC → missing_isrc
-    rows[6][5], rows[6][9] = "", "Album"         # line 8: Album line, no ISRC: loads with track NULL
-    rows[7][7] = "-3"                            # line 9: negative_count
-    rows[8][9] = "Single"                        # line 10: bad_enum
+    rows[0][2] = "Tencent"  # line 2: unknown store
+    rows[1][3] = "NEW ARTIST"  # line 3: unknown artist
+    rows[2][5] = "QZAAA2500001"  # line 4: new ISRC
+    rows[3][5] = "qz-taw-24-96365"  # line 5: normalised to QZTAW2496365
+    rows[4][5] = "XX123"  # line 6: bad_isrc
+    rows[5][5] = ""  # line 7: Song without ISRC → missing_isrc
+    rows[6][5], rows[6][9] = "", "Album"  # line 8: Album line, no ISRC: loads with track NULL
+    rows[7][7] = "-3"  # line 9: negative_count
+    rows[8][9] = "Single"  # line 10: bad_enum
     rows[9][7], rows[9][0] = "1.5", "2025-02-30"  # line 11: two failures, both recorded
     write_csv(curated(lake_copy, DK), header, rows)
     code, entry, _ = dk(lake_copy)
     assert code == 0
     assert counts(entry) == ("loaded", None, 8630, 0, 0, 5)
-    quarantined = [(q.line, q.reason, [(e["column"], e["reason"]) for e in q.errors])
-                   for q in QuarantinedRow.objects.order_by("line")]
+    quarantined = [
+        (q.line, q.reason, [(e["column"], e["reason"]) for e in q.errors])
+        for q in QuarantinedRow.objects.order_by("line")
+    ]
     assert quarantined == [
         (6, "bad_isrc", [("ISRC", "bad_isrc")]),
         (7, "missing_isrc", [("ISRC", "missing_isrc")]),
@@ -142,7 +159,9 @@ def test_master_data_and_row_rules(lake_copy):
     assert (alias.alias, alias.artist_id, alias.first_seen_file_id) == ("NEW ARTIST", None, file.pk)
     track = Track.objects.get(isrc="QZAAA2500001")
     assert (track.title, track.upc, track.needs_review) == (rows[2][4], rows[2][6], True)
-    assert list(TrackArtist.objects.filter(track=track).values_list("artist__name", "role")) == [(rows[2][3], "primary")]
+    assert list(TrackArtist.objects.filter(track=track).values_list("artist__name", "role")) == [
+        (rows[2][3], "primary")
+    ]
     assert line[4].track_id == track.pk
     assert (line[5].isrc, line[5].track.isrc) == ("QZTAW2496365", "QZTAW2496365")
     assert (line[8].isrc, line[8].track_id, line[8].song_or_album, line[8].upc) == ("", None, "Album", rows[6][6])
@@ -187,12 +206,19 @@ def test_an_older_window_arriving_later_never_rolls_counts_back(lake_copy):
     header, rows = tidy_rows(lake_copy)
     newer = [list(r) for r in rows]
     assert tidy(lake_copy)[0] == 0
-    stored_newer = {(r.date.isoformat(), r.source): stored(r.date, r.source) for r in DistributorDailyStream.objects.all()}
+    stored_newer = {
+        (r.date.isoformat(), r.source): stored(r.date, r.source) for r in DistributorDailyStream.objects.all()
+    }
 
-    older = [[d, str(int(s) // 2), a, str(int(s) // 2 + int(a)), src] for d, s, a, _, src in rows
-             if (src == "distrokid" and d <= "2025-07-31") or (src == "toolost" and d <= "2025-05-23")]
-    older = [[d, s, "27", str(int(s) + 27), src] if (d, src) == ("2025-05-23", "toolost") else [d, s, a, c, src]
-             for d, s, a, c, src in older]  # real where the newer window's trailing Apple count is zero-filled
+    older = [
+        [d, str(int(s) // 2), a, str(int(s) // 2 + int(a)), src]
+        for d, s, a, _, src in rows
+        if (src == "distrokid" and d <= "2025-07-31") or (src == "toolost" and d <= "2025-05-23")
+    ]
+    older = [
+        [d, s, "27", str(int(s) + 27), src] if (d, src) == ("2025-05-23", "toolost") else [d, s, a, c, src]
+        for d, s, a, c, src in older
+    ]  # real where the newer window's trailing Apple count is zero-filled
     write_csv(curated(lake_copy, TIDY), header, older)  # arrives later: the newest mtime
     code, entry, _ = tidy(lake_copy)
     assert counts(entry) == ("loaded", None, 0, 1, len(older) - 1, 0)
@@ -206,7 +232,9 @@ def test_an_older_window_arriving_later_never_rolls_counts_back(lake_copy):
     write_csv(curated(lake_copy, TIDY), header, newer)  # the newer window again: same bytes as its first load
     code, entry, _ = tidy(lake_copy)
     assert counts(entry) == ("loaded", None, 0, 0, len(newer), 0)  # re-applied (a different window came between)
-    assert {(r.date.isoformat(), r.source): stored(r.date, r.source) for r in DistributorDailyStream.objects.all()} == run
+    assert {
+        (r.date.isoformat(), r.source): stored(r.date, r.source) for r in DistributorDailyStream.objects.all()
+    } == run
 
 
 def test_trailing_zeros_never_overwrite_stored_counts_and_partial_days_clear(lake_copy):
@@ -239,4 +267,6 @@ def test_combined_mismatch_and_unknown_source_are_quarantined(lake_copy):
     code, entry, _ = tidy(lake_copy)
     assert counts(entry) == ("loaded", None, 466, 0, 0, 2)
     assert [(q.line, q.column, q.reason) for q in QuarantinedRow.objects.order_by("line")] == [
-        (2, "combined_streams", "combined_mismatch"), (3, "source", "unknown_source")]
+        (2, "combined_streams", "combined_mismatch"),
+        (3, "source", "unknown_source"),
+    ]

@@ -20,7 +20,9 @@ def royalty_line_rows_in_statistics() -> int | None:
             cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
             if not cursor.fetchone()[0]:
                 return None
-            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'royalty_line' AND idx = 'royalty_line_reporting'")
+            cursor.execute(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = 'royalty_line' AND idx = 'royalty_line_reporting'"
+            )
             row = cursor.fetchone()
             return int(row[0].split()[0]) if row else None
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'royalty_line'")
@@ -44,4 +46,3 @@ def test_a_load_leaves_the_planner_statistics_of_what_it_loaded(sample_lake):
     code, payload, _ = run_loader("--lake", str(sample_lake), "--source", "dk_bank_details")
     assert (code, by_path(payload)[DK]["rows_inserted"]) == (0, 8635)
     assert royalty_line_rows_in_statistics() == RoyaltyLine.objects.count() == 8635
-

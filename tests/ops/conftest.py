@@ -25,17 +25,19 @@ def sqlite_env(base: dict, db: Path, backups: Path) -> dict:
 
 
 def manage(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, MANAGE, *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run([sys.executable, MANAGE, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def fingerprint(db: Path) -> dict[str, tuple[int, str]]:
     """(row count, sha256 of every row ordered by all columns) per table, read without touching the file."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         result = {}
         for table in tables:
             width = len(conn.execute(f'SELECT * FROM "{table}" LIMIT 0').description)

@@ -43,7 +43,10 @@ BACKUP_LINE = re.compile(
 def start_writer(env: dict, stop: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, MANAGE, "shell", "--no-imports", "-c", WRITER],
-        env={**env, "OPS_WRITER_STOP": str(stop)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**env, "OPS_WRITER_STOP": str(stop)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -123,10 +126,14 @@ def test_backup_during_writes_restores_to_the_same_fingerprint(ops_env, live_db,
     # the backup's runs, plus the restore recorded as a run whose id continues after the newest ever handed out
     assert worker.execute("SELECT count(*) FROM load_run").fetchone()[0] == backup_print["load_run"][0] + 1
     assert worker.execute("SELECT max(id), options FROM load_run").fetchone() == (
-        newest_run + 1, f'{{"restored_from": "{backup.name}", "sha256": "{hashlib.sha256(backup.read_bytes()).hexdigest()}"}}')
+        newest_run + 1,
+        f'{{"restored_from": "{backup.name}", "sha256": "{hashlib.sha256(backup.read_bytes()).hexdigest()}"}}',
+    )
     worker.close()
     lines = done.stdout.splitlines()
-    saved = backups / re.fullmatch(r"saved the current database as \S+/(pre-restore-\d{8}T\d{12}Z\.sqlite3)", lines[0])[1]
+    saved = (
+        backups / re.fullmatch(r"saved the current database as \S+/(pre-restore-\d{8}T\d{12}Z\.sqlite3)", lines[0])[1]
+    )
     assert lines[1:] == [
         f"restored {backup} into {live_db}: {len(backup_print)} tables, {match['rows']} rows; "
         "journal_mode wal, WAL checkpointed (truncated); quick_check ok",
@@ -197,15 +204,21 @@ with load_lock(wait=0):
 def test_restore_and_maintain_are_refused_while_a_load_holds_the_lock(ops_env, live_db):
     backup = take_backup(ops_env)
     conn = sqlite3.connect(live_db)
-    conn.execute("INSERT INTO load_run (status, trigger, options, files_loaded, files_skipped, files_rejected, "
-                 "files_ignored, rows_changed, rows_quarantined, progress, error, created_at) "
-                 "VALUES ('succeeded', 'cli', '{}', 0, 0, 0, 0, 0, 0, '{}', '', '2026-01-01 00:00:00')")
+    conn.execute(
+        "INSERT INTO load_run (status, trigger, options, files_loaded, files_skipped, files_rejected, "
+        "files_ignored, rows_changed, rows_quarantined, progress, error, created_at) "
+        "VALUES ('succeeded', 'cli', '{}', 0, 0, 0, 0, 0, 0, '{}', '', '2026-01-01 00:00:00')"
+    )
     conn.commit()
     conn.close()
     before = fingerprint(live_db)
     holder = subprocess.Popen(
         [sys.executable, MANAGE, "shell", "--no-imports", "-c", HOLD_LOCK],
-        env=ops_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=ops_env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline() == "held\n", holder.stderr.read()
@@ -229,8 +242,10 @@ def test_restore_and_maintain_are_refused_while_a_load_holds_the_lock(ops_env, l
     conn = sqlite3.connect(live_db)
     ids = [row[0] for row in conn.execute("SELECT id FROM load_run ORDER BY id")]
     conn.close()
-    assert ids == [*(row[0] for row in sqlite3.connect(backup).execute("SELECT id FROM load_run ORDER BY id")),
-                   inserted + 1]
+    assert ids == [
+        *(row[0] for row in sqlite3.connect(backup).execute("SELECT id FROM load_run ORDER BY id")),
+        inserted + 1,
+    ]
 
 
 def test_prune_keeps_the_newest_n_and_a_failed_backup_leaves_nothing(ops_env, live_db):
@@ -255,10 +270,12 @@ def test_prune_keeps_the_newest_n_and_a_failed_backup_leaves_nothing(ops_env, li
     # A dangling foreign key (written with enforcement off) fails foreign_key_check on the copy.
     conn = sqlite3.connect(live_db)
     conn.execute("PRAGMA foreign_keys = OFF")
-    conn.execute("INSERT INTO source_file (load_run_id, kind, path, sha256, size_bytes, schema_variant, status, "
-                 "reason, message, rows_read, rows_inserted, rows_updated, rows_unchanged, rows_quarantined, "
-                 "rows_retracted, rows_ignored, counters, loaded_at) VALUES (999999, '', 'x.csv', '', 0, '', "
-                 "'loaded', '', '', 0, 0, 0, 0, 0, 0, 0, '{}', '2026-01-01 00:00:00')")
+    conn.execute(
+        "INSERT INTO source_file (load_run_id, kind, path, sha256, size_bytes, schema_variant, status, "
+        "reason, message, rows_read, rows_inserted, rows_updated, rows_unchanged, rows_quarantined, "
+        "rows_retracted, rows_ignored, counters, loaded_at) VALUES (999999, '', 'x.csv', '', 0, '', "
+        "'loaded', '', '', 0, 0, 0, 0, 0, 0, 0, '{}', '2026-01-01 00:00:00')"
+    )
     conn.commit()
     conn.close()
     before = {p.name: p.read_bytes() for p in backups.iterdir()}
@@ -304,7 +321,11 @@ def test_a_backup_that_runs_out_of_space_leaves_no_partial_file(ops_env, live_db
 
     done = subprocess.run(
         [sys.executable, MANAGE, "backup_db", "--keep", "1"],
-        env=ops_env, capture_output=True, text=True, timeout=120, preexec_fn=small_disk,
+        env=ops_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_disk,
     )
     assert done.returncode == 1
     assert done.stdout == ""

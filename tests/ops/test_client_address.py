@@ -36,8 +36,12 @@ def test_public_read_needs_the_switch_and_a_listed_address(settings):
     assert not public_read_allowed(address="10.1.2.3")
     settings.API_PUBLIC_READ = True
     assert [public_read_allowed(address=a) for a in ("10.1.2.3", "11.0.0.1", "", None, "junk")] == [
-        True, False, False, False, False
-    ]  # fmt: skip
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_defaults_are_loopback_and_a_bad_network_is_named(subprocess_env):
@@ -45,7 +49,16 @@ def test_defaults_are_loopback_and_a_bad_network_is_named(subprocess_env):
 
     assert [str(n) for n in settings.API_PUBLIC_READ_FROM] == ["127.0.0.0/8", "::1/128"]
     assert [str(n) for n in settings.TRUSTED_PROXIES] == ["127.0.0.0/8", "::1/128"]
-    done = subprocess.run([sys.executable, "manage.py", "check"], cwd=BASE_DIR, capture_output=True, text=True,
-                          env={**subprocess_env, "API_PUBLIC_READ_FROM": "10.0.0.0/8,10.0.0.300"}, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        env={**subprocess_env, "API_PUBLIC_READ_FROM": "10.0.0.0/8,10.0.0.300"},
+        timeout=120,
+    )
     assert done.returncode == 1
-    assert "ImproperlyConfigured: API_PUBLIC_READ_FROM: '10.0.0.300' does not appear to be an IPv4 or IPv6 network" in done.stderr
+    assert (
+        "ImproperlyConfigured: API_PUBLIC_READ_FROM: '10.0.0.300' does not appear to be an IPv4 or IPv6 network"
+        in done.stderr
+    )

@@ -28,8 +28,7 @@ def production_env(tmp_path: Path, **extra: str | None) -> dict:
     """The environment of a production server: bedrot_site.settings, DEBUG off, real secret, nothing inherited.
     A None in `extra` unsets that variable."""
     env = {
-        k: v for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_", "API_", "REDIS_", "STATIC_"))
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "API_", "REDIS_", "STATIC_"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="bedrot_site.settings",
@@ -70,8 +69,16 @@ def test_production_settings_pass_check_deploy(tmp_path, database):
         (
             # DEBUG on brings the development secret key and none of the production hardening.
             {"DJANGO_DEBUG": "true", "DJANGO_SECRET_KEY": None},
-            {"bedrot.E001", "bedrot.E002", "security.W004", "security.W008", "security.W009", "security.W012",
-             "security.W016", "security.W018"},
+            {
+                "bedrot.E001",
+                "bedrot.E002",
+                "security.W004",
+                "security.W008",
+                "security.W009",
+                "security.W012",
+                "security.W016",
+                "security.W018",
+            },
         ),
     ],
     ids=["api-public-read", "no-hsts", "no-ssl-redirect", "debug"],
@@ -110,19 +117,27 @@ def test_project_checks_catch_open_api_basic_auth_and_missing_import_permissions
     settings.IMPORT_EXPORT_IMPORT_PERMISSION_CODE = None
     issues = checks.bedrot_deploy_checks(None)
     assert [(i.id, i.msg) for i in issues] == [
-        ("bedrot.E003", "REST_FRAMEWORK DEFAULT_PERMISSION_CLASSES lets anonymous clients in "
-                        "(rest_framework.permissions.AllowAny)."),
+        (
+            "bedrot.E003",
+            "REST_FRAMEWORK DEFAULT_PERMISSION_CLASSES lets anonymous clients in "
+            "(rest_framework.permissions.AllowAny).",
+        ),
         ("bedrot.E004", "REST_FRAMEWORK authenticates with HTTP Basic (a password on every request)."),
-        ("bedrot.E009", "IMPORT_EXPORT_IMPORT_PERMISSION_CODE is not set: any staff user could import or export "
-                        "master data."),
+        (
+            "bedrot.E009",
+            "IMPORT_EXPORT_IMPORT_PERMISSION_CODE is not set: any staff user could import or export master data.",
+        ),
     ]
 
 
 def test_sqlite_checks_want_immediate_wal_and_no_atomic_requests():
     production = {"ENGINE": "django.db.backends.sqlite3", "OPTIONS": settings.SQLITE_OPTIONS, "ATOMIC_REQUESTS": False}
     assert checks.sqlite_issues(production) == []
-    deferred = {"ENGINE": "django.db.backends.sqlite3", "OPTIONS": {"init_command": "PRAGMA synchronous=NORMAL"},
-                "ATOMIC_REQUESTS": True}
+    deferred = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "OPTIONS": {"init_command": "PRAGMA synchronous=NORMAL"},
+        "ATOMIC_REQUESTS": True,
+    }
     assert [i.id for i in checks.sqlite_issues(deferred)] == ["bedrot.E006", "bedrot.E007", "bedrot.E008"]
     assert checks.sqlite_issues({"ENGINE": "django.db.backends.postgresql", "ATOMIC_REQUESTS": True}) == []
 
@@ -142,9 +157,18 @@ def production_daphne(tmp_path_factory):
     assert done.returncode == 0, done.stderr
     port = free_port()
     daphne = subprocess.Popen(
-        [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port),
-         "bedrot_site.asgi:application"],
-        env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(Path(sys.executable).with_name("daphne")),
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "bedrot_site.asgi:application",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         for _ in range(300):
@@ -177,7 +201,7 @@ def test_whitenoise_serves_admin_static_files_under_daphne(production_daphne):
     plain = get(port, "/static/admin/css/base.css", **behind_tls)
     assert plain.status == 200
     assert plain.body == source.read_bytes()
-    assert plain.getheader("Content-Type") == "text/css; charset=\"utf-8\""
+    assert plain.getheader("Content-Type") == 'text/css; charset="utf-8"'
 
     hashed_name = json.loads((static_root / "staticfiles.json").read_text())["paths"]["admin/css/base.css"]
     hashed = get(port, f"/static/{hashed_name}", **behind_tls, **{"Accept-Encoding": "gzip"})

@@ -50,17 +50,21 @@ def clone(tmp_path) -> Path:
 
 def run_sh(clone: Path, **env) -> subprocess.CompletedProcess:
     child = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST")}
-    return subprocess.run(["bash", str(clone / "scripts" / "run.sh")], env={**child, **env},
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    return subprocess.run(
+        ["bash", str(clone / "scripts" / "run.sh")], env={**child, **env}, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_run_sh_names_the_port_and_stops_before_any_setup_when_it_is_taken(clone, busy_port):
     result = run_sh(clone, PORT=str(busy_port), HOST="127.0.0.1")
     assert result.returncode == 1
-    assert result.stdout == (f"run.sh: will serve on http://127.0.0.1:{busy_port} "
-                             "(set PORT / HOST in the environment or .env to change)\n")  # fmt: skip
-    assert result.stderr == (f"run.sh: cannot serve on 127.0.0.1:{busy_port}: Address already in use. Another server "
-                             "is using the port; stop it or pick another: PORT=8001 scripts/run.sh\n")  # fmt: skip
+    assert result.stdout == (
+        f"run.sh: will serve on http://127.0.0.1:{busy_port} (set PORT / HOST in the environment or .env to change)\n"
+    )
+    assert result.stderr == (
+        f"run.sh: cannot serve on 127.0.0.1:{busy_port}: Address already in use. Another server "
+        "is using the port; stop it or pick another: PORT=8001 scripts/run.sh\n"
+    )
     assert sorted(p.name for p in clone.iterdir()) == ["scripts"]  # no venv, no .env, no database
 
 
@@ -68,7 +72,9 @@ def test_run_sh_reads_port_and_host_from_dotenv_and_the_environment_wins(clone, 
     (clone / ".env").write_text(f"DJANGO_DEBUG=true\nPORT={busy_port}\nHOST=127.0.0.1\n")
     from_file = run_sh(clone)
     assert (from_file.returncode, from_file.stdout.split(" (")[0]) == (
-        1, f"run.sh: will serve on http://127.0.0.1:{busy_port}")
+        1,
+        f"run.sh: will serve on http://127.0.0.1:{busy_port}",
+    )
     assert f"cannot serve on 127.0.0.1:{busy_port}: Address already in use" in from_file.stderr
     overridden = run_sh(clone, PORT=str(busy_port), HOST="127.0.0.2")  # another loopback address: free there
     assert overridden.stdout.startswith(f"run.sh: will serve on http://127.0.0.2:{busy_port} ")
@@ -76,6 +82,6 @@ def test_run_sh_reads_port_and_host_from_dotenv_and_the_environment_wins(clone, 
 
 def test_readme_documents_port_host_and_the_page():
     readme = (BASE_DIR / "README.md").read_text()
-    quick_start = readme[readme.index("## Quick start"):readme.index("## Configuration")]
+    quick_start = readme[readme.index("## Quick start") : readme.index("## Configuration")]
     for needle in ("PORT", "HOST", "http://127.0.0.1:8000/", "docs/screenshots/dashboard-desktop.png"):
         assert needle in quick_start, needle

@@ -32,7 +32,9 @@ def render_site(*, listen: int, workers: list[int], log_dir: Path) -> str:
     site = (BASE_DIR / "deploy" / "nginx" / "bedrot.conf").read_text()
     site, upstreams = re.subn(r"(?m)^    server 127\.0\.0\.1:\d+;\n", "", site)
     assert upstreams == 4
-    site = site.replace("    least_conn;\n", "    least_conn;\n" + "".join(f"    server 127.0.0.1:{p};\n" for p in workers))
+    site = site.replace(
+        "    least_conn;\n", "    least_conn;\n" + "".join(f"    server 127.0.0.1:{p};\n" for p in workers)
+    )
     # TLS left out: the port-80 redirect server goes, the TLS server listens on plain HTTP.
     site, redirects = re.subn(r"server \{\n    listen 80;.*?\n\}\n", "", site, flags=re.DOTALL)
     site, listeners = re.subn(r"(?m)^    listen (\[::\]:)?443 ssl http2;\n", "", site)
@@ -46,13 +48,26 @@ def render_site(*, listen: int, workers: list[int], log_dir: Path) -> str:
 def layout(tmp_path, subprocess_env, redis_url, daphne_factory, plain_user):
     static_root = tmp_path / "static"
     env = child_env(
-        subprocess_env, redis_url=redis_url, group=f"bedrot.test-{uuid.uuid4().hex[:12]}",
-        CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}", STATIC_ROOT=str(static_root),
-        API_PUBLIC_READ="true", API_PUBLIC_READ_FROM=f"{DASHBOARD_SERVER}/32", TRUSTED_PROXIES="127.0.0.1/32",
-        TEST_API_THROTTLE="true", API_THROTTLE_ANON=f"{ANON_RATE}/min", API_THROTTLE_USER="10000/min",
-    )  # fmt: skip
-    collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR,
-                               env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+        subprocess_env,
+        redis_url=redis_url,
+        group=f"bedrot.test-{uuid.uuid4().hex[:12]}",
+        CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}",
+        STATIC_ROOT=str(static_root),
+        API_PUBLIC_READ="true",
+        API_PUBLIC_READ_FROM=f"{DASHBOARD_SERVER}/32",
+        TRUSTED_PROXIES="127.0.0.1/32",
+        TEST_API_THROTTLE="true",
+        API_THROTTLE_ANON=f"{ANON_RATE}/min",
+        API_THROTTLE_USER="10000/min",
+    )
+    collected = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert collected.returncode == 0, collected.stderr
     workers = [daphne_factory(env), daphne_factory(env)]
     port = free_port()
@@ -66,14 +81,23 @@ def layout(tmp_path, subprocess_env, redis_url, daphne_factory, plain_user):
     )
     tested = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True)
     assert tested.returncode == 0, tested.stderr
-    nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    nginx = subprocess.Popen(
+        [NGINX, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 20
     while request(port, "/health", source="127.0.0.4")[0] != 200:  # its own address: the others' budgets stay whole
         assert nginx.poll() is None and time.monotonic() < deadline, (tmp_path / "error.log").read_text()
         time.sleep(0.1)
-    yield {"port": port, "env": env, "workers": workers, "static_root": static_root, "logs": tmp_path,
-           "token": api_token_for(plain_user)}  # fmt: skip
+    yield {
+        "port": port,
+        "env": env,
+        "workers": workers,
+        "static_root": static_root,
+        "logs": tmp_path,
+        "token": api_token_for(plain_user),
+    }
     nginx.terminate()
     nginx.wait(timeout=10)
 
@@ -142,10 +166,15 @@ def test_anonymous_reads_only_from_the_listed_address_and_no_forged_addresses(la
     access = (layout["logs"] / "access.log").read_text()
     assert "10.9.0." not in access and "10.1.1.1" not in access
     assert len(re.findall(rf"(?m)^{re.escape(ELSEWHERE)} - ", access)) == 3
+
     # /ws follows the same rule: anonymous from the listed address, closed 4401 from another, forged header or not.
     async def anonymous_ws(source: str) -> tuple[str, str]:
-        async with connect(f"ws://127.0.0.1:{port}/ws", origin="http://localhost:3000", local_addr=(source, 0),
-                           additional_headers={"X-Forwarded-For": DASHBOARD_SERVER}) as ws:  # fmt: skip
+        async with connect(
+            f"ws://127.0.0.1:{port}/ws",
+            origin="http://localhost:3000",
+            local_addr=(source, 0),
+            additional_headers={"X-Forwarded-For": DASHBOARD_SERVER},
+        ) as ws:
             first = json.loads(await asyncio.wait_for(ws.recv(), 10))
             return first["type"], first["data"].get("state") or first["data"].get("code")
 

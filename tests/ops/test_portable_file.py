@@ -46,11 +46,15 @@ def test_plain_sqlite3_checks_and_rebuilds_the_warehouse_file(ops_env, live_db, 
         schema = "\n".join(sql for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"))
         assert "REGEXP" not in schema.upper() and "django_" not in re.sub(r'"django_\w+"', "", schema)
         # the CHECK still guards the ISRC shape, evaluated by SQLite itself
-        conn.execute("INSERT INTO track (isrc, title, upc, release_type, needs_review, created_at) "
-                     "VALUES ('QZAAA2500001', 'ok', '', '', 0, '2026-01-01 00:00:00')")
+        conn.execute(
+            "INSERT INTO track (isrc, title, upc, release_type, needs_review, created_at) "
+            "VALUES ('QZAAA2500001', 'ok', '', '', 0, '2026-01-01 00:00:00')"
+        )
         with pytest.raises(sqlite3.IntegrityError, match="track_isrc_valid"):
-            conn.execute("INSERT INTO track (isrc, title, upc, release_type, needs_review, created_at) "
-                         "VALUES ('qz-aaa2500002', 'bad', '', '', 0, '2026-01-01 00:00:00')")
+            conn.execute(
+                "INSERT INTO track (isrc, title, upc, release_type, needs_review, created_at) "
+                "VALUES ('qz-aaa2500002', 'bad', '', '', 0, '2026-01-01 00:00:00')"
+            )
         conn.rollback()
     finally:
         conn.close()

@@ -18,9 +18,14 @@ pytestmark = pytest.mark.slow
 def run(env: dict, *args: str) -> subprocess.CompletedProcess:
     """manage.py with the common umask 022, under which new files are world-readable unless created otherwise."""
     done = subprocess.run(
-        [sys.executable, MANAGE, *args], env=env, capture_output=True, text=True, timeout=300,
-        preexec_fn=lambda: os.umask(0o022), check=False,
-    )  # fmt: skip
+        [sys.executable, MANAGE, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=lambda: os.umask(0o022),
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return done
 
@@ -48,7 +53,9 @@ def test_the_database_and_its_backups_are_owner_only(subprocess_env, tmp_path):
     backup = done.stdout.split()[1]
     assert mode(backups) == 0o700
     assert {name: mode(backups / name) for name in os.listdir(backups)} == {
-        os.path.basename(backup): 0o600, os.path.basename(backup) + ".sha256": 0o600}
+        os.path.basename(backup): 0o600,
+        os.path.basename(backup) + ".sha256": 0o600,
+    }
 
 
 DRF_TOKEN_TABLE = (

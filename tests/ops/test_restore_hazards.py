@@ -13,8 +13,10 @@ from tests.ops.test_backup_restore import take_backup
 
 pytestmark = pytest.mark.slow
 
-RUN_COLUMNS = ("status, trigger, options, files_loaded, files_skipped, files_rejected, files_ignored, rows_changed, "
-               "rows_quarantined, progress, error, created_at")  # fmt: skip
+RUN_COLUMNS = (
+    "status, trigger, options, files_loaded, files_skipped, files_rejected, files_ignored, rows_changed, "
+    "rows_quarantined, progress, error, created_at"
+)
 
 
 def add_run(db: Path, status: str) -> int:
@@ -23,8 +25,9 @@ def add_run(db: Path, status: str) -> int:
     try:
         cursor = conn.execute(
             f"INSERT INTO load_run ({RUN_COLUMNS}) VALUES (?, 'cli', '{{}}', 0, 0, 0, 0, 1, 0, '{{}}', '', "
-            "'2026-01-01 00:00:00')", (status,),
-        )  # fmt: skip
+            "'2026-01-01 00:00:00')",
+            (status,),
+        )
         conn.commit()
         return cursor.lastrowid
     finally:
@@ -55,9 +58,11 @@ def test_a_damaged_live_database_is_replaced_only_with_no_safety_backup(ops_env,
     done = manage(ops_env, "restore_db", str(backup))
     assert done.returncode == 1
     assert done.stderr.startswith(
-        f"CommandError: refused: the current database {live_db} could not be saved before the restore (")
+        f"CommandError: refused: the current database {live_db} could not be saved before the restore ("
+    )
     assert done.stderr.endswith(
-        "). If it is damaged and you mean to replace it, run again with --no-safety-backup; nothing was restored\n")
+        "). If it is damaged and you mean to replace it, run again with --no-safety-backup; nothing was restored\n"
+    )
     assert live_db.read_bytes() == bytes(data)
 
     done = manage(ops_env, "restore_db", str(backup), "--no-safety-backup")
@@ -89,14 +94,17 @@ def test_a_file_that_is_not_a_warehouse_is_refused(ops_env, live_db, tmp_path):
     before = fingerprint(live_db)
     only_migrations = tmp_path / "bedrot-20260101T000000000000Z.sqlite3"
     conn = sqlite3.connect(only_migrations)
-    conn.execute('CREATE TABLE "django_migrations" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, '
-                 '"app" varchar(255) NOT NULL, "name" varchar(255) NOT NULL, "applied" datetime NOT NULL)')
+    conn.execute(
+        'CREATE TABLE "django_migrations" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, '
+        '"app" varchar(255) NOT NULL, "name" varchar(255) NOT NULL, "applied" datetime NOT NULL)'
+    )
     conn.close()
     done = manage(ops_env, "restore_db", str(with_checksum(only_migrations)))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (
         f"CommandError: refused: {only_migrations.name} failed its checks: not a warehouse database: no auth_user, "
-        "artist, platform, load_run, source_file table; nothing was restored\n")
+        "artist, platform, load_run, source_file table; nothing was restored\n"
+    )
 
     # every table present, but no migration recorded: still not a warehouse
     hollow = tmp_path / "hollow" / only_migrations.name
@@ -109,7 +117,8 @@ def test_a_file_that_is_not_a_warehouse_is_refused(ops_env, live_db, tmp_path):
     done = manage(ops_env, "restore_db", str(with_checksum(hollow)))
     assert done.stderr == (
         f"CommandError: refused: {hollow.name} failed its checks: not a warehouse database: django_migrations records "
-        "no warehouse migration; nothing was restored\n")
+        "no warehouse migration; nothing was restored\n"
+    )
     assert fingerprint(live_db) == before
 
 
@@ -120,8 +129,10 @@ def test_a_backup_taken_mid_load_restores_no_phantom_run_and_ids_are_never_reuse
     backup = take_backup(ops_env)
     # after the backup: the load finished and two more ran; /ws clients have seen these ids
     conn = sqlite3.connect(live_db)
-    conn.execute("UPDATE load_run SET status = 'succeeded', finished_at = '2026-01-01 00:01:00' WHERE id IN (?, ?)",
-                 (running, queued))  # fmt: skip
+    conn.execute(
+        "UPDATE load_run SET status = 'succeeded', finished_at = '2026-01-01 00:01:00' WHERE id IN (?, ?)",
+        (running, queued),
+    )
     conn.commit()
     conn.close()
     seen = [add_run(live_db, "succeeded"), add_run(live_db, "succeeded")]

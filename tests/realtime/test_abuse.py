@@ -124,7 +124,8 @@ def test_hostile_frames_release_every_slot_and_honest_clients_get_the_next_updat
 
     run = LoadRun.objects.get()
     assert [(u["type"], u["data"]["load_run_id"], sorted(u["data"])) for u in updates] == [
-        ("update", run.pk, ["as_of", "financial", "freshness", "generated_at", "load_run_id"])] * MAX_CONNECTIONS
+        ("update", run.pk, ["as_of", "financial", "freshness", "generated_at", "load_run_id"])
+    ] * MAX_CONNECTIONS
     assert "Traceback" not in daphne.log() and "RecursionError" not in daphne.log()
 
 
@@ -140,9 +141,14 @@ def test_forced_refresh_while_the_database_is_locked_keeps_the_slot(server, cred
             with write_lock_held():
                 await conn.send(json.dumps({"type": "refresh", "force": True, "id": "r1"}))
                 reply = await recv(conn)
-            assert reply == {"type": "error", "data": {
-                "code": "busy", "request_id": "r1",
-                "message": "The database is busy with another write (a load); try again in 5 s."}}
+            assert reply == {
+                "type": "error",
+                "data": {
+                    "code": "busy",
+                    "request_id": "r1",
+                    "message": "The database is busy with another write (a load); try again in 5 s.",
+                },
+            }
             await conn.send(json.dumps({"type": "ping", "id": 2}))
             assert (await recv(conn))["type"] == "pong"
         for _ in range(3):  # the one slot is free again, every time

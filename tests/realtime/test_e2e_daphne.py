@@ -89,7 +89,7 @@ def test_load_curated_in_another_process_reaches_every_client_once(
 
     async def scenario():
         clients = []
-        for how, frame, topics in SUBSCRIPTIONS:
+        for how, _frame, topics in SUBSCRIPTIONS:
             ws = await ws_connect(server, credentials, how).__aenter__()
             assert ws.subprotocol == ("bearer" if how == "token" else None)
             hello = await recv(ws)
@@ -102,7 +102,8 @@ def test_load_curated_in_another_process_reaches_every_client_once(
             first = await recv(ws)
             assert first["type"] == "update" and first["data"]["load_run_id"] is None
             assert {k: v for k, v in first["data"].items() if k not in ("load_run_id", "generated_at")} == {
-                k: v for k, v in empty_kpis.items() if k in ("as_of", "freshness") or k in topics}
+                k: v for k, v in empty_kpis.items() if k in ("as_of", "freshness") or k in topics
+            }
         await asyncio.sleep(1.1)  # past every client's 1 s throttle window, so the push is not held back
 
         async def arrival(ws):  # listening while the loader runs, so the arrival time is the frame's own
@@ -157,15 +158,17 @@ def test_load_curated_in_another_process_reaches_every_client_once(
     assert "listener failed" not in server.log() and "Traceback" not in server.log()
 
 
-def test_close_codes_and_http_through_real_daphne(subprocess_env, credentials, daphne_factory, tmp_path,
-                                                  private_broadcast_group):
+def test_close_codes_and_http_through_real_daphne(
+    subprocess_env, credentials, daphne_factory, tmp_path, private_broadcast_group
+):
     """The close codes autobahn would refuse without realtime/daphne_compat.py, on the wire; HTTP and WhiteNoise
     static files still served by the same daphne."""
     static_root = tmp_path / "static"
     static_root.mkdir()
     (static_root / "realtime-check.txt").write_text("served by whitenoise under daphne\n")
-    env = child_env(subprocess_env, redis_url=None, group=private_broadcast_group,
-                    WS_MAX_CONNECTIONS=1, STATIC_ROOT=static_root)
+    env = child_env(
+        subprocess_env, redis_url=None, group=private_broadcast_group, WS_MAX_CONNECTIONS=1, STATIC_ROOT=static_root
+    )
     server = daphne_factory(env)
     assert server.http_get("/static/realtime-check.txt") == (200, b"served by whitenoise under daphne\n")
     status, body = server.http_get("/health")
@@ -196,7 +199,9 @@ def test_close_codes_and_http_through_real_daphne(subprocess_env, credentials, d
     assert "Traceback" not in server.log()
 
 
-def test_origin_rule_and_close_reasons_on_the_wire(subprocess_env, credentials, daphne_factory, private_broadcast_group):
+def test_origin_rule_and_close_reasons_on_the_wire(
+    subprocess_env, credentials, daphne_factory, private_broadcast_group
+):
     """Contract Part C (changed): a script's token client without Origin is served; refusals carry a reason that
     reaches the client through daphne (realtime/daphne_compat.py passes the ASGI reason on)."""
     server = daphne_factory(child_env(subprocess_env, redis_url=None, group=private_broadcast_group))
@@ -217,8 +222,9 @@ def test_origin_rule_and_close_reasons_on_the_wire(subprocess_env, credentials, 
             assert (await recv(script))["type"] == "update"
         async with connect(server.ws_url, additional_headers={"Cookie": credentials["cookie"]}) as cookie_client:
             assert await closed_with(cookie_client) == (4403, "Origin header required for cookie authentication")
-        async with connect(server.ws_url, origin="http://evil.example",
-                           subprotocols=["bearer", credentials["token"]]) as foreign:
+        async with connect(
+            server.ws_url, origin="http://evil.example", subprotocols=["bearer", credentials["token"]]
+        ) as foreign:
             assert await closed_with(foreign) == (4403, "origin http://evil.example not in WS_ALLOWED_ORIGINS")
 
     asyncio.run(scenario())

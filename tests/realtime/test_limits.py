@@ -10,7 +10,6 @@ from realtime.auth import origin_allowed
 from tests.realtime.conftest import TIMESTAMP, expect_close, open_ws, receive, send, session_cookie_for
 
 
-
 @pytest.mark.parametrize(
     ("origin", "allowed", "expected"),
     [
@@ -39,10 +38,15 @@ def test_default_allowed_origins_are_cors_plus_own_hosts():
     from django.conf import settings
 
     assert settings.WS_ALLOWED_ORIGINS == [
-        "http://localhost:3000", "http://localhost:3001",
-        "http://testserver", "https://testserver", "http://localhost", "https://localhost",
-        "http://127.0.0.1", "https://127.0.0.1",
-    ]  # fmt: skip
+        "http://localhost:3000",
+        "http://localhost:3001",
+        "http://testserver",
+        "https://testserver",
+        "http://localhost",
+        "https://localhost",
+        "http://127.0.0.1",
+        "https://127.0.0.1",
+    ]
 
 
 def test_wildcard_allowed_hosts_never_means_any_origin(subprocess_env):
@@ -115,8 +119,13 @@ async def test_more_than_20_frames_in_10_s_are_dropped_with_one_error(settings, 
 def test_rate_limit_defaults():
     from django.conf import settings
 
-    assert (settings.WS_RATE_LIMIT, settings.WS_MAX_FRAME_BYTES, settings.WS_MAX_CONNECTIONS,
-            settings.WS_HEARTBEAT_INTERVAL, settings.WS_UPDATE_MIN_INTERVAL) == ((20, 10.0), 4096, 1000, 30.0, 1.0)
+    assert (
+        settings.WS_RATE_LIMIT,
+        settings.WS_MAX_FRAME_BYTES,
+        settings.WS_MAX_CONNECTIONS,
+        settings.WS_HEARTBEAT_INTERVAL,
+        settings.WS_UPDATE_MIN_INTERVAL,
+    ) == ((20, 10.0), 4096, 1000, 30.0, 1.0)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -135,6 +144,8 @@ async def test_heartbeat_status(settings, plain_user):
         beats.append(frame)
     for frame in beats:
         assert re.match(TIMESTAMP, frame["data"].pop("server_time"))
-        assert frame == {"type": "status", "data": {"state": "heartbeat", "subscriptions": ["alerts"],
-                                                    "load_run_id": None}}
+        assert frame == {
+            "type": "status",
+            "data": {"state": "heartbeat", "subscriptions": ["alerts"], "load_run_id": None},
+        }
     await communicator.disconnect()

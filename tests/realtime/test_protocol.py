@@ -20,7 +20,11 @@ from tests.realtime.conftest import (
     token_for,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.asyncio, pytest.mark.usefixtures("stop_hub")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.asyncio,
+    pytest.mark.usefixtures("stop_hub"),
+]
 ALL = sorted(TOPICS)
 
 
@@ -121,7 +125,10 @@ async def test_foreign_origin_closes_4403_with_a_reason_naming_it_before_auth(st
         assert accepted
         # no frame before the close: the origin is checked first
         assert await close_message(communicator) == {
-            "type": "websocket.close", "code": 4403, "reason": f"origin {origin} not in WS_ALLOWED_ORIGINS"}
+            "type": "websocket.close",
+            "code": 4403,
+            "reason": f"origin {origin} not in WS_ALLOWED_ORIGINS",
+        }
         assert await communicator.receive_nothing()
 
 
@@ -129,13 +136,18 @@ async def test_missing_origin_with_a_session_cookie_closes_4403_with_the_reason(
     communicator, accepted, _ = await open_ws(origin=None, cookie=await session_cookie_for(staff_user))
     assert accepted
     assert await close_message(communicator) == {
-        "type": "websocket.close", "code": 4403, "reason": "Origin header required for cookie authentication"}
+        "type": "websocket.close",
+        "code": 4403,
+        "reason": "Origin header required for cookie authentication",
+    }
     assert await communicator.receive_nothing()
 
 
 async def test_missing_origin_with_the_bearer_token_is_served(plain_user):
     """Scripts, servers and the scheduler send no Origin (contract Part C): the token alone admits them."""
-    communicator, accepted, subprotocol = await open_ws(origin=None, subprotocols=["bearer", await token_for(plain_user)])
+    communicator, accepted, subprotocol = await open_ws(
+        origin=None, subprotocols=["bearer", await token_for(plain_user)]
+    )
     assert (accepted, subprotocol) == (True, "bearer")
     assert await received_status(communicator) == status("connected")
     await send(communicator, {"type": "ping", "id": "script"})
@@ -195,8 +207,9 @@ async def test_subscribe_forms_and_aliases(plain_user, settings):
         await send(communicator, frame)
         assert await received_status(communicator) == status("subscribed", topics)
         update = await receive(communicator)
-        assert update == expected_update(kpis, topics=topics, load_run_id=None,
-                                         generated_at=update["data"]["generated_at"])
+        assert update == expected_update(
+            kpis, topics=topics, load_run_id=None, generated_at=update["data"]["generated_at"]
+        )
         assert set(update["data"]) == {"as_of", "freshness", "load_run_id", "generated_at", *topics}
         await send(communicator, {"type": "unsubscribe"})
         assert await received_status(communicator) == status("unsubscribed", [])
@@ -288,8 +301,10 @@ async def test_forced_refresh_needs_staff(plain_user):
     communicator = await connected(plain_user)
     await send(communicator, {"type": "refresh", "force": True, "id": 3})
     frame = await receive(communicator)
-    assert frame == {"type": "error", "data": {"code": "forbidden", "message": frame["data"]["message"],
-                                               "request_id": 3}}
+    assert frame == {
+        "type": "error",
+        "data": {"code": "forbidden", "message": frame["data"]["message"], "request_id": 3},
+    }
     await communicator.disconnect()
 
 
@@ -325,7 +340,11 @@ async def test_forced_refresh_from_staff_queues_a_load_run(staff_user, loader_en
     run = await database_sync_to_async(LoadRun.objects.get)()
     assert frame == status("refresh_queued", load_run_id=run.pk, request_id="go")
     assert (run.trigger, run.requested_by_id, run.options["force"], run.options["kinds"]) == (
-        "websocket", staff_user.pk, True, None)
+        "websocket",
+        staff_user.pk,
+        True,
+        None,
+    )
     finished = await wait_until_finished(run.pk)  # the real loader process ran it
     assert finished.status in ("succeeded", "succeeded_with_rejects", "failed")
     await communicator.disconnect()
@@ -340,6 +359,8 @@ async def test_forced_refresh_while_a_run_is_active_is_refused(staff_user):
     )
     communicator = await connected(staff_user)
     await send(communicator, {"type": "refresh", "force": True, "id": "again"})
-    assert await receive(communicator) == {"type": "error", "data": {
-        "code": "bad_request", "message": f"load run {active.pk} already running", "request_id": "again"}}
+    assert await receive(communicator) == {
+        "type": "error",
+        "data": {"code": "bad_request", "message": f"load run {active.pk} already running", "request_id": "again"},
+    }
     await communicator.disconnect()

@@ -12,7 +12,11 @@ from realtime.snapshot import TOPICS
 from tests.factories import LoadRunFactory
 from tests.realtime.conftest import expected_update, kpis_data, open_ws, receive, send, session_cookie_for
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.asyncio, pytest.mark.usefixtures("stop_hub")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.asyncio,
+    pytest.mark.usefixtures("stop_hub"),
+]
 
 
 async def subscribed_client(cookie, frame=None):
@@ -50,8 +54,9 @@ async def test_layer_event_reaches_subscribed_clients_once(settings, plain_user)
     kpis = await kpis_data()
     for communicator, topics in ((everything, TOPICS), (money, ["financial"])):
         update = await receive(communicator, timeout=5)
-        assert update == expected_update(kpis, topics=topics, load_run_id=run.pk,
-                                         generated_at=update["data"]["generated_at"])
+        assert update == expected_update(
+            kpis, topics=topics, load_run_id=run.pk, generated_at=update["data"]["generated_at"]
+        )
         assert await communicator.receive_nothing(timeout=1.5)
     assert await idle.receive_nothing(timeout=0.2)  # not subscribed: no update
     for communicator in (everything, money, idle):
@@ -69,7 +74,12 @@ async def test_watcher_notices_runs_committed_elsewhere(settings, plain_user):
     newer = await commit_run()
     update = await receive(client, timeout=3)
     assert update["data"]["load_run_id"] == newer.pk and set(update["data"]) == {
-        "as_of", "freshness", "goals", "load_run_id", "generated_at"}
+        "as_of",
+        "freshness",
+        "goals",
+        "load_run_id",
+        "generated_at",
+    }
     assert await client.receive_nothing(timeout=1.2)
     # The older run that was still running commits later: announced under the newest id (ids never go back).
     running.rows_changed, running.status = 9, "succeeded"

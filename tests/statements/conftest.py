@@ -13,13 +13,17 @@ from warehouse.models import TrackArtist
 # ISRC → {artist: label_share_pct}, primary artist first. The artist's share is 100 − label_share_pct; on a shared
 # track the label keeps what the artists' shares leave.
 SPLITS = {
-    **{isrc: {"PIG1987": Decimal("50")} for isrc in (
-        "QZZ7M2424176", "QZZ772463135", "QZZ7M2426076", "QZWFK2497196", "QZTBF2439187", "QZK6K2562910")},
-    **{isrc: {"ZONE A0": Decimal("42.5")} for isrc in (
-        "QZTBF2441974", "QZTAW2496365", "QZTAW2496366", "QZTB92494812", "QZZ7N2490366", "QZZ772465695")},
+    **{
+        isrc: {"PIG1987": Decimal("50")}
+        for isrc in ("QZZ7M2424176", "QZZ772463135", "QZZ7M2426076", "QZWFK2497196", "QZTBF2439187", "QZK6K2562910")
+    },
+    **{
+        isrc: {"ZONE A0": Decimal("42.5")}
+        for isrc in ("QZTBF2441974", "QZTAW2496365", "QZTAW2496366", "QZTB92494812", "QZZ7N2490366", "QZZ772465695")
+    },
     "QZES62532055": {"PIG1987": Decimal("65"), "ZONE A0": Decimal("85")},  # HEAVEN NIGHTCLUB (feat. ZONE A0)
     "QZZ792400421": {"ZONE A0": Decimal("70"), "PIG1987": Decimal("80")},  # PATHFINDER (feat. PIG1987)
-}  # fmt: skip
+}
 
 
 def splits_set(splits: dict = SPLITS, *, confirmed: bool = True) -> None:
@@ -30,12 +34,13 @@ def splits_set(splits: dict = SPLITS, *, confirmed: bool = True) -> None:
             artist = ArtistFactory(name=name)
             role = TrackArtist.Role.PRIMARY if position == 0 else TrackArtist.Role.FEATURED
             link = TrackArtist.objects.filter(track=track, artist=artist).first() or TrackArtistFactory.build(
-                track=track, artist=artist)
+                track=track, artist=artist
+            )
             link.role, link.label_share_pct, link.share_confirmed = role, label_pct, confirmed
             link.save()
 
 
 @pytest.fixture
-def splits(loaded):
+def splits(loaded):  # noqa: F811  (the imported fixture, requested by name)
     splits_set()
     return SPLITS

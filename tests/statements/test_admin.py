@@ -68,18 +68,27 @@ def test_preview_refuses_then_issues_then_records_a_payment(admin_client_, split
 
     add = f"/admin/statements/statementpayment/add/?statement={statement.pk}"
     assert f'<option value="{statement.pk}" selected>' in admin_client_.get(add).content.decode()
-    response = admin_client_.post(add, {"statement": statement.pk, "amount": "120.50", "paid_on": "2025-07-01",
-                                        "reference": "wire 0042"})  # fmt: skip
+    response = admin_client_.post(
+        add, {"statement": statement.pk, "amount": "120.50", "paid_on": "2025-07-01", "reference": "wire 0042"}
+    )
     assert response.status_code == 302
     payment = StatementPayment.objects.get()
     assert (payment.amount, payment.paid_on, payment.reference, payment.recorded_by, payment.counted_in) == (
-        Decimal("120.50"), dt.date(2025, 7, 1), "wire 0042", staff_user, None)
+        Decimal("120.50"),
+        dt.date(2025, 7, 1),
+        "wire 0042",
+        staff_user,
+        None,
+    )
     zero = admin_client_.post(add, {"statement": statement.pk, "amount": "0", "paid_on": "2025-07-01"})
     assert "A payment cannot be 0" in zero.content.decode() and StatementPayment.objects.count() == 1
     q2 = admin_client_.get(PREVIEW, {"artist": pig.pk, "period": "2025-Q2"}).content.decode()
-    closing = statement.closing_balance - Decimal("120.50") + selectors.statement_draft_get(
-        artist=pig, period=period_parse("2025-Q2")).totals.artist + selectors.statement_draft_get(
-        artist=pig, period=period_parse("2025-Q2")).totals.featured  # fmt: skip
+    closing = (
+        statement.closing_balance
+        - Decimal("120.50")
+        + selectors.statement_draft_get(artist=pig, period=period_parse("2025-Q2")).totals.artist
+        + selectors.statement_draft_get(artist=pig, period=period_parse("2025-Q2")).totals.featured
+    )
     assert f'<td class="st-num" id="closing-balance">{closing:.2f}</td>' in q2
     # issued statements and recorded payments are never edited or deleted in the admin
     assert admin_client_.post(f"/admin/statements/statement/{statement.pk}/delete/").status_code == 403

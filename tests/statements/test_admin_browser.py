@@ -43,10 +43,17 @@ def server(subprocess_env, tmp_path, sample_lake):
     assert run_loader("--lake", str(sample_lake), "--source", "dk_bank_details")[0] == 0
     splits_set()
     static = tmp_path / "static"
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=settings.BASE_DIR,
-                   env={**subprocess_env, "STATIC_ROOT": str(static)}, check=True, timeout=120)  # fmt: skip
-    daphne = Daphne(child_env(subprocess_env, redis_url=None, group="statements-browser", STATIC_ROOT=static),
-                    tmp_path / "daphne.log")  # fmt: skip
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env={**subprocess_env, "STATIC_ROOT": str(static)},
+        check=True,
+        timeout=120,
+    )
+    daphne = Daphne(
+        child_env(subprocess_env, redis_url=None, group="statements-browser", STATIC_ROOT=static),
+        tmp_path / "daphne.log",
+    )
     yield daphne
     daphne.stop()
 
@@ -93,10 +100,15 @@ def test_preview_issue_download_and_pay_in_the_browser(server, staff_user, tmp_p
     assert seen["issued_url"] == f"{base}/admin/statements/statement/{statement.pk}/change/"
     assert seen["issued_message"] == f"Issued statement #{statement.pk} for PIG1987 2025-Q1."
     assert seen["pdf"].name == f"pig1987_2025-Q1_issued-{statement.pk}.pdf"
-    text = subprocess.run(["pdftotext", "-layout", str(seen["pdf"]), "-"], capture_output=True, text=True,
-                          check=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(seen["pdf"]), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Royalty statement: PIG1987" in text and f"Issued #{statement.pk}" in text and seen["closing"] in text
     payment = StatementPayment.objects.get()
     assert "was added successfully" in seen["paid_message"]
     assert (payment.amount, payment.reference, payment.statement_id, payment.recorded_by) == (
-        Decimal("100.00"), "PayPal 7XK2", statement.pk, staff_user)
+        Decimal("100.00"),
+        "PayPal 7XK2",
+        statement.pk,
+        staff_user,
+    )

@@ -26,13 +26,20 @@ def test_unconfirmed_split_is_held_and_refused_until_staff_confirm_it(splits):
     draft = selectors.statement_draft_get(artist=pig, period=Q1)
     held = [l for l in draft.lines if l.held]
     assert {(l.section, l.isrc, l.note, l.artist, l.label, l.share_pct) for l in held} == {
-        ("own", "QZES62532055", "split not confirmed", D(0), D(0), None)}
-    assert draft.totals.held == sum(l.gross for l in held) == sum(l.gross for l in draft.lines if l.isrc == "QZES62532055")
+        ("own", "QZES62532055", "split not confirmed", D(0), D(0), None)
+    }
+    assert (
+        draft.totals.held == sum(l.gross for l in held) == sum(l.gross for l in draft.lines if l.isrc == "QZES62532055")
+    )
     assert draft.totals.artist + draft.totals.co_artists + draft.totals.label + draft.totals.held == D("439.62")
-    assert draft.refusals == [f"HEAVEN NIGHTCLUB (feat. ZONE A0) (QZES62532055), {l.store}: split not confirmed"
-                              for l in held]  # fmt: skip
-    with pytest.raises(services.StatementRefused, match=r"PIG1987 2025-Q1: amounts held until staff confirm the "
-                       r"split: HEAVEN NIGHTCLUB \(feat. ZONE A0\) \(QZES62532055\), Apple Music: split not confirmed"):
+    assert draft.refusals == [
+        f"HEAVEN NIGHTCLUB (feat. ZONE A0) (QZES62532055), {l.store}: split not confirmed" for l in held
+    ]
+    with pytest.raises(
+        services.StatementRefused,
+        match=r"PIG1987 2025-Q1: amounts held until staff confirm the "
+        r"split: HEAVEN NIGHTCLUB \(feat. ZONE A0\) \(QZES62532055\), Apple Music: split not confirmed",
+    ):
         services.statement_issue(artist=pig, period=Q1)
     # the featured artist's share of it is unknown too
     zone_draft = selectors.statement_draft_get(artist=zone, period=Q1)
@@ -40,11 +47,14 @@ def test_unconfirmed_split_is_held_and_refused_until_staff_confirm_it(splits):
     # shares adding up to more than 100 % are not a split either
     splits_set({"QZES62532055": {"PIG1987": D("10"), "ZONE A0": D("20")}})
     assert {l.note for l in selectors.statement_draft_get(artist=pig, period=Q1).lines if l.held} == {
-        "split not confirmed: artist shares exceed 100 %"}
+        "split not confirmed: artist shares exceed 100 %"
+    }
     splits_set(heaven)
     statement = services.statement_issue(artist=pig, period=Q1)
     assert (statement.gross, statement.label_amount + statement.artist_amount + statement.co_artists_amount) == (
-        D("439.62"), D("439.62"))
+        D("439.62"),
+        D("439.62"),
+    )
     assert Statement.objects.count() == 1 and not selectors.statement_draft_get(artist=pig, period=Q1).refusals
 
 
@@ -70,8 +80,9 @@ def test_an_issued_statement_never_changes_and_a_period_is_issued_once(splits, s
 
 def _pick(rows, store):
     """A positive PERVERSION (PIG1987, solo, 50 %) line of 2025-02 in `store`, big enough to lose 0.50."""
-    return next(i for i, r in enumerate(rows) if r[5] == "QZTBF2439187" and r[1] == "2025-02" and r[2] == store
-                and D(r[12]) > 1)  # fmt: skip
+    return next(
+        i for i, r in enumerate(rows) if r[5] == "QZTBF2439187" and r[1] == "2025-02" and r[2] == store and D(r[12]) > 1
+    )
 
 
 def test_a_revised_snapshot_adjusts_the_next_statement_and_never_the_issued_one(lake_copy, staff_user):
@@ -80,8 +91,9 @@ def test_a_revised_snapshot_adjusts_the_next_statement_and_never_the_issued_one(
     pig = Artist.objects.get(name="PIG1987")
     q1 = services.statement_issue(artist=pig, period=Q1, issued_by=staff_user)
     issued = selectors.statement_doc_get(statement=q1)
-    payment = services.statement_payment_record(statement=q1, amount=D("100.00"), paid_on=dt.date(2025, 7, 15),
-                                                reference="PayPal 7XK2", recorded_by=staff_user)  # fmt: skip
+    payment = services.statement_payment_record(
+        statement=q1, amount=D("100.00"), paid_on=dt.date(2025, 7, 15), reference="PayPal 7XK2", recorded_by=staff_user
+    )
 
     header, rows = read_rows(curated(lake_copy, "dk_bank_details.csv"))
     up, down = _pick(rows, "Spotify"), _pick(rows, "Apple Music")
@@ -100,14 +112,54 @@ def test_a_revised_snapshot_adjusts_the_next_statement_and_never_the_issued_one(
 
     # the next statement carries exactly the difference
     q2 = selectors.statement_draft_get(artist=pig, period=Q2)
-    adjustments = [(l.adjusts_period, l.section, l.isrc, l.store, l.kind, l.units, l.gross, l.share_pct, l.artist,
-                    l.co_artists, l.label, l.held) for l in q2.lines if l.adjusts_period]  # fmt: skip
+    adjustments = [
+        (
+            l.adjusts_period,
+            l.section,
+            l.isrc,
+            l.store,
+            l.kind,
+            l.units,
+            l.gross,
+            l.share_pct,
+            l.artist,
+            l.co_artists,
+            l.label,
+            l.held,
+        )
+        for l in q2.lines
+        if l.adjusts_period
+    ]
     assert adjustments == [
-        ("2025-Q1", "own", "QZTBF2439187", "Apple Music", "earnings", 0, D("-0.50"), D(50), D("-0.25"), D(0),
-         D("-0.25"), D(0)),
-        ("2025-Q1", "own", "QZTBF2439187", "Spotify", "earnings", 0, D("1.00"), D(50), D("0.50"), D(0), D("0.50"),
-         D(0)),
-    ]  # fmt: skip
+        (
+            "2025-Q1",
+            "own",
+            "QZTBF2439187",
+            "Apple Music",
+            "earnings",
+            0,
+            D("-0.50"),
+            D(50),
+            D("-0.25"),
+            D(0),
+            D("-0.25"),
+            D(0),
+        ),
+        (
+            "2025-Q1",
+            "own",
+            "QZTBF2439187",
+            "Spotify",
+            "earnings",
+            0,
+            D("1.00"),
+            D(50),
+            D("0.50"),
+            D(0),
+            D("0.50"),
+            D(0),
+        ),
+    ]
     t = q2.totals
     assert (t.opening_balance, t.adjustments, t.payments) == (issued.totals.closing_balance, D("0.25"), D("100.00"))
     assert t.closing_balance == issued.totals.closing_balance + t.artist + t.featured + D("0.25") - D("100.00")
@@ -119,7 +171,10 @@ def test_a_revised_snapshot_adjusts_the_next_statement_and_never_the_issued_one(
     q3 = selectors.statement_draft_get(artist=pig, period=Q3)
     assert [l for l in q3.lines if l.adjusts_period] == []
     assert (q3.totals.opening_balance, q3.totals.payments, q3.totals.closing_balance) == (
-        q2_statement.closing_balance, D(0), q2_statement.closing_balance)
+        q2_statement.closing_balance,
+        D(0),
+        q2_statement.closing_balance,
+    )
 
 
 def test_a_retracted_line_is_a_negative_adjustment(lake_copy):

@@ -16,8 +16,11 @@ from warehouse.models import Artist
 
 pytestmark = pytest.mark.django_db
 
-PERIODS = [f"2024-{m:02d}" for m in range(8, 13)] + [f"2025-{m:02d}" for m in range(1, 5)] + [
-    "2024-Q3", "2024-Q4", "2025-Q1", "2025-Q2", "2024", "2025", "2024-08..2025-04"]  # fmt: skip
+PERIODS = (
+    [f"2024-{m:02d}" for m in range(8, 13)]
+    + [f"2025-{m:02d}" for m in range(1, 5)]
+    + ["2024-Q3", "2024-Q4", "2025-Q1", "2025-Q2", "2024", "2025", "2024-08..2025-04"]
+)
 
 
 def _cents_summing_to(parts: list[Decimal], total: Decimal) -> list[Decimal]:
@@ -34,8 +37,10 @@ def _cents_summing_to(parts: list[Decimal], total: Decimal) -> list[Decimal]:
 def csv_statement_lines(period: str, splits: dict) -> dict[str, list[tuple]]:
     """Artist → sorted statement lines (section, owner, isrc, store, kind, units, gross, artist, co, label)."""
     p = period_parse(period)
-    months = {f"{p.start.year + (p.start.month - 1 + i) // 12}-{(p.start.month - 1 + i) % 12 + 1:02d}"
-              for i in range((p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1)}  # fmt: skip
+    months = {
+        f"{p.start.year + (p.start.month - 1 + i) // 12}-{(p.start.month - 1 + i) % 12 + 1:02d}"
+        for i in range((p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1)
+    }
     groups = defaultdict(lambda: [0, Decimal(0)])
     with open(SAMPLE_LAKE / "4_curated" / "dk_bank_details.csv", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -51,27 +56,56 @@ def csv_statement_lines(period: str, splits: dict) -> dict[str, list[tuple]]:
         total = sum(exact).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         for key, gross in zip(keys, _cents_summing_to(exact, total)):
             shares = {name: 100 - label for name, label in splits[key[1]].items()}
-            *amounts, label = _cents_summing_to([gross * s / 100 for s in [*shares.values(), 100 - sum(shares.values())]],
-                                                gross)  # fmt: skip
+            *amounts, label = _cents_summing_to(
+                [gross * s / 100 for s in [*shares.values(), 100 - sum(shares.values())]], gross
+            )
             mine = dict(zip(shares, amounts))
             for artist in shares:
                 section = "own" if artist == owner else "featured"
-                lines[artist].append((section, owner, key[1], key[2], "negative" if key[3] else "earnings",
-                                      groups[key][0], gross, mine[artist], gross - mine[artist] - label, label))
+                lines[artist].append(
+                    (
+                        section,
+                        owner,
+                        key[1],
+                        key[2],
+                        "negative" if key[3] else "earnings",
+                        groups[key][0],
+                        gross,
+                        mine[artist],
+                        gross - mine[artist] - label,
+                        label,
+                    )
+                )
             if owner not in shares:
-                lines[owner].append(("own", owner, key[1], key[2], "negative" if key[3] else "earnings",
-                                     groups[key][0], gross, Decimal(0), gross - label, label))
+                lines[owner].append(
+                    (
+                        "own",
+                        owner,
+                        key[1],
+                        key[2],
+                        "negative" if key[3] else "earnings",
+                        groups[key][0],
+                        gross,
+                        Decimal(0),
+                        gross - label,
+                        label,
+                    )
+                )
     return {artist: sorted(rows) for artist, rows in lines.items()}
 
 
 def warehouse_lines(doc) -> list[tuple]:
-    return sorted((l.section, l.owner, l.isrc, l.store, l.kind, l.units, l.gross, l.artist, l.co_artists, l.label)
-                  for l in doc.lines)  # fmt: skip
+    return sorted(
+        (l.section, l.owner, l.isrc, l.store, l.kind, l.units, l.gross, l.artist, l.co_artists, l.label)
+        for l in doc.lines
+    )
 
 
 def test_2025_q1_gross_per_artist_matches_the_csv(splits):
-    docs = {a: statement_draft_get(artist=Artist.objects.get(name=a), period=period_parse("2025-Q1"))
-            for a in ("PIG1987", "ZONE A0")}  # fmt: skip
+    docs = {
+        a: statement_draft_get(artist=Artist.objects.get(name=a), period=period_parse("2025-Q1"))
+        for a in ("PIG1987", "ZONE A0")
+    }
     assert {a: d.totals.gross for a, d in docs.items()} == {"PIG1987": Decimal("439.62"), "ZONE A0": Decimal("499.79")}
     assert sum(d.totals.gross for d in docs.values()) == Decimal("939.41")
     pig, zone = docs["PIG1987"].totals, docs["ZONE A0"].totals

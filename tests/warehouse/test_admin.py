@@ -39,46 +39,96 @@ def facts():
             source_file=source_file, date=dt.date(2025, 2, 3), spotify_streams=4321
         ),
         "spotifyaudiencedaily": m.SpotifyAudienceDaily.objects.create(
-            artist=zone, date=dt.date(2025, 2, 4), listeners=7, streams=11, followers=13, source_alias="zone_a0",
+            artist=zone,
+            date=dt.date(2025, 2, 4),
+            listeners=7,
+            streams=11,
+            followers=13,
+            source_alias="zone_a0",
             **lineage,
         ),
         "spotifysongmetric": m.SpotifySongMetric.objects.create(
-            spotify_track=spotify_track, spotify_artist_id="62owJQCD2XzVB2o19CVsFM", artist=zone, time_period="28day",
-            extraction_date=dt.date(2025, 2, 5), streams=98765, listeners=1, savers=1, **lineage,
+            spotify_track=spotify_track,
+            spotify_artist_id="62owJQCD2XzVB2o19CVsFM",
+            artist=zone,
+            time_period="28day",
+            extraction_date=dt.date(2025, 2, 5),
+            streams=98765,
+            listeners=1,
+            savers=1,
+            **lineage,
         ),
         "tiktokdaily": m.TiktokDaily.objects.create(
-            account=account, date=dt.date(2025, 2, 6), video_views=55501, profile_views=1, likes=1, comments=1,
-            shares=1, engagement_ratio=Decimal("0.05"), **lineage,
+            account=account,
+            date=dt.date(2025, 2, 6),
+            video_views=55501,
+            profile_views=1,
+            likes=1,
+            comments=1,
+            shares=1,
+            engagement_ratio=Decimal("0.05"),
+            **lineage,
         ),
         "linktreedaily": m.LinktreeDaily.objects.create(
-            date=dt.date(2025, 2, 7), total_views=31337, unique_views=1, total_clicks=1, unique_clicks=1,
-            click_through_ratio=Decimal("0.5"), **lineage,
+            date=dt.date(2025, 2, 7),
+            total_views=31337,
+            unique_views=1,
+            total_clicks=1,
+            unique_clicks=1,
+            click_through_ratio=Decimal("0.5"),
+            **lineage,
         ),
         "adaccountdaily": m.AdAccountDaily.objects.create(
             date=dt.date(2025, 2, 8), spend_usd=Decimal("12.34"), impressions=24680, clicks=1, reach=1, **lineage
         ),
         "adperformancedaily": m.AdPerformanceDaily.objects.create(
-            date=dt.date(2025, 2, 9), campaign=campaign, adset_name="ADSET ALPHA", ad_name="AD ONE",
-            spend_usd=Decimal("1"), impressions=1, clicks=1, **lineage,
+            date=dt.date(2025, 2, 9),
+            campaign=campaign,
+            adset_name="ADSET ALPHA",
+            ad_name="AD ONE",
+            spend_usd=Decimal("1"),
+            impressions=1,
+            clicks=1,
+            **lineage,
         ),
         "adinsightwindow": m.AdInsightWindow.objects.create(
-            campaign=campaign, adset_id="777", adset_name="ADSET WINDOW", date_start=dt.date(2025, 1, 1),
-            date_stop=dt.date(2025, 1, 31), spend_usd=Decimal("1"), impressions=1, clicks=1, **lineage,
+            campaign=campaign,
+            adset_id="777",
+            adset_name="ADSET WINDOW",
+            date_start=dt.date(2025, 1, 1),
+            date_stop=dt.date(2025, 1, 31),
+            spend_usd=Decimal("1"),
+            impressions=1,
+            clicks=1,
+            **lineage,
         ),
         "campaigndaily": m.CampaignDaily.objects.create(
-            date=dt.date(2025, 2, 10), campaign=campaign, spend_usd=Decimal("2"), impressions=86420, clicks=1,
+            date=dt.date(2025, 2, 10),
+            campaign=campaign,
+            spend_usd=Decimal("2"),
+            impressions=86420,
+            clicks=1,
             **lineage,
         ),
         "businessexpense": m.BusinessExpense.objects.create(
-            date=dt.date(2025, 2, 11), description="MASTERING STUDIO", amount_usd=Decimal("-20"), row_hash="a" * 64,
-            occurrence=1, **lineage,
+            date=dt.date(2025, 2, 11),
+            description="MASTERING STUDIO",
+            amount_usd=Decimal("-20"),
+            row_hash="a" * 64,
+            occurrence=1,
+            **lineage,
         ),
         "quarantinedrow": m.QuarantinedRow.objects.create(
             source_file=source_file, line=17, column="Earnings (USD)", reason="E_NOT_DECIMAL", message="not a number"
         ),
         "royaltymonthlyaggregate": m.RoyaltyMonthlyAggregate.objects.create(
-            sale_month=dt.date(2025, 1, 1), store="Tencent Music", artist=pig,
-            earnings_usd=Decimal("0.25"), gross_usd=Decimal("0.25"), adjustments_usd=Decimal("0"), quantity=100,
+            sale_month=dt.date(2025, 1, 1),
+            store="Tencent Music",
+            artist=pig,
+            earnings_usd=Decimal("0.25"),
+            gross_usd=Decimal("0.25"),
+            adjustments_usd=Decimal("0"),
+            quantity=100,
             line_count=1,
         ),
         "royaltydelayaggregate": m.RoyaltyDelayAggregate.objects.create(
@@ -107,7 +157,11 @@ MASTER_CHANGELISTS = {
     # model → text every changelist row set must show (seeded master data)
     "artist": ["PIG1987", "ZONE A0", "XXMEATWARRIOR69XX", "IWARY", "ZONE A0 X SXNCTUARY"],
     "track": [
-        "QZTAW2496365", "HOLD ON I", "QZES62532055", "HEAVEN NIGHTCLUB (feat. ZONE A0)", "PIG1987, ZONE A0 (feat.)"
+        "QZTAW2496365",
+        "HOLD ON I",
+        "QZES62532055",
+        "HEAVEN NIGHTCLUB (feat. ZONE A0)",
+        "PIG1987, ZONE A0 (feat.)",
     ],
     "platform": ["Spotify", "Apple Music", "NetEase Cloud Music", "amazon_music"],
     "artistalias": ["zone.a0", "ZONE A0 &amp; Sxnctuary"],
@@ -145,9 +199,25 @@ def test_artist_change_page_lists_aliases_inline_and_tracks(staff_client):
     assert aliases == ["ZONE A0", "zone.a0", "zone_a0", "zonea0"]
     tracks = sorted(form.instance.track.isrc for form in formsets["track_artists"].formset.forms)
     assert tracks == sorted(
-        ["QZTBF2441974", "QZTAW2496365", "QZTAW2496366", "QZTB92494812", "QZZ792400421", "QZZ7N2490366",
-         "QZZ772465695", "QT2VB2509864", "QT2VB2509865", "QZPEW2531028", "QZVEM2588623", "QZVEM2588624",
-         "QZVEM2588625", "QZVEM2588626", "QZVEM2588627", "QZVEM2588628", "QZES62532055"]
+        [
+            "QZTBF2441974",
+            "QZTAW2496365",
+            "QZTAW2496366",
+            "QZTB92494812",
+            "QZZ792400421",
+            "QZZ7N2490366",
+            "QZZ772465695",
+            "QT2VB2509864",
+            "QT2VB2509865",
+            "QZPEW2531028",
+            "QZVEM2588623",
+            "QZVEM2588624",
+            "QZVEM2588625",
+            "QZVEM2588626",
+            "QZVEM2588627",
+            "QZVEM2588628",
+            "QZES62532055",
+        ]
     )
     assert "HOLD ON I" in response.content.decode()
 
@@ -236,8 +306,15 @@ def test_royalty_line_search_by_isrc_title_and_store(staff_client, facts):
 def test_track_filter_needs_review_lists_the_toolost_catalog(staff_client):
     rows = result_list(changelist(staff_client, "track", needs_review__exact="1"))
     assert sorted(t.isrc for t in rows) == [
-        "QT2VB2509864", "QT2VB2509865", "QZPEW2531028", "QZVEM2588623", "QZVEM2588624", "QZVEM2588625",
-        "QZVEM2588626", "QZVEM2588627", "QZVEM2588628",
+        "QT2VB2509864",
+        "QT2VB2509865",
+        "QZPEW2531028",
+        "QZVEM2588623",
+        "QZVEM2588624",
+        "QZVEM2588625",
+        "QZVEM2588626",
+        "QZVEM2588627",
+        "QZVEM2588628",
     ]
 
 
@@ -384,7 +461,9 @@ def unmatched():
         "store": m.StoreAlias.objects.create(store="Tencent", first_seen_file=loader_file),
         "token": m.CampaignToken.objects.create(token="LUNA", needs_review=True),
         "campaign": m.Campaign.objects.create(
-            campaign_id="120200000000000009", name="IWARY - BROAD", targeting="BROAD",
+            campaign_id="120200000000000009",
+            name="IWARY - BROAD",
+            targeting="BROAD",
             parse_status=m.Campaign.ParseStatus.AMBIGUOUS,
         ),
     }
@@ -407,7 +486,8 @@ def test_unmatched_page_lists_every_kind(staff_client, unmatched):
 def test_mapping_an_unmatched_artist_alias(staff_client, unmatched):
     zone = m.Artist.objects.get(name="ZONE A0")
     response = staff_client.post(
-        reverse("admin:warehouse_unmatched"), {"kind": "artist_alias", "pk": unmatched["alias"].pk, "artist": zone.pk},
+        reverse("admin:warehouse_unmatched"),
+        {"kind": "artist_alias", "pk": unmatched["alias"].pk, "artist": zone.pk},
         follow=True,
     )
     assert response.status_code == 200
@@ -419,27 +499,34 @@ def test_mapping_an_unmatched_artist_alias(staff_client, unmatched):
 
 def test_mapping_an_unmatched_store(staff_client, unmatched):
     other = m.Platform.objects.create(slug="tencent", name="Tencent Music", type="streaming")
-    staff_client.post(reverse("admin:warehouse_unmatched"), {"kind": "store_alias", "pk": unmatched["store"].pk,
-                                                            "platform": other.pk})
+    staff_client.post(
+        reverse("admin:warehouse_unmatched"), {"kind": "store_alias", "pk": unmatched["store"].pk, "platform": other.pk}
+    )
     unmatched["store"].refresh_from_db()
     assert unmatched["store"].platform == other
 
 
 def test_mapping_a_campaign_token_to_a_track_takes_its_primary_artist(staff_client, unmatched):
     luna = m.Track.objects.get(isrc="QZTB92494812")
-    staff_client.post(reverse("admin:warehouse_unmatched"), {"kind": "campaign_token", "pk": unmatched["token"].pk,
-                                                            "track": luna.pk})
+    staff_client.post(
+        reverse("admin:warehouse_unmatched"), {"kind": "campaign_token", "pk": unmatched["token"].pk, "track": luna.pk}
+    )
     token = m.CampaignToken.objects.get(pk=unmatched["token"].pk)
     assert (token.artist.name, token.track.isrc, token.needs_review) == ("ZONE A0", "QZTB92494812", False)
 
 
 def test_mapping_an_ambiguous_campaign_sets_an_override(staff_client, unmatched):
     pig = m.Artist.objects.get(name="PIG1987")
-    staff_client.post(reverse("admin:warehouse_unmatched"), {"kind": "campaign", "pk": unmatched["campaign"].pk,
-                                                            "artist": pig.pk})
+    staff_client.post(
+        reverse("admin:warehouse_unmatched"), {"kind": "campaign", "pk": unmatched["campaign"].pk, "artist": pig.pk}
+    )
     campaign = m.Campaign.objects.get(pk=unmatched["campaign"].pk)
     assert (campaign.artist, campaign.track, campaign.targeting, campaign.parse_status, campaign.is_override) == (
-        pig, None, "BROAD", "override", True
+        pig,
+        None,
+        "BROAD",
+        "override",
+        True,
     )
 
 
@@ -480,8 +567,13 @@ def test_list_editable_maps_an_alias_on_the_filtered_changelist(staff_client, un
     response = staff_client.post(
         reverse("admin:warehouse_artistalias_changelist") + "?matched=no",
         {
-            "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0",
-            "form-MAX_NUM_FORMS": "1000", "form-0-id": alias.pk, "form-0-artist": zone.pk, "_save": "Save",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000",
+            "form-0-id": alias.pk,
+            "form-0-artist": zone.pk,
+            "_save": "Save",
         },
     )
     assert response.status_code == 302
@@ -494,7 +586,9 @@ def test_list_editable_maps_an_alias_on_the_filtered_changelist(staff_client, un
 
 def test_editing_a_campaign_mapping_sets_the_override(staff_client):
     campaign = m.Campaign.objects.create(
-        campaign_id="120200000000000010", name="ZONE A0 - THE SCALE", parse_status=m.Campaign.ParseStatus.PARSED,
+        campaign_id="120200000000000010",
+        name="ZONE A0 - THE SCALE",
+        parse_status=m.Campaign.ParseStatus.PARSED,
         artist=m.Artist.objects.get(name="ZONE A0"),
     )
     luna = m.Track.objects.get(isrc="QZTB92494812")
@@ -505,7 +599,10 @@ def test_editing_a_campaign_mapping_sets_the_override(staff_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     campaign.refresh_from_db()
     assert (campaign.track, campaign.targeting, campaign.is_override, campaign.parse_status) == (
-        luna, "TECHNO", True, "override"
+        luna,
+        "TECHNO",
+        True,
+        "override",
     )
     staff_client.post(
         reverse("admin:warehouse_campaign_changelist"),
@@ -513,14 +610,19 @@ def test_editing_a_campaign_mapping_sets_the_override(staff_client):
     )
     campaign.refresh_from_db()  # re-parsed at once: ZONE A0 / the seeded THE SCALE token / no targeting
     assert (campaign.is_override, campaign.parse_status, campaign.artist.name, campaign.token.token) == (
-        False, "parsed", "ZONE A0", "THE SCALE"
+        False,
+        "parsed",
+        "ZONE A0",
+        "THE SCALE",
     )
     assert (campaign.track, campaign.targeting) == (None, None)
 
 
 def test_saving_a_campaign_without_mapping_changes_keeps_the_parser_result(staff_client):
     campaign = m.Campaign.objects.create(
-        campaign_id="120200000000000011", name="PIG1987 - KEYGEN", parse_status=m.Campaign.ParseStatus.PARSED,
+        campaign_id="120200000000000011",
+        name="PIG1987 - KEYGEN",
+        parse_status=m.Campaign.ParseStatus.PARSED,
         artist=m.Artist.objects.get(name="PIG1987"),
     )
     url = reverse("admin:warehouse_campaign_change", args=[campaign.pk])
@@ -547,10 +649,19 @@ def test_adding_a_track_normalizes_its_isrc_and_saves_its_artists(staff_client):
     response = staff_client.post(
         reverse("admin:warehouse_track_add"),
         {
-            "isrc": "qz-new-25-00011", "title": "ADMIN TRACK", "upc": "", "release_date": "", "release_type": "",
-            "track_artists-TOTAL_FORMS": "1", "track_artists-INITIAL_FORMS": "0", "track_artists-MIN_NUM_FORMS": "0",
-            "track_artists-MAX_NUM_FORMS": "1000", "track_artists-0-artist": zone.pk,
-            "track_artists-0-role": "primary", "track_artists-0-label_share_pct": "40", "_save": "Save",
+            "isrc": "qz-new-25-00011",
+            "title": "ADMIN TRACK",
+            "upc": "",
+            "release_date": "",
+            "release_type": "",
+            "track_artists-TOTAL_FORMS": "1",
+            "track_artists-INITIAL_FORMS": "0",
+            "track_artists-MIN_NUM_FORMS": "0",
+            "track_artists-MAX_NUM_FORMS": "1000",
+            "track_artists-0-artist": zone.pk,
+            "track_artists-0-role": "primary",
+            "track_artists-0-label_share_pct": "40",
+            "_save": "Save",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -558,9 +669,16 @@ def test_adding_a_track_normalizes_its_isrc_and_saves_its_artists(staff_client):
     assert [(ta.artist.name, ta.role, ta.label_share_pct) for ta in track.track_artists.all()] == [
         ("ZONE A0", "primary", 40)
     ]
-    bad = staff_client.post(reverse("admin:warehouse_track_add"), {"isrc": "QZ-BAD", "title": "NO", "_save": "Save",
-                                                                     "track_artists-TOTAL_FORMS": "0",
-                                                                     "track_artists-INITIAL_FORMS": "0"})
+    bad = staff_client.post(
+        reverse("admin:warehouse_track_add"),
+        {
+            "isrc": "QZ-BAD",
+            "title": "NO",
+            "_save": "Save",
+            "track_artists-TOTAL_FORMS": "0",
+            "track_artists-INITIAL_FORMS": "0",
+        },
+    )
     assert bad.context["adminform"].form.errors == {"isrc": ["ISRC must look like CCXXXYYNNNNN (e.g. QZTAW2496365)."]}
     assert not m.Track.objects.filter(title="NO").exists()
 
@@ -598,7 +716,10 @@ def test_mapping_backfills_lines_already_loaded_and_their_aggregates(staff_clien
     assert (line.artist, line.platform) == (zone, netease)
     aggregate = m.RoyaltyMonthlyAggregate.objects.get()
     assert (aggregate.artist, aggregate.platform, aggregate.artist_raw, aggregate.earnings_usd) == (
-        zone, netease, "", Decimal("1.2345678901")
+        zone,
+        netease,
+        "",
+        Decimal("1.2345678901"),
     )
 
 
@@ -619,11 +740,17 @@ def test_campaign_parser_uses_token_mappings_and_overrides_made_in_the_admin(sta
     )
     again = services.campaign_name_parse(name=name)
     assert (again.artist.name, again.track, again.targeting, again.parse_status) == (
-        "PIG1987", keygen, "STREAMING", "parsed"
+        "PIG1987",
+        keygen,
+        "STREAMING",
+        "parsed",
     )
     campaign.refresh_from_db()  # the stored campaign is re-parsed at once, not at the next changed file
     assert (campaign.artist.name, campaign.track, campaign.targeting, campaign.parse_status) == (
-        "PIG1987", keygen, "STREAMING", "parsed"
+        "PIG1987",
+        keygen,
+        "STREAMING",
+        "parsed",
     )
 
     zone = m.Artist.objects.get(name="ZONE A0")

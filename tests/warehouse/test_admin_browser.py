@@ -33,9 +33,15 @@ def warehouse(subprocess_env, lake_copy, staff_user, private_broadcast_group):
     for name, earnings, line in [("Zone Aa0", "12.3456", 90001), ("PIG 1987 X", "3.10", 90002)]:
         m.ArtistAlias.objects.create(alias=name, first_seen_file=source_file)
         factories.RoyaltyLineFactory(
-            source_file=source_file, load_run=source_file.load_run, artist=None, artist_raw=name,
-            earnings_usd=Decimal(earnings), quantity=1000, source_line=line, title="KEYGEN",
-        )  # fmt: skip
+            source_file=source_file,
+            load_run=source_file.load_run,
+            artist=None,
+            artist_raw=name,
+            earnings_usd=Decimal(earnings),
+            quantity=1000,
+            source_line=line,
+            title="KEYGEN",
+        )
     services.royalty_aggregates_rebuild()
     return source_file
 
@@ -53,16 +59,23 @@ def static_root(tmp_path_factory) -> Path:
     """The admin's CSS and JS, collected as in production (WhiteNoise serves STATIC_ROOT under daphne)."""
     root = tmp_path_factory.mktemp("static")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bedrot_site.settings_test", "STATIC_ROOT": str(root)}
-    done = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-                          cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return root
 
 
 @pytest.fixture
 def server(subprocess_env, tmp_path, private_broadcast_group, warehouse, static_root):
-    env = child_env(subprocess_env, redis_url=os.environ.get("REDIS_URL"), group=private_broadcast_group,
-                    STATIC_ROOT=static_root)  # fmt: skip
+    env = child_env(
+        subprocess_env, redis_url=os.environ.get("REDIS_URL"), group=private_broadcast_group, STATIC_ROOT=static_root
+    )
     daphne = Daphne(env, tmp_path / "daphne.log")
     yield daphne
     daphne.stop()
@@ -134,9 +147,7 @@ def test_a_tracks_csv_with_one_bad_isrc_shows_the_row_error_and_writes_nothing(p
     before = sorted(m.Track.objects.values_list("isrc", "title"))
     upload = tmp_path / "tracks.csv"
     upload.write_text(
-        "isrc,title,primary_artist,featured_artists\n"
-        "QZNEW2500101,BRAND NEW,PIG1987,\n"
-        "QZTAW24963,BROKEN ISRC,ZONE A0,\n"
+        "isrc,title,primary_artist,featured_artists\nQZNEW2500101,BRAND NEW,PIG1987,\nQZTAW24963,BROKEN ISRC,ZONE A0,\n"
     )
     page.goto(page.base + "/admin/warehouse/track/import/")
     page.set_input_files("#id_import_file", str(upload))

@@ -50,9 +50,12 @@ def confirm(client, model_name: str, response):
 def track_rows():
     """(isrc, title, upc, artists as 'primary; featured…') for every track, to compare whole tables."""
     return sorted(
-        (t.isrc, t.title, t.upc, "; ".join(
-            f"{ta.artist.name}:{ta.role}" for ta in t.track_artists.order_by("role", "artist__name")
-        ))
+        (
+            t.isrc,
+            t.title,
+            t.upc,
+            "; ".join(f"{ta.artist.name}:{ta.role}" for ta in t.track_artists.order_by("role", "artist__name")),
+        )
         for t in m.Track.objects.prefetch_related("track_artists__artist")
     )
 
@@ -70,9 +73,7 @@ def test_track_import_with_a_bad_isrc_shows_the_error_and_imports_nothing(staff_
     response = preview(staff_client, "track", content)
     result = response.context["result"]
     assert [row.number for row in result.invalid_rows] == [2]
-    assert result.invalid_rows[0].error_dict == {
-        "isrc": ["ISRC must look like CCXXXYYNNNNN (e.g. QZTAW2496365)."]
-    }
+    assert result.invalid_rows[0].error_dict == {"isrc": ["ISRC must look like CCXXXYYNNNNN (e.g. QZTAW2496365)."]}
     assert "confirm_form" not in response.context
     html = response.content.decode()
     assert "ISRC must look like CCXXXYYNNNNN" in html and "BROKEN ISRC" in html
@@ -160,7 +161,10 @@ def test_good_track_import_creates_and_updates_tracks_with_their_artists(staff_c
     assert "Import finished: 1 new, 1 updated, 0 deleted and 0 skipped tracks." in done.content.decode()
     new = m.Track.objects.get(isrc="QZNEW2500007")
     assert (new.title, new.upc, str(new.release_date), new.release_type) == (
-        "NEW SINGLE", "199000000007", "2025-05-01", "single"
+        "NEW SINGLE",
+        "199000000007",
+        "2025-05-01",
+        "single",
     )
 
     def links(track):
@@ -168,7 +172,8 @@ def test_good_track_import_creates_and_updates_tracks_with_their_artists(staff_c
 
     assert links(new) == [("PIG1987", "featured", 100), ("ZONE A0", "primary", 100)]
     assert links(m.Track.objects.get(isrc="QZTAW2496365")) == [
-        ("ZONE A0", "primary", 100), ("ZONE A0 X SXNCTUARY", "featured", 100)
+        ("ZONE A0", "primary", 100),
+        ("ZONE A0 X SXNCTUARY", "featured", 100),
     ]
 
 
@@ -298,8 +303,7 @@ def test_track_export_escapes_titles_and_artist_names(staff_client):
     content = export(staff_client, "track", TrackResource, XLSX_FORMAT, q="QZNEW2500009")
     rows = [[cell.value for cell in row] for row in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows()]
     assert rows == [
-        ["isrc", "title", "primary_artist", "featured_artists", "upc", "release_date", "release_type",
-         "needs_review"],
+        ["isrc", "title", "primary_artist", "featured_artists", "upc", "release_date", "release_type", "needs_review"],
         ["QZNEW2500009", '\'=HYPERLINK("http://x","y")', "'@EVIL", "PIG1987", None, None, None, 0],
     ]
 
@@ -337,10 +341,15 @@ def test_export_then_import_of_every_master_table_reports_no_change(staff_client
     m.Artist.objects.create(name="=EVIL ARTIST")
     track = m.Track.objects.create(isrc="QZNEW2500010", title="+1 LIVE")
     m.TrackArtist.objects.create(track=track, artist=zone, role="primary")
-    for model_name, resource in [("artist", ArtistResource), ("track", TrackResource),
-                                 ("artistalias", ArtistAliasResource), ("storealias", StoreAliasResource)]:
+    for model_name, resource in [
+        ("artist", ArtistResource),
+        ("track", TrackResource),
+        ("artistalias", ArtistAliasResource),
+        ("storealias", StoreAliasResource),
+    ]:
         rows = {"artist": m.Artist, "track": m.Track, "artistalias": m.ArtistAlias, "storealias": m.StoreAlias}[
-            model_name].objects.count()
+            model_name
+        ].objects.count()
         name = f"export.{'csv' if fmt == CSV_FORMAT else 'xlsx'}"
         content = export(staff_client, model_name, resource, fmt)
         response = preview(staff_client, model_name, content, name=name, fmt=fmt)
@@ -366,7 +375,10 @@ def test_a_row_error_names_the_row_and_the_problem(staff_client):
     content = b"isrc,title,primary_artist\nQZNEW2500011,FINE,PIG1987\nNOT-AN-ISRC,BROKEN,PIG1987\n"
     html = preview(staff_client, "track", content).content.decode()
     assert "Traceback" not in html
-    assert re.search(r"<td>2</td>\s*<td class=\"errors\"><ul class=\"errorlist\">\s*<li><strong>isrc</strong>: ISRC must look like", html)
+    assert re.search(
+        r"<td>2</td>\s*<td class=\"errors\"><ul class=\"errorlist\">\s*<li><strong>isrc</strong>: ISRC must look like",
+        html,
+    )
     assert not m.Track.objects.filter(isrc="QZNEW2500011").exists()
 
 
@@ -375,18 +387,28 @@ def test_an_import_over_the_bounds_is_refused_before_it_is_read(staff_client, se
     settings.ADMIN_IMPORT_MAX_ROWS = 3
     rows = [["alias", "artist"]] + [[f"name {n}", "PIG1987"] for n in range(4)]
     content = "".join(f"{a},{b}\n" for a, b in rows).encode() if fmt == CSV_FORMAT else xlsx_bytes(rows)
-    response = staff_client.post(reverse("admin:warehouse_artistalias_import"), {
-        "resource": "0", "format": fmt, "import_file": SimpleUploadedFile("big." + ("csv" if fmt == "0" else "xlsx"), content),
-    })  # fmt: skip
+    response = staff_client.post(
+        reverse("admin:warehouse_artistalias_import"),
+        {
+            "resource": "0",
+            "format": fmt,
+            "import_file": SimpleUploadedFile("big." + ("csv" if fmt == "0" else "xlsx"), content),
+        },
+    )
     assert response.status_code == 200 and "result" not in response.context
     assert response.context["form"].non_field_errors() == [
         f"big.{'csv' if fmt == '0' else 'xlsx'} has 4 rows; the limit is 3 (ADMIN_IMPORT_MAX_ROWS). "
         "Split the file and import the parts."
     ]
     settings.ADMIN_IMPORT_MAX_ROWS, settings.ADMIN_IMPORT_MAX_BYTES = 5000, 20
-    response = staff_client.post(reverse("admin:warehouse_artistalias_import"), {
-        "resource": "0", "format": fmt, "import_file": SimpleUploadedFile("big.csv", content),
-    })  # fmt: skip
+    response = staff_client.post(
+        reverse("admin:warehouse_artistalias_import"),
+        {
+            "resource": "0",
+            "format": fmt,
+            "import_file": SimpleUploadedFile("big.csv", content),
+        },
+    )
     assert response.context["form"].non_field_errors() == [
         f"big.csv is {len(content):,} bytes; the limit is 20 bytes (ADMIN_IMPORT_MAX_BYTES). "
         "Split the file and import the parts."

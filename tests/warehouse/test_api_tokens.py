@@ -45,7 +45,11 @@ def test_api_token_create_prints_the_key_once_and_stores_only_its_sha256(plain_u
     assert err.getvalue() == f"API token {key[:8]}… for viewer: shown once, revoke it in the admin (API tokens)\n"
     token = ApiToken.objects.get()
     assert (token.user, token.name, token.prefix, token.key_sha256) == (
-        plain_user, "dashboard", key[:8], hashlib.sha256(key.encode()).hexdigest())
+        plain_user,
+        "dashboard",
+        key[:8],
+        hashlib.sha256(key.encode()).hexdigest(),
+    )
     assert key not in stored_text()
     assert rps_rates_ok(key)
     assert api_get(token.key_sha256).json() == {"success": False, "error": "Invalid token."}  # the hash is no key
@@ -72,7 +76,11 @@ def test_admin_shows_a_new_key_once_and_revokes_by_delete(staff_client, plain_us
     key = re.search(r'<code id="api-token-key">([0-9a-f]{40})</code>', page)[1]
     assert "shown only this once" in page
     token = ApiToken.objects.get()
-    assert (token.user, token.name, token.key_sha256) == (plain_user, "scheduler", hashlib.sha256(key.encode()).hexdigest())
+    assert (token.user, token.name, token.key_sha256) == (
+        plain_user,
+        "scheduler",
+        hashlib.sha256(key.encode()).hexdigest(),
+    )
     assert rps_rates_ok(key)
 
     listing = staff_client.get("/admin/warehouse/apitoken/").content.decode()

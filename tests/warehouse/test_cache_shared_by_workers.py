@@ -35,10 +35,15 @@ def start_workers(subprocess_env, redis_url, daphne_factory):
 
     def start(*, user_rate: str = "10000/min"):
         env = child_env(
-            subprocess_env, redis_url=redis_url, group=f"bedrot.test-{uuid.uuid4().hex[:12]}",
-            API_CACHE_SECONDS=120, CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}",
-            TEST_API_THROTTLE="true", API_THROTTLE_USER=user_rate, API_THROTTLE_ANON="10000/min",
-        )  # fmt: skip
+            subprocess_env,
+            redis_url=redis_url,
+            group=f"bedrot.test-{uuid.uuid4().hex[:12]}",
+            API_CACHE_SECONDS=120,
+            CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}",
+            TEST_API_THROTTLE="true",
+            API_THROTTLE_USER=user_rate,
+            API_THROTTLE_ANON="10000/min",
+        )
         return env, [daphne_factory(env), daphne_factory(env)]
 
     return start
@@ -86,10 +91,19 @@ def test_each_response_is_computed_once_per_load_run_across_workers(start_worker
 
     # An invalidation from another process (what an admin mapping does) reaches both workers: one more computation.
     invalidate = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         "from warehouse.cache import response_cache_invalidate; response_cache_invalidate()"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from warehouse.cache import response_cache_invalidate; response_cache_invalidate()",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert invalidate.returncode == 0, invalidate.stderr
     third = bodies_everywhere(servers, token, rounds=2)
     assert {path: body["data"] for path, body in third.items()} == {path: body["data"] for path, body in second.items()}
@@ -107,4 +121,3 @@ def test_one_rate_limit_per_client_across_workers(start_workers, plain_user):
     # Another client keeps its own budget on both workers.
     other = api_token_for(type(plain_user).objects.create_user(username="other", password="pw-other-123"))
     assert [get_json(server, "/api/revenue/rps-rates", other)[0] for server in servers] == [200, 200]
-

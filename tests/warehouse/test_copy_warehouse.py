@@ -30,8 +30,9 @@ TEMPLATE = f"{PG_BASE['NAME']}_copy_template_{os.getpid()}"  # per test session:
 
 
 def _pg_admin(sql: str) -> None:
-    with psycopg.connect(host=PG_BASE["HOST"], port=PG_BASE["PORT"] or 5432, user=PG_BASE["USER"],
-                         dbname="postgres", autocommit=True) as conn:  # fmt: skip
+    with psycopg.connect(
+        host=PG_BASE["HOST"], port=PG_BASE["PORT"] or 5432, user=PG_BASE["USER"], dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(sql)
 
 
@@ -50,8 +51,14 @@ class Database:
 
 
 def _migrate(env: dict) -> None:
-    done = subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -115,8 +122,14 @@ def connection_of(database: Database):
 
 
 def copy_warehouse(database: Database, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "copy_warehouse", *args], cwd=BASE_DIR, env=database.env,
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "manage.py", "copy_warehouse", *args],
+        cwd=BASE_DIR,
+        env=database.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 SNAPSHOT = """
@@ -133,8 +146,14 @@ print(base64.b64encode(pickle.dumps({"tables": tables, "/api/kpis": kpis_body()}
 
 def in_process_of(database: Database, code: str) -> str:
     """The last line `code` prints in a child process whose configured database is `database`."""
-    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=BASE_DIR, env=database.env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=BASE_DIR,
+        env=database.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
@@ -190,8 +209,13 @@ def test_generated_warehouse_with_lineage_and_curated_master_data(source, fresh_
     from warehouse import services
     from warehouse.models import Artist, ArtistAlias, QuarantinedRow, RoyaltyLine
 
-    generated = subprocess.run([sys.executable, "bench/loader_generate.py", "--rows", "3000", "--out", str(tmp_path)],
-                               cwd=BASE_DIR, capture_output=True, text=True, timeout=120)  # fmt: skip
+    generated = subprocess.run(
+        [sys.executable, "bench/loader_generate.py", "--rows", "3000", "--out", str(tmp_path)],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert generated.returncode == 0, generated.stderr
     call_command("load_curated", "--lake", str(tmp_path / "a"))
     # The newer snapshot: a spelling staff must map, and a line the loader quarantines.
@@ -205,8 +229,13 @@ def test_generated_warehouse_with_lineage_and_curated_master_data(source, fresh_
     alias = ArtistAlias.objects.get(alias="Z0NE A0 (live)", artist=None)
     services.artist_alias_map(alias=alias, artist=Artist.objects.get(name="ZONE A0"))
     newcomer = Artist.objects.create(name="NEWCOMER")
-    LogEntry.objects.create(user=staff_user, content_type=ContentType.objects.get_for_model(Artist),
-                            object_id=str(newcomer.pk), object_repr="NEWCOMER", action_flag=CHANGE)  # fmt: skip
+    LogEntry.objects.create(
+        user=staff_user,
+        content_type=ContentType.objects.get_for_model(Artist),
+        object_id=str(newcomer.pk),
+        object_repr="NEWCOMER",
+        action_flag=CHANGE,
+    )
     api_token_for(staff_user)
     assert QuarantinedRow.objects.count() == 1
     assert RoyaltyLine.objects.filter(artist_raw="Z0NE A0 (live)", artist__name="ZONE A0").count() == 1
@@ -248,8 +277,9 @@ def test_refuses_an_unmigrated_target_and_itself(source, fresh_target, tmp_path)
     url = f"sqlite:///{own['NAME']}" if source.kind == "sqlite" else _pg_url(own["NAME"])
     itself = copy_warehouse(source, "--to", url)
     assert (itself.returncode, itself.stderr.strip()) == (
-        2, "CommandError: copy_warehouse: refused: the target is the configured database itself; nothing was written"
-    )  # fmt: skip
+        2,
+        "CommandError: copy_warehouse: refused: the target is the configured database itself; nothing was written",
+    )
 
 
 def test_a_failure_mid_copy_leaves_the_target_as_migrated(source, fresh_target):
@@ -260,11 +290,15 @@ def test_a_failure_mid_copy_leaves_the_target_as_migrated(source, fresh_target):
     migrated = contents(target)
     with connection_of(target) as conn:
         if target.kind == "sqlite":
-            conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON royalty_line BEGIN "
-                         "SELECT RAISE(ABORT, 'target refused the row'); END")  # fmt: skip
+            conn.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON royalty_line BEGIN "
+                "SELECT RAISE(ABORT, 'target refused the row'); END"
+            )
         else:
-            conn.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
-                         "$$ BEGIN RAISE EXCEPTION 'target refused the row'; END $$")  # fmt: skip
+            conn.execute(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'target refused the row'; END $$"
+            )
             conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON royalty_line FOR EACH ROW EXECUTE FUNCTION refuse()")
     failed = copy_warehouse(source, "--to", target.url)
     assert failed.returncode == 1

@@ -34,15 +34,26 @@ def lines():
     alias = m.ArtistAlias.objects.create(alias="Zone Aa0", first_seen_file=source_file)
     rows = [
         factories.RoyaltyLineFactory(
-            source_file=source_file, artist=None, artist_raw="Zone Aa0", earnings_usd=Decimal("1.2500000001"),
-            quantity=300, source_line=2,
+            source_file=source_file,
+            artist=None,
+            artist_raw="Zone Aa0",
+            earnings_usd=Decimal("1.2500000001"),
+            quantity=300,
+            source_line=2,
         ),
         factories.RoyaltyLineFactory(
-            source_file=source_file, artist=None, artist_raw="ZONE  aa0", store="Apple Music",
-            platform=m.Platform.objects.get(slug="apple_music"), earnings_usd=Decimal("2.50"), quantity=200,
+            source_file=source_file,
+            artist=None,
+            artist_raw="ZONE  aa0",
+            store="Apple Music",
+            platform=m.Platform.objects.get(slug="apple_music"),
+            earnings_usd=Decimal("2.50"),
+            quantity=200,
             source_line=3,
         ),
-        factories.RoyaltyLineFactory(source_file=source_file, earnings_usd=Decimal("4.00"), quantity=100, source_line=4),
+        factories.RoyaltyLineFactory(
+            source_file=source_file, earnings_usd=Decimal("4.00"), quantity=100, source_line=4
+        ),
     ]
     services.royalty_aggregates_rebuild()
     return {"alias": alias, "lines": rows, "zone": m.Artist.objects.get(name="ZONE A0")}
@@ -50,8 +61,9 @@ def lines():
 
 @pytest.fixture
 def server(subprocess_env, tmp_path, private_group):
-    daphne = Daphne(child_env(subprocess_env, redis_url=os.environ.get("REDIS_URL"), group=private_group),
-                    tmp_path / "daphne.log")  # fmt: skip
+    daphne = Daphne(
+        child_env(subprocess_env, redis_url=os.environ.get("REDIS_URL"), group=private_group), tmp_path / "daphne.log"
+    )
     yield daphne
     daphne.stop()
 
@@ -94,25 +106,53 @@ def expected_body(data: dict, last_updated: str | None) -> dict:
 
 
 BEFORE = {
-    "PIG1987": {"total_revenue": 4.0, "total_streams": 100, "transaction_count": 1, "platforms": ["Spotify"],
-                "platform_count": 1},
-    "ZONE  aa0": {"total_revenue": 2.5, "total_streams": 200, "transaction_count": 1, "platforms": ["Apple Music"],
-                  "platform_count": 1},
-    "Zone Aa0": {"total_revenue": 1.25, "total_streams": 300, "transaction_count": 1, "platforms": ["Spotify"],
-                 "platform_count": 1},
-}  # fmt: skip
+    "PIG1987": {
+        "total_revenue": 4.0,
+        "total_streams": 100,
+        "transaction_count": 1,
+        "platforms": ["Spotify"],
+        "platform_count": 1,
+    },
+    "ZONE  aa0": {
+        "total_revenue": 2.5,
+        "total_streams": 200,
+        "transaction_count": 1,
+        "platforms": ["Apple Music"],
+        "platform_count": 1,
+    },
+    "Zone Aa0": {
+        "total_revenue": 1.25,
+        "total_streams": 300,
+        "transaction_count": 1,
+        "platforms": ["Spotify"],
+        "platform_count": 1,
+    },
+}
 AFTER = {
     "PIG1987": BEFORE["PIG1987"],
-    "ZONE A0": {"total_revenue": 3.75, "total_streams": 500, "transaction_count": 2,
-                "platforms": ["Apple Music", "Spotify"], "platform_count": 2},
-}  # fmt: skip
+    "ZONE A0": {
+        "total_revenue": 3.75,
+        "total_streams": 500,
+        "transaction_count": 2,
+        "platforms": ["Apple Music", "Spotify"],
+        "platform_count": 2,
+    },
+}
 
 
 def map_on_changelist(client, alias, artist):
-    return client.post(reverse("admin:warehouse_artistalias_changelist") + "?matched=no", {
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": alias.pk, "form-0-artist": artist.pk, "_save": "Save",
-    })  # fmt: skip
+    return client.post(
+        reverse("admin:warehouse_artistalias_changelist") + "?matched=no",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000",
+            "form-0-id": alias.pk,
+            "form-0-artist": artist.pk,
+            "_save": "Save",
+        },
+    )
 
 
 def map_on_change_form(client, alias, artist):
@@ -122,9 +162,15 @@ def map_on_change_form(client, alias, artist):
 
 
 def map_by_action(client, alias, artist):
-    return client.post(reverse("admin:warehouse_artistalias_changelist"), {
-        "action": "map_to_artist", "_selected_action": [alias.pk], "artist": artist.pk, "index": 0,
-    })  # fmt: skip
+    return client.post(
+        reverse("admin:warehouse_artistalias_changelist"),
+        {
+            "action": "map_to_artist",
+            "_selected_action": [alias.pk],
+            "artist": artist.pk,
+            "index": 0,
+        },
+    )
 
 
 def map_by_import(client, alias, artist):
@@ -135,20 +181,30 @@ def map_by_import(client, alias, artist):
     preview = client.post(url, {"import_file": upload, "format": "0", "resource": "0"})
     assert preview.status_code == 200 and "confirm_form" in preview.context, preview.content.decode()[-2000:]
     confirm = preview.context["confirm_form"]
-    return client.post(reverse("admin:warehouse_artistalias_process_import"), {
-        "import_file_name": confirm.initial["import_file_name"], "original_file_name": "aliases.csv",
-        "format": confirm.initial["format"], "resource": confirm.initial.get("resource", "0"),
-    })  # fmt: skip
+    return client.post(
+        reverse("admin:warehouse_artistalias_process_import"),
+        {
+            "import_file_name": confirm.initial["import_file_name"],
+            "original_file_name": "aliases.csv",
+            "format": confirm.initial["format"],
+            "resource": confirm.initial.get("resource", "0"),
+        },
+    )
 
 
 def map_on_unmatched_page(client, alias, artist):
-    return client.post(reverse("admin:warehouse_unmatched"), {"kind": "artist_alias", "pk": alias.pk, "artist": artist.pk})
+    return client.post(
+        reverse("admin:warehouse_unmatched"), {"kind": "artist_alias", "pk": alias.pk, "artist": artist.pk}
+    )
 
 
 PATHS = {
-    "changelist": map_on_changelist, "change_form": map_on_change_form, "action": map_by_action,
-    "import": map_by_import, "unmatched_page": map_on_unmatched_page,
-}  # fmt: skip
+    "changelist": map_on_changelist,
+    "change_form": map_on_change_form,
+    "action": map_by_action,
+    "import": map_by_import,
+    "unmatched_page": map_on_unmatched_page,
+}
 
 
 async def recv(ws, timeout=5) -> dict:
@@ -188,15 +244,19 @@ def test_mapping_an_alias_reaches_lines_api_and_websocket_at_once(path, lines, s
     assert update["type"] == "update" and update["data"]["load_run_id"] == run.pk
     assert revenue_artist(server, token) == expected_body(AFTER, run.finished_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert [line.artist_id for line in m.RoyaltyLine.objects.order_by("source_line")] == [
-        lines["zone"].pk, lines["zone"].pk, m.Artist.objects.get(name="PIG1987").pk
+        lines["zone"].pk,
+        lines["zone"].pk,
+        m.Artist.objects.get(name="PIG1987").pk,
     ]
-    assert list(m.RoyaltyMonthlyAggregate.objects.order_by("store").values_list(
-        "store", "artist__name", "artist_raw", "earnings_usd", "quantity", "line_count"
-    )) == [
+    assert list(
+        m.RoyaltyMonthlyAggregate.objects.order_by("store").values_list(
+            "store", "artist__name", "artist_raw", "earnings_usd", "quantity", "line_count"
+        )
+    ) == [
         ("Apple Music", "ZONE A0", "", Decimal("2.50"), 200, 1),
         ("Spotify", "PIG1987", "", Decimal("4.00"), 100, 1),
         ("Spotify", "ZONE A0", "", Decimal("1.2500000001"), 300, 1),
-    ]  # fmt: skip
+    ]
 
 
 def test_remapping_and_unmapping_move_the_lines_back(lines, staff_client):
@@ -206,17 +266,22 @@ def test_remapping_and_unmapping_move_the_lines_back(lines, staff_client):
     assert map_on_change_form(staff_client, lines["alias"], pig).status_code == 302
     assert set(m.RoyaltyLine.objects.values_list("artist_id", flat=True)) == {pig.pk}
     assert sorted(m.RoyaltyMonthlyAggregate.objects.values_list("store", "artist_id", "line_count")) == [
-        ("Apple Music", pig.pk, 1), ("Spotify", pig.pk, 2)
+        ("Apple Music", pig.pk, 1),
+        ("Spotify", pig.pk, 2),
     ]
     response = staff_client.post(
         reverse("admin:warehouse_artistalias_change", args=[lines["alias"].pk]), {"alias": "Zone Aa0", "artist": ""}
     )
     assert response.status_code == 302
     assert list(m.RoyaltyLine.objects.order_by("source_line").values_list("artist_id", flat=True)) == [
-        None, None, pig.pk
+        None,
+        None,
+        pig.pk,
     ]
     assert sorted(m.RoyaltyMonthlyAggregate.objects.values_list("artist_raw", "line_count")) == [
-        ("", 1), ("ZONE  aa0", 1), ("Zone Aa0", 1)
+        ("", 1),
+        ("ZONE  aa0", 1),
+        ("Zone Aa0", 1),
     ]
     assert m.LoadRun.objects.filter(trigger="admin").count() == 3  # one per save, each announced once
 
@@ -227,10 +292,18 @@ def test_store_mapping_on_the_changelist_moves_lines_and_aggregates(staff_client
     factories.RoyaltyLineFactory(source_file=source_file, store="Tencent", platform=None, earnings_usd=Decimal("0.3"))
     services.royalty_aggregates_rebuild()
     netease = m.Platform.objects.get(slug="netease")
-    response = staff_client.post(reverse("admin:warehouse_storealias_changelist"), {
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": store.pk, "form-0-platform": netease.pk, "_save": "Save",
-    })  # fmt: skip
+    response = staff_client.post(
+        reverse("admin:warehouse_storealias_changelist"),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000",
+            "form-0-id": store.pk,
+            "form-0-platform": netease.pk,
+            "_save": "Save",
+        },
+    )
     assert response.status_code == 302
     assert list(m.RoyaltyLine.objects.values_list("platform_id", flat=True)) == [netease.pk]
     assert list(m.RoyaltyMonthlyAggregate.objects.values_list("platform_id", "earnings_usd")) == [
@@ -241,13 +314,20 @@ def test_store_mapping_on_the_changelist_moves_lines_and_aggregates(staff_client
 
 
 def test_an_artist_rename_is_a_curation_run_and_health_still_reports_the_last_load(staff_client, client):
-    loaded = factories.LoadRunFactory(status="succeeded", finished_at=dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc))
+    loaded = factories.LoadRunFactory(status="succeeded", finished_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC))
     artist = m.Artist.objects.get(name="ZONE A0")
-    response = staff_client.post(reverse("admin:warehouse_artist_change", args=[artist.pk]), {
-        "name": "ZONE A-ZERO", "spotify_artist_id": artist.spotify_artist_id or "", "status": artist.status,
-        "aliases-TOTAL_FORMS": "0", "aliases-INITIAL_FORMS": "0", "track_artists-TOTAL_FORMS": "0",
-        "track_artists-INITIAL_FORMS": "0",
-    })  # fmt: skip
+    response = staff_client.post(
+        reverse("admin:warehouse_artist_change", args=[artist.pk]),
+        {
+            "name": "ZONE A-ZERO",
+            "spotify_artist_id": artist.spotify_artist_id or "",
+            "status": artist.status,
+            "aliases-TOTAL_FORMS": "0",
+            "aliases-INITIAL_FORMS": "0",
+            "track_artists-TOTAL_FORMS": "0",
+            "track_artists-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[-3000:]
     run = m.LoadRun.objects.get(trigger="admin")
     assert run.options == {"changes": [f"artist {artist.pk} saved"]}

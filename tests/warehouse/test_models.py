@@ -66,7 +66,7 @@ def test_artist_name_must_be_upper_case():
     raises_integrity(lambda: Artist.objects.create(name="Deep Curse"))
     with pytest.raises(ValidationError) as exc:
         Artist(name="Deep Curse").full_clean()
-    assert exc.value.message_dict == {"__all__": ['Constraint “artist_name_upper_case” is violated.']}
+    assert exc.value.message_dict == {"__all__": ["Constraint “artist_name_upper_case” is violated."]}
     Artist(name="DEEP CURSE").full_clean()
 
 

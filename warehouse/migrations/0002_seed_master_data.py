@@ -155,7 +155,9 @@ def seed(apps, schema_editor):
             token=token, artist=artists.get(artist) if artist else None, track=tracks.get(isrc) if isrc else None
         )
     for slug, handle, artist in SOCIAL_ACCOUNTS:
-        SocialAccount.objects.create(platform=platforms[slug], handle=handle, artist=artists.get(artist) if artist else None)
+        SocialAccount.objects.create(
+            platform=platforms[slug], handle=handle, artist=artists.get(artist) if artist else None
+        )
     for code, name in COUNTRIES.items():
         Country.objects.create(code=code, name=name)
 

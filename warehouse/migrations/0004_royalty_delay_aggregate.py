@@ -4,26 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('warehouse', '0003_royalty_monthly_aggregate'),
+        ("warehouse", "0003_royalty_monthly_aggregate"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoyaltyDelayAggregate',
+            name="RoyaltyDelayAggregate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sale_month', models.DateField()),
-                ('reporting_month', models.DateField(help_text="First day of the Reporting Date's month.")),
-                ('line_count', models.PositiveIntegerField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sale_month", models.DateField()),
+                ("reporting_month", models.DateField(help_text="First day of the Reporting Date's month.")),
+                ("line_count", models.PositiveIntegerField()),
             ],
             options={
-                'db_table': 'royalty_delay_agg',
+                "db_table": "royalty_delay_agg",
             },
         ),
         migrations.RemoveField(
-            model_name='royaltymonthlyaggregate',
-            name='reporting_month',
+            model_name="royaltymonthlyaggregate",
+            name="reporting_month",
         ),
     ]

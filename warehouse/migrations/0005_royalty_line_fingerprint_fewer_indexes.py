@@ -5,40 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('warehouse', '0004_royalty_delay_aggregate'),
+        ("warehouse", "0004_royalty_delay_aggregate"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='royaltyline',
-            name='raw_fingerprint',
-            field=models.BinaryField(blank=True, help_text="blake2b-128 of the CSV record as read (keyed by the header): a later snapshot's byte-identical record keeps this row without being parsed again.", max_length=16, null=True),
+            model_name="royaltyline",
+            name="raw_fingerprint",
+            field=models.BinaryField(
+                blank=True,
+                help_text="blake2b-128 of the CSV record as read (keyed by the header): a later snapshot's byte-identical record keeps this row without being parsed again.",
+                max_length=16,
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='royaltyline',
-            name='artist',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='warehouse.artist'),
+            model_name="royaltyline",
+            name="artist",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="warehouse.artist",
+            ),
         ),
         migrations.AlterField(
-            model_name='royaltyline',
-            name='last_seen_file',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='warehouse.sourcefile'),
+            model_name="royaltyline",
+            name="last_seen_file",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="warehouse.sourcefile"
+            ),
         ),
         migrations.AlterField(
-            model_name='royaltyline',
-            name='platform',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='warehouse.platform'),
+            model_name="royaltyline",
+            name="platform",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="warehouse.platform",
+            ),
         ),
         migrations.AlterField(
-            model_name='royaltyline',
-            name='retracted_by_file',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='warehouse.sourcefile'),
+            model_name="royaltyline",
+            name="retracted_by_file",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="warehouse.sourcefile",
+            ),
         ),
         migrations.AlterField(
-            model_name='royaltyline',
-            name='track',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='warehouse.track'),
+            model_name="royaltyline",
+            name="track",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="warehouse.track",
+            ),
         ),
     ]

@@ -37,54 +37,73 @@ def mark_superseded_levels(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('warehouse', '0006_royalty_isrc_aggregate'),
+        ("warehouse", "0006_royalty_isrc_aggregate"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='track',
-            name='track_isrc_valid',
+            model_name="track",
+            name="track_isrc_valid",
         ),
         migrations.AddField(
-            model_name='adperformancedaily',
-            name='superseded',
-            field=models.BooleanField(db_default=False, default=False, help_text='A campaign-level roll-up (or ad-set row) with finer rows for the same date and campaign (or ad set): stored, never summed (contract §2.7 levels).'),
+            model_name="adperformancedaily",
+            name="superseded",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="A campaign-level roll-up (or ad-set row) with finer rows for the same date and campaign (or ad set): stored, never summed (contract §2.7 levels).",
+            ),
         ),
         migrations.AddField(
-            model_name='distributordailystream',
-            name='apple_rank',
+            model_name="distributordailystream",
+            name="apple_rank",
             field=models.BigIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
-            model_name='distributordailystream',
-            name='as_of',
-            field=models.DateField(blank=True, help_text='Last date of this source in the file that wrote it.', null=True),
+            model_name="distributordailystream",
+            name="as_of",
+            field=models.DateField(
+                blank=True, help_text="Last date of this source in the file that wrote it.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='distributordailystream',
-            name='spotify_rank',
+            model_name="distributordailystream",
+            name="spotify_rank",
             field=models.BigIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
-            model_name='distributordailystream',
-            name='window_rank',
+            model_name="distributordailystream",
+            name="window_rank",
             field=models.BigIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
-            model_name='sourcefile',
-            name='newest_copy_at',
-            field=models.DateTimeField(blank=True, help_text="Name timestamp or mtime of a newer byte-identical copy skipped since: the file's rows rank as that copy (newest wins whatever the order; issue 10).", null=True),
+            model_name="sourcefile",
+            name="newest_copy_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Name timestamp or mtime of a newer byte-identical copy skipped since: the file's rows rank as that copy (newest wins whatever the order; issue 10).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='loadrun',
-            name='warnings',
-            field=models.JSONField(blank=True, db_default=[], default=list, help_text='Run-level warnings, e.g. meta_spend_mismatch (contract §2.9).'),
+            model_name="loadrun",
+            name="warnings",
+            field=models.JSONField(
+                blank=True,
+                db_default=[],
+                default=list,
+                help_text="Run-level warnings, e.g. meta_spend_mismatch (contract §2.9).",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='track',
-            constraint=models.CheckConstraint(condition=models.Q(('isrc__glob', '[A-Z][A-Z][A-Z0-9][A-Z0-9][A-Z0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]')), name='track_isrc_valid'),
+            model_name="track",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("isrc__glob", "[A-Z][A-Z][A-Z0-9][A-Z0-9][A-Z0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]")
+                ),
+                name="track_isrc_valid",
+            ),
         ),
         migrations.RunPython(rank_stored_windows, migrations.RunPython.noop),
         migrations.RunPython(mark_superseded_levels, migrations.RunPython.noop),

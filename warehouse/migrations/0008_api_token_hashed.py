@@ -31,27 +31,43 @@ def hash_drf_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('warehouse', '0007_portable_checks_meta_levels_window_as_of'),
+        ("warehouse", "0007_portable_checks_meta_levels_window_as_of"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, help_text="What uses it, e.g. 'dashboard' or 'scheduler'.", max_length=100)),
-                ('key_sha256', models.CharField(editable=False, max_length=64, unique=True)),
-                ('prefix', models.CharField(editable=False, help_text="The key's first characters, to recognise it.", max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        blank=True, help_text="What uses it, e.g. 'dashboard' or 'scheduler'.", max_length=100
+                    ),
+                ),
+                ("key_sha256", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "prefix",
+                    models.CharField(
+                        editable=False, help_text="The key's first characters, to recognise it.", max_length=8
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'api_token',
-                'ordering': ['user_id', 'id'],
-                'verbose_name': 'API token',
+                "db_table": "api_token",
+                "ordering": ["user_id", "id"],
+                "verbose_name": "API token",
             },
         ),
         migrations.RunPython(hash_drf_tokens, migrations.RunPython.noop),

@@ -4,114 +4,161 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('warehouse', '0009_royalty_line_fillfactor'),
+        ("warehouse", "0009_royalty_line_fillfactor"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='adaccountdaily',
-            options={'ordering': ['date'], 'verbose_name': 'Meta ad account day', 'verbose_name_plural': 'Meta ad account by day'},
+            name="adaccountdaily",
+            options={
+                "ordering": ["date"],
+                "verbose_name": "Meta ad account day",
+                "verbose_name_plural": "Meta ad account by day",
+            },
         ),
         migrations.AlterModelOptions(
-            name='adinsightwindow',
-            options={'verbose_name': 'Meta ad window', 'verbose_name_plural': 'Meta ad windows'},
+            name="adinsightwindow",
+            options={"verbose_name": "Meta ad window", "verbose_name_plural": "Meta ad windows"},
         ),
         migrations.AlterModelOptions(
-            name='adperformancedaily',
-            options={'ordering': ['date'], 'verbose_name': 'Meta ad day', 'verbose_name_plural': 'Meta ads by day'},
+            name="adperformancedaily",
+            options={"ordering": ["date"], "verbose_name": "Meta ad day", "verbose_name_plural": "Meta ads by day"},
         ),
         migrations.AlterModelOptions(
-            name='businessexpense',
-            options={'ordering': ['date'], 'verbose_name': 'business expense', 'verbose_name_plural': 'business expenses'},
+            name="businessexpense",
+            options={
+                "ordering": ["date"],
+                "verbose_name": "business expense",
+                "verbose_name_plural": "business expenses",
+            },
         ),
         migrations.AlterModelOptions(
-            name='campaigndaily',
-            options={'ordering': ['date'], 'verbose_name': 'campaign day', 'verbose_name_plural': 'campaigns by day'},
+            name="campaigndaily",
+            options={"ordering": ["date"], "verbose_name": "campaign day", "verbose_name_plural": "campaigns by day"},
         ),
         migrations.AlterModelOptions(
-            name='campaigntoken',
-            options={'ordering': ['token'], 'verbose_name': 'campaign title', 'verbose_name_plural': 'campaign titles'},
+            name="campaigntoken",
+            options={"ordering": ["token"], "verbose_name": "campaign title", "verbose_name_plural": "campaign titles"},
         ),
         migrations.AlterModelOptions(
-            name='distributordailystream',
-            options={'ordering': ['date', 'source'], 'verbose_name': 'distributor daily streams', 'verbose_name_plural': 'distributor daily streams'},
+            name="distributordailystream",
+            options={
+                "ordering": ["date", "source"],
+                "verbose_name": "distributor daily streams",
+                "verbose_name_plural": "distributor daily streams",
+            },
         ),
         migrations.AlterModelOptions(
-            name='linktreedaily',
-            options={'ordering': ['date'], 'verbose_name': 'Linktree day', 'verbose_name_plural': 'Linktree by day'},
+            name="linktreedaily",
+            options={"ordering": ["date"], "verbose_name": "Linktree day", "verbose_name_plural": "Linktree by day"},
         ),
         migrations.AlterModelOptions(
-            name='loadrun',
-            options={'ordering': ['-id'], 'verbose_name': 'load run', 'verbose_name_plural': 'load runs'},
+            name="loadrun",
+            options={"ordering": ["-id"], "verbose_name": "load run", "verbose_name_plural": "load runs"},
         ),
         migrations.AlterModelOptions(
-            name='quarantinedrow',
-            options={'ordering': ['source_file', 'line'], 'verbose_name': 'quarantined row', 'verbose_name_plural': 'quarantined rows'},
+            name="quarantinedrow",
+            options={
+                "ordering": ["source_file", "line"],
+                "verbose_name": "quarantined row",
+                "verbose_name_plural": "quarantined rows",
+            },
         ),
         migrations.AlterModelOptions(
-            name='royaltydelayaggregate',
-            options={'verbose_name': 'royalty delay (derived)', 'verbose_name_plural': 'royalty delays (derived)'},
+            name="royaltydelayaggregate",
+            options={"verbose_name": "royalty delay (derived)", "verbose_name_plural": "royalty delays (derived)"},
         ),
         migrations.AlterModelOptions(
-            name='royaltyisrcaggregate',
-            options={'verbose_name': 'royalty per ISRC (derived)', 'verbose_name_plural': 'royalties per ISRC (derived)'},
+            name="royaltyisrcaggregate",
+            options={
+                "verbose_name": "royalty per ISRC (derived)",
+                "verbose_name_plural": "royalties per ISRC (derived)",
+            },
         ),
         migrations.AlterModelOptions(
-            name='royaltyline',
-            options={'verbose_name': 'royalty line', 'verbose_name_plural': 'royalty lines (DistroKid)'},
+            name="royaltyline",
+            options={"verbose_name": "royalty line", "verbose_name_plural": "royalty lines (DistroKid)"},
         ),
         migrations.AlterModelOptions(
-            name='royaltymonthlyaggregate',
-            options={'verbose_name': 'royalty month (derived)', 'verbose_name_plural': 'royalty months (derived)'},
+            name="royaltymonthlyaggregate",
+            options={"verbose_name": "royalty month (derived)", "verbose_name_plural": "royalty months (derived)"},
         ),
         migrations.AlterModelOptions(
-            name='socialaccount',
-            options={'verbose_name': 'social account', 'verbose_name_plural': 'social accounts'},
+            name="socialaccount",
+            options={"verbose_name": "social account", "verbose_name_plural": "social accounts"},
         ),
         migrations.AlterModelOptions(
-            name='sourcefile',
-            options={'ordering': ['-id'], 'verbose_name': 'source file', 'verbose_name_plural': 'source files'},
+            name="sourcefile",
+            options={"ordering": ["-id"], "verbose_name": "source file", "verbose_name_plural": "source files"},
         ),
         migrations.AlterModelOptions(
-            name='spotifyaudiencedaily',
-            options={'ordering': ['artist', 'date'], 'verbose_name': 'Spotify audience day', 'verbose_name_plural': 'Spotify audience by day'},
+            name="spotifyaudiencedaily",
+            options={
+                "ordering": ["artist", "date"],
+                "verbose_name": "Spotify audience day",
+                "verbose_name_plural": "Spotify audience by day",
+            },
         ),
         migrations.AlterModelOptions(
-            name='spotifysongmetric',
-            options={'verbose_name': 'Spotify song figure', 'verbose_name_plural': 'Spotify song figures'},
+            name="spotifysongmetric",
+            options={"verbose_name": "Spotify song figure", "verbose_name_plural": "Spotify song figures"},
         ),
         migrations.AlterModelOptions(
-            name='spotifytrack',
-            options={'ordering': ['name'], 'verbose_name': 'Spotify track', 'verbose_name_plural': 'Spotify tracks'},
+            name="spotifytrack",
+            options={"ordering": ["name"], "verbose_name": "Spotify track", "verbose_name_plural": "Spotify tracks"},
         ),
         migrations.AlterModelOptions(
-            name='tiktokdaily',
-            options={'ordering': ['account', 'date'], 'verbose_name': 'TikTok day', 'verbose_name_plural': 'TikTok by day'},
+            name="tiktokdaily",
+            options={
+                "ordering": ["account", "date"],
+                "verbose_name": "TikTok day",
+                "verbose_name_plural": "TikTok by day",
+            },
         ),
         migrations.RemoveField(
-            model_name='artistalias',
-            name='seen_count',
+            model_name="artistalias",
+            name="seen_count",
         ),
         migrations.AlterField(
-            model_name='distributordailystream',
-            name='source',
-            field=models.CharField(choices=[('distrokid', 'DistroKid'), ('toolost', 'TooLost')], max_length=10),
+            model_name="distributordailystream",
+            name="source",
+            field=models.CharField(choices=[("distrokid", "DistroKid"), ("toolost", "TooLost")], max_length=10),
         ),
         migrations.AlterField(
-            model_name='loadrun',
-            name='trigger',
-            field=models.CharField(choices=[('cli', 'command line / scheduler'), ('api', 'API refresh'), ('websocket', 'websocket refresh'), ('admin', 'staff change in the admin')], default='cli', max_length=16),
+            model_name="loadrun",
+            name="trigger",
+            field=models.CharField(
+                choices=[
+                    ("cli", "command line / scheduler"),
+                    ("api", "API refresh"),
+                    ("websocket", "websocket refresh"),
+                    ("admin", "staff change in the admin"),
+                ],
+                default="cli",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='spotifysongmetric',
-            name='time_period',
-            field=models.CharField(choices=[('1day', '1 day'), ('7day', '7 days'), ('28day', '28 days'), ('1year', '1 year'), ('all', 'all time'), ('unknown', 'unknown')], max_length=8),
+            model_name="spotifysongmetric",
+            name="time_period",
+            field=models.CharField(
+                choices=[
+                    ("1day", "1 day"),
+                    ("7day", "7 days"),
+                    ("28day", "28 days"),
+                    ("1year", "1 year"),
+                    ("all", "all time"),
+                    ("unknown", "unknown"),
+                ],
+                max_length=8,
+            ),
         ),
         migrations.AlterField(
-            model_name='track',
-            name='release_type',
-            field=models.CharField(blank=True, choices=[('single', 'single'), ('ep', 'EP'), ('album', 'album')], default='', max_length=8),
+            model_name="track",
+            name="release_type",
+            field=models.CharField(
+                blank=True, choices=[("single", "single"), ("ep", "EP"), ("album", "album")], default="", max_length=8
+            ),
         ),
     ]

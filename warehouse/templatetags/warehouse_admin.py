@@ -27,16 +27,24 @@ def month_hierarchy(cl):
         return cl.get_query_string(filters, [f"{field}__"])
 
     if year and month:
-        return {"show": True, "back": {"link": link({f"{field}__year": year}), "title": str(year)},
-                "choices": [{"title": f"{int(year):04d}-{int(month):02d}"}]}  # fmt: skip
+        return {
+            "show": True,
+            "back": {"link": link({f"{field}__year": year}), "title": str(year)},
+            "choices": [{"title": f"{int(year):04d}-{int(month):02d}"}],
+        }
     if year:
         return {
             "show": True,
             "back": {"link": link({}), "title": "All months"},
             "choices": [
                 {"link": link({f"{field}__year": year, f"{field}__month": m.month}), "title": m.strftime("%Y-%m")}
-                for m in months if str(m.year) == str(year)
+                for m in months
+                if str(m.year) == str(year)
             ],
         }
     years = sorted({m.year for m in months})
-    return {"show": True, "back": None, "choices": [{"link": link({f"{field}__year": y}), "title": str(y)} for y in years]}
+    return {
+        "show": True,
+        "back": None,
+        "choices": [{"link": link({f"{field}__year": y}), "title": str(y)} for y in years],
+    }

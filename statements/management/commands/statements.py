@@ -26,8 +26,13 @@ class Command(BaseCommand):
         parser.add_argument("--artist", help="One artist (default: every artist with something to state).")
         parser.add_argument("--out", type=Path, required=True, help="Folder for the CSV and PDF files.")
         parser.add_argument("--issue", action="store_true", help="Issue the statements (stored, never changed).")
-        parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                            help="Wait this long for a running load's lock (default 0), then exit 3.")
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="Wait this long for a running load's lock (default 0), then exit 3.",
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON object on stdout.")
 
     def handle(self, *args, **opts):
@@ -60,8 +65,10 @@ class Command(BaseCommand):
         if opts["json"]:
             self.stdout.write(json.dumps({"period": period.label, "statements": results}))
         refused = [r for r in results if r["refused"]]
-        self.stderr.write(f"statements {period}: {len(results)} artist(s), "
-                          f"{sum(r['status'] == 'issued' for r in results)} issued, {len(refused)} refused")  # fmt: skip
+        self.stderr.write(
+            f"statements {period}: {len(results)} artist(s), "
+            f"{sum(r['status'] == 'issued' for r in results)} issued, {len(refused)} refused"
+        )
         return 1 if refused else 0
 
     def _one(self, artist: Artist, period, opts) -> dict:
@@ -86,12 +93,22 @@ class Command(BaseCommand):
         if refused:
             self.stderr.write(f"refused: {refused}")
         elif not opts["json"]:
-            self.stdout.write(f"{doc.artist} {doc.period}: {doc.status}"
-                              f"{f' #{doc.id}' if doc.id else ''}, gross {renderers.money(doc.totals.gross)}, "
-                              f"closing balance {renderers.money(doc.totals.closing_balance)} -> {files[1]}")  # fmt: skip
-        return {"artist": doc.artist, "status": doc.status, "id": doc.id, "refused": refused, "files": files,
-                "gross": renderers.money(doc.totals.gross), "artist_amount": renderers.money(doc.totals.artist),
-                "closing_balance": renderers.money(doc.totals.closing_balance), "checksum": doc.checksum}  # fmt: skip
+            self.stdout.write(
+                f"{doc.artist} {doc.period}: {doc.status}"
+                f"{f' #{doc.id}' if doc.id else ''}, gross {renderers.money(doc.totals.gross)}, "
+                f"closing balance {renderers.money(doc.totals.closing_balance)} -> {files[1]}"
+            )
+        return {
+            "artist": doc.artist,
+            "status": doc.status,
+            "id": doc.id,
+            "refused": refused,
+            "files": files,
+            "gross": renderers.money(doc.totals.gross),
+            "artist_amount": renderers.money(doc.totals.artist),
+            "closing_balance": renderers.money(doc.totals.closing_balance),
+            "checksum": doc.checksum,
+        }
 
     def _fail(self, message: str, code: int) -> int:
         self.stderr.write(message)

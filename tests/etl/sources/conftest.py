@@ -27,11 +27,16 @@ def load(lake: Path, *args: str) -> tuple[int, dict[str, dict], str]:
 
 def quarantined(path: str) -> list[tuple[int, str]]:
     """(line, reason) of the quarantined rows of every load of `path`, in line order."""
-    return sorted(
-        QuarantinedRow.objects.filter(source_file__path=path).values_list("line", "reason").distinct()
-    )
+    return sorted(QuarantinedRow.objects.filter(source_file__path=path).values_list("line", "reason").distinct())
 
 
 def counts(entry: dict) -> tuple:
-    return (entry["status"], entry["rows_read"], entry["rows_inserted"], entry["rows_updated"],
-            entry["rows_unchanged"], entry["rows_quarantined"], entry["reason"])
+    return (
+        entry["status"],
+        entry["rows_read"],
+        entry["rows_inserted"],
+        entry["rows_updated"],
+        entry["rows_unchanged"],
+        entry["rows_quarantined"],
+        entry["reason"],
+    )

@@ -8,7 +8,12 @@ from django.db.models import Count, Q, Sum
 
 from tests.etl.helpers import by_path, curated, fingerprint, read_rows, run_loader, write_csv
 from warehouse.models import (
-    ArtistAlias, RoyaltyIsrcAggregate, RoyaltyLine, RoyaltyMonthlyAggregate, SourceFile, StoreAlias,
+    ArtistAlias,
+    RoyaltyIsrcAggregate,
+    RoyaltyLine,
+    RoyaltyMonthlyAggregate,
+    SourceFile,
+    StoreAlias,
 )
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +26,10 @@ def load(lake, *extra) -> dict:
     assert code == 0, err
     entry = by_path(payload)[DK]
     file = SourceFile.objects.filter(path=DK).latest("id")
-    return {k: entry[k] for k in ("status", "rows_read", "rows_inserted", "rows_updated", "rows_unchanged",
-                                  "rows_quarantined")} | {"rows_retracted": file.rows_retracted}
+    return {
+        k: entry[k]
+        for k in ("status", "rows_read", "rows_inserted", "rows_updated", "rows_unchanged", "rows_quarantined")
+    } | {"rows_retracted": file.rows_retracted}
 
 
 def active():
@@ -36,23 +43,36 @@ def ids_by_line() -> dict[int, int]:
 def aggregates_fresh() -> bool:
     fresh = {
         (r["sale_month"], r["store"], r["platform_id"], r["artist_id"], r["net"], r["n"])
-        for r in active().values("sale_month", "store", "platform_id", "artist_id")
+        for r in active()
+        .values("sale_month", "store", "platform_id", "artist_id")
         .annotate(net=Sum("earnings_usd"), n=Count("id"))
     }
-    stored = set(RoyaltyMonthlyAggregate.objects.values_list(
-        "sale_month", "store", "platform_id", "artist_id", "earnings_usd", "line_count"))
+    stored = set(
+        RoyaltyMonthlyAggregate.objects.values_list(
+            "sale_month", "store", "platform_id", "artist_id", "earnings_usd", "line_count"
+        )
+    )
     per_isrc = {
         (r["isrc"], r["streams"] or 0, r["revenue"], r["n"])
-        for r in active().exclude(isrc="").values("isrc").annotate(
-            streams=Sum("quantity", filter=Q(earnings_usd__gte=0)), revenue=Sum("earnings_usd"), n=Count("id"))
+        for r in active()
+        .exclude(isrc="")
+        .values("isrc")
+        .annotate(streams=Sum("quantity", filter=Q(earnings_usd__gte=0)), revenue=Sum("earnings_usd"), n=Count("id"))
     }
     stored_isrc = set(RoyaltyIsrcAggregate.objects.values_list("isrc", "streams", "revenue_usd", "line_count"))
     return stored == fresh and stored_isrc == per_isrc and len(per_isrc) > 10
 
 
 def counts(*, read, inserted=0, updated=0, unchanged=0, quarantined=0, retracted=0) -> dict:
-    return {"status": "loaded", "rows_read": read, "rows_inserted": inserted, "rows_updated": updated,
-            "rows_unchanged": unchanged, "rows_quarantined": quarantined, "rows_retracted": retracted}
+    return {
+        "status": "loaded",
+        "rows_read": read,
+        "rows_inserted": inserted,
+        "rows_updated": updated,
+        "rows_unchanged": unchanged,
+        "rows_quarantined": quarantined,
+        "rows_retracted": retracted,
+    }
 
 
 def test_a_reformatted_record_keeps_its_row_and_is_recognised_by_its_new_text_next_time(lake_copy):
@@ -81,8 +101,11 @@ def test_identical_records_are_kept_in_turn_and_the_extra_copies_retracted(lake_
     copies = [rows[5]] * 3
     write_csv(curated(lake_copy, DK), header, rows + copies)
     assert load(lake_copy) == counts(read=8638, inserted=8638)
-    assert sorted(active().filter(row_hash=active().get(source_line=7, occurrence=1).row_hash)
-                  .values_list("occurrence", flat=True)) == [1, 2, 3, 4]
+    assert sorted(
+        active()
+        .filter(row_hash=active().get(source_line=7, occurrence=1).row_hash)
+        .values_list("occurrence", flat=True)
+    ) == [1, 2, 3, 4]
 
     newer = rows + copies[:1] + [["2025-05-30", *rows[1][1:]]]
     write_csv(curated(lake_copy, DK), header, newer)
@@ -125,5 +148,7 @@ def test_reordered_columns_parse_every_record_and_change_nothing(lake_copy):
     assert load(lake_copy, "--force") == counts(read=8635, unchanged=8635)
     assert fingerprint() == facts
     assert active().aggregate(total=Sum("earnings_usd"), n=Count("id", filter=Q(is_adjustment=True))) == {
-        "total": Decimal("1587.06001527"), "n": active().filter(earnings_usd__lt=0).count()}
+        "total": Decimal("1587.06001527"),
+        "n": active().filter(earnings_usd__lt=0).count(),
+    }
     assert aggregates_fresh()

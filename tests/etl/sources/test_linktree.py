@@ -22,11 +22,21 @@ def test_sample_file_oracle_and_idempotency(lake_copy):
     code, files, _ = load(lake_copy, "--source", "linktree")
     assert code == 0
     assert counts(files[SAMPLE]) == ("loaded", 365, 365, 0, 0, 0, None)
-    totals = LinktreeDaily.objects.aggregate(n=Count("id"), clicks=Sum("total_clicks"), views=Sum("total_views"),
-                                             uviews=Sum("unique_views"), uclicks=Sum("unique_clicks"))
+    totals = LinktreeDaily.objects.aggregate(
+        n=Count("id"),
+        clicks=Sum("total_clicks"),
+        views=Sum("total_views"),
+        uviews=Sum("unique_views"),
+        uclicks=Sum("unique_clicks"),
+    )
     assert totals == {"n": 365, "clicks": 1767, "views": 3502, "uviews": 2309, "uclicks": 979}
     day = LinktreeDaily.objects.get(date=dt.date(2025, 5, 25))  # clicks > views: a ratio above 1, kept
-    assert (day.account, day.total_views, day.total_clicks, day.click_through_ratio) == ("bedrotprod", 8, 9, Decimal("1.125"))
+    assert (day.account, day.total_views, day.total_clicks, day.click_through_ratio) == (
+        "bedrotprod",
+        8,
+        9,
+        Decimal("1.125"),
+    )
     assert LinktreeDaily.objects.filter(click_through_ratio__gt=1).count() == 5
 
     before = fingerprint()
@@ -37,15 +47,25 @@ def test_sample_file_oracle_and_idempotency(lake_copy):
 
 def test_fixed_and_timestamped_copies_newest_wins_typename_ignored_ratio_computed(lake):
     older = "linktree_analytics_curated_20250520_120000.csv"
-    put(lake, older, [*HEADER, "__typename"], [
-        ["2025-05-18", 10, 8, 2, 2, "0.2", "LinkAnalytics"],
-        ["2025-05-19", 20, 10, 5, 3, "0.25", "LinkAnalytics"],
-    ])
-    fixed = put(lake, SAMPLE, HEADER, [
-        ["2025-05-19", 21, 10, 6, 3, ""],   # revised day, ratio left empty → 6/21 = 0.2857
-        ["2025-05-20", 0, 0, 0, 0, ""],     # no views → 0
-        ["2025-05-21", 3, 3, 1, 1, "abc"],  # line 4: bad_number
-    ])
+    put(
+        lake,
+        older,
+        [*HEADER, "__typename"],
+        [
+            ["2025-05-18", 10, 8, 2, 2, "0.2", "LinkAnalytics"],
+            ["2025-05-19", 20, 10, 5, 3, "0.25", "LinkAnalytics"],
+        ],
+    )
+    fixed = put(
+        lake,
+        SAMPLE,
+        HEADER,
+        [
+            ["2025-05-19", 21, 10, 6, 3, ""],  # revised day, ratio left empty → 6/21 = 0.2857
+            ["2025-05-20", 0, 0, 0, 0, ""],  # no views → 0
+            ["2025-05-21", 3, 3, 1, 1, "abc"],  # line 4: bad_number
+        ],
+    )
     stamp = dt.datetime(2025, 5, 28, tzinfo=dt.UTC).timestamp()  # the fixed name is placed by its mtime
     os.utime(fixed, (stamp, stamp))
     code, files, _ = load(lake, "--max-bad-ratio", "0.5")
@@ -54,8 +74,11 @@ def test_fixed_and_timestamped_copies_newest_wins_typename_ignored_ratio_compute
     assert counts(files[SAMPLE]) == ("loaded", 3, 1, 1, 0, 1, None)
     assert quarantined(SAMPLE) == [(4, "bad_number")]
     days = {str(d.date): (d.total_views, d.total_clicks, d.click_through_ratio) for d in LinktreeDaily.objects.all()}
-    assert days == {"2025-05-18": (10, 2, Decimal("0.2")), "2025-05-19": (21, 6, Decimal("0.2857")),
-                    "2025-05-20": (0, 0, Decimal("0"))}
+    assert days == {
+        "2025-05-18": (10, 2, Decimal("0.2")),
+        "2025-05-19": (21, 6, Decimal("0.2857")),
+        "2025-05-20": (0, 0, Decimal("0")),
+    }
     assert SourceFile.objects.get(path=older).counters == {"extra_column": 1}
     assert SourceFile.objects.get(path=SAMPLE).counters == {"ratio_computed": 2}
 

@@ -19,33 +19,93 @@ LATEST = "metaads/campaign_summary_latest.csv"
 SAMPLE_CAMPAIGNS = {
     "120218209525770075": ("ANOVUS - Streaming - Copy 2", "ZONE A0", "ANOVUS", "STREAMING", "parsed", True),
     "120214961689440075": ("PIG1987 - DYSMORPHIA - Streaming", "PIG1987", "DYSMORPHIA", "STREAMING", "parsed", False),
-    "120215277232180075": ("ENGAGEMENT PROTOCOL - Streaming - Copy", "ZONE A0", "ENGAGEMENT PROTOCOL", "STREAMING",
-                           "parsed", True),
+    "120215277232180075": (
+        "ENGAGEMENT PROTOCOL - Streaming - Copy",
+        "ZONE A0",
+        "ENGAGEMENT PROTOCOL",
+        "STREAMING",
+        "parsed",
+        True,
+    ),
     "120223459844420075": ("THE SOURCE - Streaming", "ZONE A0", "THE SOURCE", "STREAMING", "parsed", False),
-    "120218209686890075": ("PIG1987 - HEAVEN NIGHTCLUB - Streaming - Copy", "PIG1987", "HEAVEN NIGHTCLUB", "STREAMING",
-                           "parsed", True),
-    "120222355643880075": ("PIG1987 - TRANSFORMER ARCHITECTURE - STREAMING", "PIG1987", "TRANSFORMER ARCHITECTURE",
-                           "STREAMING", "parsed", False),
-    "120214803933120075": ("THE FEW THAT REMAINED - Streaming", "ZONE A0", "THE FEW THAT REMAINED", "STREAMING",
-                           "parsed", False),
-    "120218067399650075": ("ZONE A0 ANOVUS STREAMING CAMPAIGN", "ZONE A0", "ANOVUS", "STREAMING CAMPAIGN",
-                           "nonconforming", False),
+    "120218209686890075": (
+        "PIG1987 - HEAVEN NIGHTCLUB - Streaming - Copy",
+        "PIG1987",
+        "HEAVEN NIGHTCLUB",
+        "STREAMING",
+        "parsed",
+        True,
+    ),
+    "120222355643880075": (
+        "PIG1987 - TRANSFORMER ARCHITECTURE - STREAMING",
+        "PIG1987",
+        "TRANSFORMER ARCHITECTURE",
+        "STREAMING",
+        "parsed",
+        False,
+    ),
+    "120214803933120075": (
+        "THE FEW THAT REMAINED - Streaming",
+        "ZONE A0",
+        "THE FEW THAT REMAINED",
+        "STREAMING",
+        "parsed",
+        False,
+    ),
+    "120218067399650075": (
+        "ZONE A0 ANOVUS STREAMING CAMPAIGN",
+        "ZONE A0",
+        "ANOVUS",
+        "STREAMING CAMPAIGN",
+        "nonconforming",
+        False,
+    ),
     "120217792461870075": ("PIG1987 - HEAVEN NIGHTCLUB", "PIG1987", "HEAVEN NIGHTCLUB", None, "parsed", False),
-    "120224906903540075": ("PIG1987 - THE STATE OF THE WORLD - BROAD SPOTIFY", "PIG1987", "THE STATE OF THE WORLD",
-                           "BROAD SPOTIFY", "parsed", False),
-    "120224907266750075": ("PIG1987 - THE STATE OF THE WORLD - BROAD", "PIG1987", "THE STATE OF THE WORLD", "BROAD",
-                           "parsed", False),
-    "120224903624070075": ("PIG1987 - THE STATE OF THE WORLD - TECHNO", "PIG1987", "THE STATE OF THE WORLD", "TECHNO",
-                           "parsed", False),
-    "120224906419890075": ("PIG1987 - THE STATE OF THE WORLD - HARD TRANCE", "PIG1987", "THE STATE OF THE WORLD",
-                           "HARD TRANCE", "parsed", False),
+    "120224906903540075": (
+        "PIG1987 - THE STATE OF THE WORLD - BROAD SPOTIFY",
+        "PIG1987",
+        "THE STATE OF THE WORLD",
+        "BROAD SPOTIFY",
+        "parsed",
+        False,
+    ),
+    "120224907266750075": (
+        "PIG1987 - THE STATE OF THE WORLD - BROAD",
+        "PIG1987",
+        "THE STATE OF THE WORLD",
+        "BROAD",
+        "parsed",
+        False,
+    ),
+    "120224903624070075": (
+        "PIG1987 - THE STATE OF THE WORLD - TECHNO",
+        "PIG1987",
+        "THE STATE OF THE WORLD",
+        "TECHNO",
+        "parsed",
+        False,
+    ),
+    "120224906419890075": (
+        "PIG1987 - THE STATE OF THE WORLD - HARD TRANCE",
+        "PIG1987",
+        "THE STATE OF THE WORLD",
+        "HARD TRANCE",
+        "parsed",
+        False,
+    ),
 }
 
 
 def campaigns() -> dict[str, tuple]:
     return {
-        c.campaign_id: (c.name, c.artist.name if c.artist else None, c.token.token if c.token else None, c.targeting,
-                        c.parse_status, c.is_copy)
+        c.campaign_id: (
+            c.name,
+            c.artist.name if c.artist else None,
+            c.token.token if c.token else None,
+            c.targeting,
+            c.parse_status,
+            c.is_copy,
+        )
         for c in Campaign.objects.select_related("artist", "token")
     }
 
@@ -57,8 +117,10 @@ def test_sample_campaigns_parsed_and_pair_not_doubled(lake_copy):
     assert files[LATEST]["status"] == "skipped"  # byte-identical twin: same sha256
     assert campaigns() == SAMPLE_CAMPAIGNS
     assert sorted(Campaign.objects.filter(status="ACTIVE").values_list("name", flat=True)) == [
-        "PIG1987 - THE STATE OF THE WORLD - BROAD", "PIG1987 - THE STATE OF THE WORLD - BROAD SPOTIFY",
-        "THE SOURCE - Streaming"]
+        "PIG1987 - THE STATE OF THE WORLD - BROAD",
+        "PIG1987 - THE STATE OF THE WORLD - BROAD SPOTIFY",
+        "THE SOURCE - Streaming",
+    ]
     assert set(Campaign.objects.values_list("objective", flat=True)) == {"OUTCOME_ENGAGEMENT"}
     assert Campaign.objects.filter(status="PAUSED").count() == 10
     assert Campaign.objects.get(campaign_id="120218209525770075").track.isrc == "QT2VB2509864"
@@ -94,20 +156,73 @@ def test_newer_latest_copy_wins_and_override_survives(lake_copy):
 def test_one_id_with_two_names_in_a_file_is_a_conflict(lake):
     from tests.etl.sources.conftest import put, quarantined
 
-    header = ["campaign_name", "spend_usd", "impressions", "clicks", "reach", "campaign_id", "campaign_objective",
-              "campaign_status", "cpm", "cpc", "ctr"]
+    header = [
+        "campaign_name",
+        "spend_usd",
+        "impressions",
+        "clicks",
+        "reach",
+        "campaign_id",
+        "campaign_objective",
+        "campaign_status",
+        "cpm",
+        "cpc",
+        "ctr",
+    ]
     name = "metaads/campaign_summary_20250601.csv"
-    put(lake, name, header, [
-        ["THE SCALE", "1.00", 10, 1, "9.0", "120000000000000001", "OUTCOME_ENGAGEMENT", "ACTIVE", "0.1", "1.0", "10"],
-        ["RENEGADE PIPELINE", "1.00", 10, 1, "9.0", "120000000000000001", "OUTCOME_ENGAGEMENT", "ACTIVE", "", "", ""],
-        ["New Engagement Ad Set", "2.00", 20, 2, "", "120000000000000002", "OUTCOME_ENGAGEMENT", "PAUSED", "", "", ""],
-    ])
+    put(
+        lake,
+        name,
+        header,
+        [
+            [
+                "THE SCALE",
+                "1.00",
+                10,
+                1,
+                "9.0",
+                "120000000000000001",
+                "OUTCOME_ENGAGEMENT",
+                "ACTIVE",
+                "0.1",
+                "1.0",
+                "10",
+            ],
+            [
+                "RENEGADE PIPELINE",
+                "1.00",
+                10,
+                1,
+                "9.0",
+                "120000000000000001",
+                "OUTCOME_ENGAGEMENT",
+                "ACTIVE",
+                "",
+                "",
+                "",
+            ],
+            [
+                "New Engagement Ad Set",
+                "2.00",
+                20,
+                2,
+                "",
+                "120000000000000002",
+                "OUTCOME_ENGAGEMENT",
+                "PAUSED",
+                "",
+                "",
+                "",
+            ],
+        ],
+    )
     code, files, _ = load(lake, "--max-bad-ratio", "0.7")
     assert code == 0
     assert counts(files[name]) == ("loaded", 3, 1, 0, 0, 2, None)
     assert quarantined(name) == [(2, "duplicate_key_conflict"), (3, "duplicate_key_conflict")]
-    assert campaigns() == {"120000000000000002": ("New Engagement Ad Set", None, None, "ENGAGEMENT", "account_level",
-                                                  False)}
+    assert campaigns() == {
+        "120000000000000002": ("New Engagement Ad Set", None, None, "ENGAGEMENT", "account_level", False)
+    }
 
 
 def test_summary_spend_is_reconciled_against_stored_daily_facts(lake_copy):
@@ -129,4 +244,6 @@ def test_summary_spend_is_reconciled_against_stored_daily_facts(lake_copy):
     assert code == 0
     assert counts(files[LATEST]) == ("loaded", 13, 0, 0, 13, 0, None)  # totals are not stored on the campaign
     assert SourceFile.objects.filter(path=LATEST, status="loaded").first().counters == {
-        "integral_float": 13, "summary_spend_mismatch": 1}
+        "integral_float": 13,
+        "summary_spend_mismatch": 1,
+    }

@@ -24,12 +24,18 @@ def test_sample_oracle_pair_not_doubled_and_newer_copy_wins(lake_copy):
     assert code == 0
     assert counts(files[DATED]) == ("loaded", 7, 7, 0, 0, 0, None)
     assert files[LATEST]["status"] == "skipped"
-    totals = AdAccountDaily.objects.aggregate(n=Count("id"), spend=Sum("spend_usd"), imp=Sum("impressions"),
-                                              clicks=Sum("clicks"), reach=Sum("reach"))
+    totals = AdAccountDaily.objects.aggregate(
+        n=Count("id"), spend=Sum("spend_usd"), imp=Sum("impressions"), clicks=Sum("clicks"), reach=Sum("reach")
+    )
     assert totals == {"n": 7, "spend": Decimal("1889.10"), "imp": 5255985, "clicks": 31074, "reach": 1987180}
     first = AdAccountDaily.objects.get(date=dt.date(2025, 1, 20))
     assert (first.spend_usd, first.reach, first.cpm_usd, first.cpc_usd, first.ctr_pct) == (
-        Decimal("129.2"), 580554, Decimal("0.17"), Decimal("0.04"), Decimal("0.4156"))
+        Decimal("129.2"),
+        580554,
+        Decimal("0.17"),
+        Decimal("0.04"),
+        Decimal("0.4156"),
+    )
     before = fingerprint()
 
     header, rows = read_rows(curated(lake_copy, LATEST))

@@ -18,22 +18,30 @@ B = ["artist", "title", "your_revenue_share"]
 
 
 def shares() -> dict:
-    return {(link.track.isrc, link.artist.name): (link.role, link.label_share_pct, link.share_confirmed)
-            for link in TrackArtist.objects.select_related("track", "artist").filter(track__isrc__in=[
-                "QZVEM2588623", "QZTAW2496365", "QZNEW2500001", "QZES62532055"])}
+    return {
+        (link.track.isrc, link.artist.name): (link.role, link.label_share_pct, link.share_confirmed)
+        for link in TrackArtist.objects.select_related("track", "artist").filter(
+            track__isrc__in=["QZVEM2588623", "QZTAW2496365", "QZNEW2500001", "QZES62532055"]
+        )
+    }
 
 
 def test_variant_a_upserts_tracks_and_shares(lake):
-    put(lake, NAME, A, [
-        ["ZONE A0", "THE SOURCE", "QZVEM2588623", "199000000001", "2025-03-14", "single", "40"],
-        ["zone_a0", "HOLD ON I", "qztaw-2496365", "", "", "", "50.5"],                     # alias + ISRC normalised
-        ["PIG1987", "NEW ONE", "QZNEW2500001", "00199000000002", "2025-07-01", "ep", "100"],  # new track
-        ["ZONE A0", "HEAVEN NIGHTCLUB (feat. ZONE A0)", "QZES62532055", "", "", "", "80"],   # featured gets a share
-        ["ZONE A0", "BAD", "QZVEM2588624", "", "", "", "120"],        # line 6: share_out_of_range
-        ["NOBODY KNOWN", "X", "QZVEM2588625", "", "", "", "40"],      # line 7: unknown_artist
-        ["ZONE A0", "X", "NOT-AN-ISRC", "", "", "", "40"],            # line 8: bad_isrc
-        ["ZONE A0", "X", "QZVEM2588627", "", "", "mixtape", "40"],    # line 9: bad_enum
-    ])
+    put(
+        lake,
+        NAME,
+        A,
+        [
+            ["ZONE A0", "THE SOURCE", "QZVEM2588623", "199000000001", "2025-03-14", "single", "40"],
+            ["zone_a0", "HOLD ON I", "qztaw-2496365", "", "", "", "50.5"],  # alias + ISRC normalised
+            ["PIG1987", "NEW ONE", "QZNEW2500001", "00199000000002", "2025-07-01", "ep", "100"],  # new track
+            ["ZONE A0", "HEAVEN NIGHTCLUB (feat. ZONE A0)", "QZES62532055", "", "", "", "80"],  # featured gets a share
+            ["ZONE A0", "BAD", "QZVEM2588624", "", "", "", "120"],  # line 6: share_out_of_range
+            ["NOBODY KNOWN", "X", "QZVEM2588625", "", "", "", "40"],  # line 7: unknown_artist
+            ["ZONE A0", "X", "NOT-AN-ISRC", "", "", "", "40"],  # line 8: bad_isrc
+            ["ZONE A0", "X", "QZVEM2588627", "", "", "mixtape", "40"],  # line 9: bad_enum
+        ],
+    )
     code, files, _ = load(lake, "--max-bad-ratio", "0.6")
     assert code == 0
     assert counts(files[NAME]) == ("loaded", 8, 1, 3, 0, 4, None)
@@ -48,7 +56,11 @@ def test_variant_a_upserts_tracks_and_shares(lake):
     }
     source = Track.objects.get(isrc="QZVEM2588623")
     assert (source.title, source.upc, source.release_date, source.release_type) == (
-        "THE SOURCE", "199000000001", dt.date(2025, 3, 14), "single")
+        "THE SOURCE",
+        "199000000001",
+        dt.date(2025, 3, 14),
+        "single",
+    )
     new = Track.objects.get(isrc="QZNEW2500001")
     assert (new.title, new.upc, new.release_type) == ("NEW ONE", "00199000000002", "ep")  # UPC keeps its zeros
     hold_on = Track.objects.get(isrc="QZTAW2496365")
@@ -59,8 +71,7 @@ def test_variant_a_upserts_tracks_and_shares(lake):
 
 
 def test_variant_b_every_row_no_isrc_never_matched_by_title(lake):
-    put(lake, NAME, B, [["ZONE A0", "THE SOURCE", "0.4"], ["ZONE A0", "HOLD ON I", "0.5"],
-                        ["SOMEONE", "OASIS", "0.4"]])
+    put(lake, NAME, B, [["ZONE A0", "THE SOURCE", "0.4"], ["ZONE A0", "HOLD ON I", "0.5"], ["SOMEONE", "OASIS", "0.4"]])
     before = shares()
     code, files, _ = load(lake)
     assert code == 0
@@ -86,16 +97,23 @@ def test_variant_b_share_units(lake):
     assert (files[NAME]["status"], files[NAME]["reason"]) == ("rejected", "mixed_share_units")
     assert SourceFile.objects.get(path=NAME, status="rejected").message == (
         f"{NAME}: rejected (mixed_share_units): your_revenue_share mixes fractions below 1 (0.4) with values above 1 "
-        "(50): ratio or percent cannot be decided")
+        "(50): ratio or percent cannot be decided"
+    )
 
 
 def test_duplicate_keys_in_one_file(lake):
-    put(lake, NAME, A, [
-        ["ZONE A0", "THE SOURCE", "QZVEM2588623", "", "", "", "40"],
-        ["ZONE A0", "THE SOURCE", "QZVEM2588623", "", "", "", "40"],  # identical: collapses into one (counted)
-        ["ZONE A0", "Z1", "QZVEM2588624", "", "", "", "90"],          # lines 4-5: same key, different share
-        ["ZONE A0", "Z1", "QZVEM2588624", "", "", "", "80"],
-    ] + [["PIG1987", f"T{n}", f"QZNEW25{n:05d}", "", "", "single", "100"] for n in range(40)])
+    put(
+        lake,
+        NAME,
+        A,
+        [
+            ["ZONE A0", "THE SOURCE", "QZVEM2588623", "", "", "", "40"],
+            ["ZONE A0", "THE SOURCE", "QZVEM2588623", "", "", "", "40"],  # identical: collapses into one (counted)
+            ["ZONE A0", "Z1", "QZVEM2588624", "", "", "", "90"],  # lines 4-5: same key, different share
+            ["ZONE A0", "Z1", "QZVEM2588624", "", "", "", "80"],
+        ]
+        + [["PIG1987", f"T{n}", f"QZNEW25{n:05d}", "", "", "single", "100"] for n in range(40)],
+    )
     code, files, _ = load(lake)
     assert code == 0
     assert counts(files[NAME]) == ("loaded", 44, 40, 1, 0, 2, None)

@@ -23,15 +23,37 @@ def test_sample_file_oracle_and_idempotency(lake_copy):
     assert code == 0
     assert counts(files[SAMPLE]) == ("loaded", 365, 308, 0, 0, 0, None)
     days = TiktokDaily.objects.all()
-    totals = days.aggregate(n=Count("id"), views=Sum("video_views"), profile=Sum("profile_views"), likes=Sum("likes"),
-                            comments=Sum("comments"), shares=Sum("shares"), first=Min("date"), last=Max("date"))
-    assert totals == {"n": 308, "views": 7816759, "profile": 73104, "likes": 1113352, "comments": 147773,
-                      "shares": 60424, "first": dt.date(2024, 7, 24), "last": dt.date(2025, 5, 27)}
+    totals = days.aggregate(
+        n=Count("id"),
+        views=Sum("video_views"),
+        profile=Sum("profile_views"),
+        likes=Sum("likes"),
+        comments=Sum("comments"),
+        shares=Sum("shares"),
+        first=Min("date"),
+        last=Max("date"),
+    )
+    assert totals == {
+        "n": 308,
+        "views": 7816759,
+        "profile": 73104,
+        "likes": 1113352,
+        "comments": 147773,
+        "shares": 60424,
+        "first": dt.date(2024, 7, 24),
+        "last": dt.date(2025, 5, 27),
+    }
     # The 57 leading all-zero days (2024-05-28..07-23) are skipped and counted, not quarantined.
     assert SourceFile.objects.get(path=SAMPLE).counters == {"leading_zero_days_skipped": 57}
     last = days.get(date=dt.date(2025, 5, 27))
-    assert (last.account.handle, last.account.artist.name, last.video_views, last.engagement_ratio,
-            last.followers_snapshot, last.new_followers) == ("pig1987", "PIG1987", 9456, Decimal("0.0992"), None, 0)
+    assert (
+        last.account.handle,
+        last.account.artist.name,
+        last.video_views,
+        last.engagement_ratio,
+        last.followers_snapshot,
+        last.new_followers,
+    ) == ("pig1987", "PIG1987", 9456, Decimal("0.0992"), None, 0)
     assert days.filter(followers_snapshot__isnull=False).count() == 0  # Followers 0 = unknown → NULL
     assert days.filter(date__year=2024).count() == 218 - 57 and days.filter(date__year=2025).count() == 147
 
@@ -63,7 +85,9 @@ def test_variant_a_new_handle_year_future_and_interior_zero_days(lake):
     assert ArtistAlias.objects.get(alias_key="newhandle").artist is None  # queued for staff
     new_days = TiktokDaily.objects.filter(account=account).order_by("date")
     assert [(str(d.date), d.video_views, d.followers_snapshot, d.new_followers) for d in new_days] == [
-        ("2025-03-02", 100, None, None), ("2025-03-03", 0, None, None)]
+        ("2025-03-02", 100, None, None),
+        ("2025-03-03", 0, None, None),
+    ]
     zone = TiktokDaily.objects.filter(account__handle="zone.a0")
     assert zone.count() == 28 and {d.account.artist.name for d in zone} == {"ZONE A0"}
     assert SourceFile.objects.get(path=name).schema_variant == "A"
@@ -73,14 +97,23 @@ def test_variant_b_followers_snapshot_and_newer_file_wins(lake):
     old = "tiktok_analytics_curated_20250601_000000.csv"
     new = "tiktok_analytics_curated_20250602_000000.csv"
     put(lake, old, B, [["pig1987", "pig1987", "2025-05-31", 10, 1, 1, 0, 0, 2025, "0.1", 0, 0]])
-    put(lake, new, B, [["pig1987", "pig1987", "2025-05-31", 12, 1, 1, 0, 0, 2025, "0.0833", 5120, 3],
-                       ["pig1987", "pig1987", "2025-06-01", 20, 1, 2, 0, 0, 2025, "0.1", 5120, 0]])
+    put(
+        lake,
+        new,
+        B,
+        [
+            ["pig1987", "pig1987", "2025-05-31", 12, 1, 1, 0, 0, 2025, "0.0833", 5120, 3],
+            ["pig1987", "pig1987", "2025-06-01", 20, 1, 2, 0, 0, 2025, "0.1", 5120, 0],
+        ],
+    )
     code, files, _ = load(lake)
     assert code == 0
     assert counts(files[old]) == ("loaded", 1, 1, 0, 0, 0, None)
     assert counts(files[new]) == ("loaded", 2, 1, 1, 0, 0, None)
-    days = {str(d.date): (d.video_views, d.engagement_ratio, d.followers_snapshot, d.new_followers)
-            for d in TiktokDaily.objects.all()}
+    days = {
+        str(d.date): (d.video_views, d.engagement_ratio, d.followers_snapshot, d.new_followers)
+        for d in TiktokDaily.objects.all()
+    }
     assert days == {"2025-05-31": (12, Decimal("0.0833"), 5120, 3), "2025-06-01": (20, Decimal("0.1"), 5120, 0)}
 
 

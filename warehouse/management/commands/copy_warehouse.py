@@ -24,12 +24,21 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--to", required=True, metavar="DATABASE_URL",
-                            help="The target, e.g. postgres://user@host:5432/bedrot or sqlite:////srv/bedrot/var/b.db")
+        parser.add_argument(
+            "--to",
+            required=True,
+            metavar="DATABASE_URL",
+            help="The target, e.g. postgres://user@host:5432/bedrot or sqlite:////srv/bedrot/var/b.db",
+        )
         parser.add_argument("--replace", action="store_true", help="Overwrite a target that already holds data.")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="Rows per insert batch.")
-        parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                            help="Wait this long for a running load to finish, then exit 3.")  # fmt: skip
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="Wait this long for a running load to finish, then exit 3.",
+        )
 
     def handle(self, *args, to: str, replace: bool, batch_size: int, wait: float, **options):
         if batch_size < 1:
@@ -52,13 +61,15 @@ class Command(BaseCommand):
         except LoadLockBusy as exc:
             raise CommandError(f"copy_warehouse: refused: {exc}", returncode=3) from exc
         except CopyVerificationFailed as exc:
-            raise CommandError(f"copy_warehouse: verification failed: {exc}; the target was left as it was",
-                               returncode=1) from exc  # fmt: skip
+            raise CommandError(
+                f"copy_warehouse: verification failed: {exc}; the target was left as it was", returncode=1
+            ) from exc
         except DatabaseError as exc:
             # The first line only: PostgreSQL's CONTEXT lines quote the failing row, which may be a user's token.
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CommandError(f"copy_warehouse: database error: {first}; the target was left as it was",
-                               returncode=1) from None  # fmt: skip
+            raise CommandError(
+                f"copy_warehouse: database error: {first}; the target was left as it was", returncode=1
+            ) from None
         finally:
             connections.close_all()
         for column, total in report.money.items():

@@ -17,10 +17,14 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, **options):
         User = get_user_model()
         if User.objects.filter(is_staff=True).exists():
-            self.stdout.write("staff user exists; new ones: manage.py createsuperuser, tokens: manage.py api_token_create USER")
+            self.stdout.write(
+                "staff user exists; new ones: manage.py createsuperuser, tokens: manage.py api_token_create USER"
+            )
             return
         password = secrets.token_urlsafe(16)
         user = User.objects.create_superuser(username=username, password=password, email="")
         _, key = api_token_create(user=user, name="created with the staff user")
-        self.stdout.write(self.style.SUCCESS(f"created staff user '{username}' password '{password}' API token '{key}'"))
+        self.stdout.write(
+            self.style.SUCCESS(f"created staff user '{username}' password '{password}' API token '{key}'")
+        )
         self.stdout.write("shown once: store them now (change the password in /admin/)")

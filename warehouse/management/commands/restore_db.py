@@ -158,9 +158,11 @@ class Command(BaseCommand):
                     conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq))
             closed = conn.execute(
                 "UPDATE load_run SET status = 'aborted', finished_at = ?, error = ? WHERE status IN ('queued', 'running')",
-                (timezone.now().isoformat(sep=" ").replace("+00:00", ""),
-                 "interrupted: the database was restored from a backup taken while this run was unfinished"),
-            ).rowcount  # fmt: skip
+                (
+                    timezone.now().isoformat(sep=" ").replace("+00:00", ""),
+                    "interrupted: the database was restored from a backup taken while this run was unfinished",
+                ),
+            ).rowcount
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -176,9 +178,12 @@ class Command(BaseCommand):
         now = timezone.now()
         try:
             run = LoadRun.objects.create(
-                status=LoadRun.Status.SUCCEEDED, started_at=now, finished_at=now, rows_changed=rows,
+                status=LoadRun.Status.SUCCEEDED,
+                started_at=now,
+                finished_at=now,
+                rows_changed=rows,
                 options={"restored_from": file.name, "sha256": digest},
-            )  # fmt: skip
+            )
         except DatabaseError as exc:  # a backup older than this code's schema: `migrate` first
             self.stdout.write(f"could not record the restore as a load run ({exc}); live clients refetch on reconnect")
             return
