@@ -33,7 +33,8 @@ def load_lock(wait: float = 0.0, *, abort_stale: bool = True) -> Iterator[None]:
     `running` load runs are leftovers of a killed process: they are marked `aborted`."""
     deadline = time.monotonic() + max(wait, 0.0)
     if connection.vendor == "sqlite":
-        handle = open(lock_path(), "a+")
+        # Owner-only like the database beside it (warehouse/management/sqlite_ops.py PRIVATE).
+        handle = open(lock_path(), "a+", opener=lambda path, flags: os.open(path, flags, 0o600))
         try:
             while True:
                 try:

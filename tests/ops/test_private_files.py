@@ -57,6 +57,9 @@ def test_the_database_and_its_backups_are_owner_only(subprocess_env, tmp_path):
         os.path.basename(backup) + ".sha256": 0o600,
     }
 
+    run(env, "maintain_db")  # takes the load lock: its file is created beside the database
+    assert mode(db.parent / "bedrot.db.load.lock") == 0o600
+
 
 DRF_TOKEN_TABLE = (
     'CREATE TABLE "authtoken_token" ("key" varchar(40) NOT NULL PRIMARY KEY, "created" datetime NOT NULL, '
