@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -77,14 +78,24 @@ def session_cookie(browser, base: str) -> list:
     return cookies
 
 
+def wait_for_mark(page, name: str, timeout: float = 60.0) -> None:
+    """Poll with `evaluate` (not `wait_for_function`, whose string predicate needs eval: the page's CSP forbids it).
+    The figures come from the marks' own timestamps, so the polling interval does not enter them."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate("(name) => performance.getEntriesByName(name).length > 0", name):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no performance mark {name!r} within {timeout:g} s")
+        time.sleep(0.02)
+
+
 def measure(browser, base: str, cookies, viewport) -> dict:
     context = browser.new_context(viewport=viewport)
     context.add_cookies(cookies)
     page = context.new_page()
     page.goto(base + "/")
-    page.wait_for_function("performance.getEntriesByName('dashboard-cards-ready').length > 0", timeout=60_000)
+    wait_for_mark(page, "dashboard-cards-ready")
     page.wait_for_selector("body[data-loaded=true]", timeout=60_000)
-    page.wait_for_function("performance.getEntriesByName('dashboard-complete').length > 0", timeout=60_000)
+    wait_for_mark(page, "dashboard-complete")
     result = page.evaluate("""() => {
         const nav = performance.getEntriesByType('navigation')[0];
         const resources = performance.getEntriesByType('resource');

@@ -5,10 +5,12 @@ can queue a load and watch it, a read-only user sees no staff controls."""
 
 import csv
 import os
+import re
 import uuid
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import DESKTOP, PHONE
 from tests.conftest import SAMPLE_LAKE
@@ -174,9 +176,7 @@ def test_a_load_in_another_process_changes_the_cards_without_a_reload_within_2_s
     set_dk_line_2(lake_copy, "100.01931943")  # + exactly $100.00 for ZONE A0, Sale Month 2024-08
     result = run_load_curated(env, lake_copy)
     assert result.returncode == 0, result.stderr[-3000:]
-    page.wait_for_function(
-        "document.querySelector('[data-kpi=\"total_revenue\"]').textContent === '$1,687.06'", timeout=5_000
-    )
+    expect(page.locator('[data-kpi="total_revenue"]')).to_have_text("$1,687.06", timeout=5_000)
     committed_at = LoadRun.objects.order_by("-id").first().finished_at.timestamp()
     changed_at = page.evaluate("window.revenueChangedAt") / 1000
     assert changed_at - committed_at <= 2.0, (committed_at, changed_at)
@@ -184,7 +184,7 @@ def test_a_load_in_another_process_changes_the_cards_without_a_reload_within_2_s
     assert text(page, "gross_revenue") == "$1,752.73"
     assert page.locator('[data-kpi="total_revenue"][data-changed=true]').count() == 1
     assert page.locator('[data-kpi="royalty_streams"][data-changed]').count() == 0  # quantity did not move
-    page.wait_for_function("document.querySelector('#table-artist tbody tr[data-changed]') !== null", timeout=5_000)
+    expect(page.locator("#table-artist tbody tr[data-changed]").first).to_be_attached(timeout=5_000)
     assert table_rows(page, "table-artist")[0] == ["ZONE A0", "$883.61", "275,865", "15"]
     assert page.locator("#changes").inner_text().endswith("figures changed (highlighted).")
     assert errors == []
@@ -204,10 +204,8 @@ def test_the_page_reconnects_after_a_daphne_restart_and_refetches_what_was_loade
     assert run_load_curated(env, lake_copy).returncode == 0
     servers(env, port=first.port)
     page.wait_for_selector("#live-status[data-state=live]", timeout=60_000)  # backoff reaches at most ~36 s, + start-up
-    page.wait_for_function(
-        "document.querySelector('[data-kpi=\"total_revenue\"]').textContent === '$1,787.06'", timeout=10_000
-    )
-    page.wait_for_function("document.querySelector('#changes').textContent.startsWith('Reconnected: ')")
+    expect(page.locator('[data-kpi="total_revenue"]')).to_have_text("$1,787.06", timeout=10_000)
+    expect(page.locator("#changes")).to_have_text(re.compile(r"^Reconnected: "))
     assert page.evaluate("window.notReloaded") is True
     assert errors == []
     context.close()
@@ -227,9 +225,7 @@ def test_staff_queue_a_load_and_watch_it_finish(chromium, env, loaded, servers, 
     assert page.locator("#refresh-progress").inner_text() == (
         f"Load run {run.pk}: succeeded · 12 of 12 files · {run.rows_changed:,} rows changed, 0 files rejected"
     )
-    page.wait_for_function(
-        "document.querySelector('[data-kpi=\"total_revenue\"]').textContent === '$1,687.06'", timeout=5_000
-    )
+    expect(page.locator('[data-kpi="total_revenue"]')).to_have_text("$1,687.06", timeout=5_000)
     assert errors == []
     context.close()
 

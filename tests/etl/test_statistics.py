@@ -45,4 +45,8 @@ def test_a_load_leaves_the_planner_statistics_of_what_it_loaded(sample_lake):
     assert royalty_line_rows_in_statistics() in (None, 0)
     code, payload, _ = run_loader("--lake", str(sample_lake), "--source", "dk_bank_details")
     assert (code, by_path(payload)[DK]["rows_inserted"]) == (0, 8635)
-    assert royalty_line_rows_in_statistics() == RoyaltyLine.objects.count() == 8635
+    assert RoyaltyLine.objects.count() == 8635
+    if connection.vendor == "sqlite":
+        assert royalty_line_rows_in_statistics() == 8635
+    else:  # the loader's ANALYZE reads every row of so small a table, but autovacuum may re-estimate reltuples after it
+        assert abs(royalty_line_rows_in_statistics() - 8635) <= 8635 * 0.05
