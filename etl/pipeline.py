@@ -428,11 +428,8 @@ def _first_problem(ctx: LoadContext, batch: Batch) -> str:
 
 def _merge(ctx: LoadContext, batch: Batch) -> None:
     spec = ctx.spec
-    stage_columns = {**spec.fields, **spec.stage_extra}
-    merge.stage_create(stage_columns)
-    merge.stage_fill(batch.df, stage_columns, rows=np.flatnonzero(batch.usable))
-    if spec.before_merge:
-        spec.before_merge(ctx)
+    merge.stage_create(spec.fields)
+    merge.stage_fill(batch.df, spec.fields, rows=np.flatnonzero(batch.usable))
     if spec.upsert:
         ctx.inserted, ctx.updated, ctx.unchanged = spec.upsert(ctx)
         return

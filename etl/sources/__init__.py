@@ -84,13 +84,9 @@ class SourceSpec:
     """`upsert` (by key, never deletes) or `rowhash` (insert by (row_hash, occurrence), e.g. bank exports)."""
     hash_fields: tuple[str, ...] = ()
     """`rowhash`: the normalised fields whose sha256 (+ occurrence) is the identity; fills `row_hash`/`occurrence`."""
-    stage_extra: dict[str, str] = field(default_factory=dict)
-    """Extra stage-only columns (flags for `before_merge`), never written to the target."""
     transform: Callable[[LoadContext, Batch], None] | None = None
     """Runs inside the file's transaction after validation: master-data resolution, derived fields, and
     `batch.flag(...)` to quarantine rows. It may write master data (aliases, tracks) through warehouse.services."""
-    before_merge: Callable[[LoadContext], None] | None = None
-    """SQL over the TEMP stage table `etl_stage` before the merge."""
     upsert: Callable[[LoadContext], tuple[int, int, int]] | None = None
     """Replaces the generic merge of the stage (e.g. tidy windows ranked by as-of): drops the stage and returns
     (inserted, updated, unchanged)."""
@@ -107,7 +103,7 @@ class SourceSpec:
     """A kind the contract names but never loads (reported `ignored`)."""
 
     def __post_init__(self):
-        for name, sql_type in {**self.fields, **self.stage_extra}.items():
+        for name, sql_type in self.fields.items():
             if sql_type not in SQL_TYPES:
                 raise ValueError(f"{self.kind}.{name}: unknown SQL type {sql_type!r}")
         if self.merge not in ("upsert", "rowhash"):
