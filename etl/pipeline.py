@@ -2,8 +2,9 @@
 
 discover (exact patterns; anything else `ignored`, never read) → order (kind, then name timestamp or mtime) →
 sha256 skip (no write transaction) → read (etl.readers) → validate every rule on every row (etl.validation) →
-guard → ONE transaction per file: SourceFile record, transform (master data), in-file duplicates, bad-row
-threshold, TEMP stage + set-based merge (etl.merge), quarantined rows, counts, `facts_changed`.
+ONE transaction per file: SourceFile record, transform (master data), in-file duplicates, bad-row threshold, the
+write of the variant's target (etl.targets: set-based merge, master data or held rows), quarantined rows, counts,
+`facts_changed`.
 A kind with a `stream` hook (the DK snapshot) reads, validates and merges chunk by chunk inside that transaction.
 A rejected file rolls back completely; its `rejected` record is written afterwards on its own.
 """
@@ -29,7 +30,7 @@ from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from etl import merge
+from etl import targets
 from etl.lake import curated_files, outside_lake
 from etl.readers import (
     VALUE_EXCERPT,
@@ -41,7 +42,7 @@ from etl.readers import (
     read_csv,
     sha256_file,
 )
-from etl.sources import SourceSpec, Variant, registry
+from etl.sources import Facts, Held, SourceSpec, Variant, registry
 from warehouse import meta_levels, services
 from warehouse.models import LoadRun, QuarantinedRow, SourceFile
 
@@ -342,35 +343,6 @@ def row_hashes(
     return digests, occurrence
 
 
-def _dedupe(ctx: LoadContext, batch: Batch) -> None:
-    """Identical rows sharing a natural key collapse into one (counted); rows that share a key but differ →
-    every copy quarantined `duplicate_key_conflict`."""
-    key = list(ctx.spec.key)
-    fields = [f for f in ctx.spec.fields if f in batch.df.columns]
-    candidates = batch.df[batch.usable]
-    dup = candidates.duplicated(subset=key, keep=False)
-    if not dup.any():
-        return
-    dups = candidates[dup]
-    distinct = dups.drop_duplicates(subset=fields)
-    conflict_keys = distinct[distinct.duplicated(subset=key, keep=False)][key].drop_duplicates()
-    conflict_index = dups.reset_index().merge(conflict_keys, on=key)["index"] if len(conflict_keys) else []
-    if len(conflict_index):
-        mask = np.zeros(len(batch.df), dtype=bool)
-        mask[np.asarray(conflict_index)] = True
-        batch.flag(
-            mask,
-            column=",".join(key),
-            reason="duplicate_key_conflict",
-            message=f"another row has the same key ({', '.join(key)}) with different values",
-        )
-    identical = dups.drop(index=list(conflict_index))
-    extra = identical.index[identical.duplicated(subset=key, keep="first").to_numpy()]
-    if len(extra):
-        ctx.counters["duplicates_identical"] += len(extra)
-        batch.collapsed[np.asarray(extra)] = True
-
-
 # --- one file -------------------------------------------------------------------------------------------------
 
 
@@ -426,23 +398,6 @@ def _first_problem(ctx: LoadContext, batch: Batch) -> str:
     return f"line {line}" + (f" column {column}" if column else "") + f" {reason}"
 
 
-def _merge(ctx: LoadContext, batch: Batch) -> None:
-    spec = ctx.spec
-    merge.stage_create(spec.fields)
-    merge.stage_fill(batch.df, spec.fields, rows=np.flatnonzero(batch.usable))
-    if spec.upsert:
-        ctx.inserted, ctx.updated, ctx.unchanged = spec.upsert(ctx)
-        return
-    ctx.inserted, ctx.updated, ctx.unchanged = merge.upsert(
-        table=spec.table,
-        fields=list(spec.fields),
-        key=spec.key,
-        load_run_id=ctx.load_run.pk,
-        source_file_id=ctx.source_file.pk,
-    )
-    merge.stage_drop()
-
-
 def _source_file(ctx: LoadContext, variant: Variant) -> SourceFile:
     planned = ctx.planned
     return SourceFile.objects.create(
@@ -488,23 +443,22 @@ def _load_file(ctx: LoadContext) -> FileResult:
             quarantined = _record_outcome(ctx, batch)
     else:
         batch = read_and_validate(ctx)
-        if spec.guard:
-            spec.guard(ctx, batch)
+        target = batch.variant.target
         check_bad_ratio(ctx, batch)  # early: a hopeless file never takes the write lock
         with transaction.atomic():
             ctx.source_file = _source_file(ctx, batch.variant)
+            targets.before_transform(ctx, batch, target)
             if spec.transform:
                 spec.transform(ctx, batch)
-            if spec.merge == "rowhash":
+            if isinstance(target, Facts) and target.merge == "rowhash":
                 good = batch.usable
-                hashes, occurrence = row_hashes(batch.df, spec.hash_fields, rows=np.flatnonzero(good))
+                hashes, occurrence = row_hashes(batch.df, target.hash_fields, rows=np.flatnonzero(good))
                 batch.df.loc[good, "row_hash"] = hashes
                 batch.df.loc[good, "occurrence"] = occurrence
-            elif spec.key and spec.merge == "upsert":
-                _dedupe(ctx, batch)
-            check_bad_ratio(ctx, batch)
-            if spec.table:
-                _merge(ctx, batch)
+            targets.after_transform(ctx, batch, target)
+            if not isinstance(target, Held):  # held rows are expected, not bad data
+                check_bad_ratio(ctx, batch)
+            targets.write(ctx, batch, target)
             quarantined = _record_outcome(ctx, batch)
     return FileResult(
         planned.relative,

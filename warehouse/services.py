@@ -713,7 +713,7 @@ def artist_by_spotify_id(*, ids: list[str]) -> dict[str, int]:
     return found
 
 
-def spotify_track_upsert(*, spotify_track_id: str, values: dict) -> tuple[int, str]:
+def spotify_track_upsert(*, spotify_track_id: str, **values) -> tuple[int, str]:
     """One spotify_track from a dimension row; across copies first_seen keeps the minimum and last_updated the
     maximum (§2.4). Returns (pk, "inserted" | "updated" | "unchanged"). Never linked to `track` here."""
 
@@ -759,10 +759,10 @@ def spotify_track_stub_ensure(*, spotify_track_ids: list[str]) -> dict[str, int]
 
 def track_split_upsert(
     *, isrc: str, artist_id: int, title: str, upc: str, release_date, release_type: str, label_share_pct
-) -> str:
-    """Upsert a track by ISRC and its artist's label share (contract §2.10 variant A); "inserted" | "updated" |
-    "unchanged". A new link is the primary artist when the track has none yet, else featured. Empty values in the
-    file never blank stored ones; the share stays unconfirmed until staff confirm it."""
+) -> tuple[int, str]:
+    """Upsert a track by ISRC and its artist's label share (contract §2.10 variant A); returns (track pk,
+    "inserted" | "updated" | "unchanged"). A new link is the primary artist when the track has none yet, else
+    featured. Empty values in the file never blank stored ones; the share stays unconfirmed until staff confirm it."""
     track = Track.objects.filter(isrc=isrc).first()
     outcome = "unchanged"
     if track is None:
@@ -784,4 +784,4 @@ def track_split_upsert(
         link.label_share_pct = label_share_pct
         link.save(update_fields=["label_share_pct"])
         outcome = "inserted" if outcome == "inserted" else "updated"
-    return outcome
+    return track.pk, outcome

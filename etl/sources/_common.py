@@ -1,15 +1,12 @@
 """Helpers shared by several kind modules (not a kind itself: the registry skips `_` modules).
 
-Parsers for the Meta ids and free-form timestamps, in-file duplicate handling for kinds that write master data
-through the ORM in `transform` (the pipeline's own duplicate step runs after `transform`), and Meta campaign
-resolution by id or by unique name.
+Parsers for the Meta ids and free-form timestamps, and Meta campaign resolution by id or by unique name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
 from etl.pipeline import Batch, LoadContext
@@ -61,42 +58,6 @@ def timestamp(*, allow_empty: bool = True) -> callable:
         return Parsed(values.map(lambda v: None if v is False else v), errors)
 
     return parse
-
-
-def flag_key_duplicates(ctx: LoadContext, batch: Batch, *, key: list[str], values: list[str]) -> None:
-    """The pipeline's in-file duplicate rule, for kinds that merge in `transform`: identical rows collapse into
-    one (counted `duplicates_identical`); rows sharing a key with different values → every copy quarantined
-    `duplicate_key_conflict`."""
-    usable = batch.df[batch.usable]
-    dup = usable.duplicated(subset=key, keep=False)
-    if not dup.any():
-        return
-    dups = usable[dup]
-    compare = dups[key + values].astype(str)
-    distinct = compare.drop_duplicates()
-    conflict_keys = distinct[distinct.duplicated(subset=key, keep=False)][key].drop_duplicates()
-    conflict = compare.reset_index().merge(conflict_keys, on=key)["index"].to_numpy()
-    if len(conflict):
-        mask = np.zeros(len(batch.df), dtype=bool)
-        mask[conflict] = True
-        batch.flag(
-            mask,
-            column=",".join(key),
-            reason="duplicate_key_conflict",
-            message=f"another row has the same key ({', '.join(key)}) with different values",
-        )
-    identical = compare.drop(index=conflict)
-    extra = identical.index[identical.duplicated(subset=key, keep="first").to_numpy()]
-    if len(extra):
-        ctx.counters["duplicates_identical"] += len(extra)
-        batch.collapsed[np.asarray(extra)] = True
-
-
-def add_counts(ctx: LoadContext, outcomes: list[str]) -> None:
-    """Master-data rows written through the ORM: count them like the merge counts fact rows."""
-    ctx.inserted += outcomes.count("inserted")
-    ctx.updated += outcomes.count("updated")
-    ctx.unchanged += outcomes.count("unchanged")
 
 
 def campaigns_resolve(ctx: LoadContext, batch: Batch, *, id_field: str, name_field: str, target: str) -> None:

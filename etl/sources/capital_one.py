@@ -14,7 +14,7 @@ import pandas as pd
 from django.conf import settings
 
 from etl.pipeline import Batch, LoadContext
-from etl.sources import Column, SourceSpec, Variant, register
+from etl.sources import Column, Facts, SourceSpec, Variant, register
 from etl.validation import Parsed, decimal_units, text
 
 
@@ -57,26 +57,30 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     ctx.counters["refunds_or_credits"] += int((usable["amount_usd"] < 0).sum())
 
 
+FACTS = Facts(
+    table="business_expense",
+    fields={
+        "source": "text",
+        "row_hash": "text",
+        "occurrence": "int",
+        "date": "date",
+        "description": "text",
+        "amount_usd": "int",
+        "category": "text",
+        "status": "text",
+        "card_last4": "text",
+    },
+    key=("source", "row_hash", "occurrence"),
+    merge="rowhash",
+    hash_fields=HASHED,
+)
+
+
 SPEC = register(
     SourceSpec(
         kind="capital_one",
         patterns=(r"capitol_one_purchases[^/]*\.csv", r"capital_one_purchases[^/]*\.csv"),
-        variants=(Variant("v1", COLUMNS),),
-        table="business_expense",
-        fields={
-            "source": "text",
-            "row_hash": "text",
-            "occurrence": "int",
-            "date": "date",
-            "description": "text",
-            "amount_usd": "int",
-            "category": "text",
-            "status": "text",
-            "card_last4": "text",
-        },
-        key=("source", "row_hash", "occurrence"),
-        merge="rowhash",
-        hash_fields=HASHED,
+        variants=(Variant("v1", COLUMNS, FACTS),),
         transform=transform,
     )
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from etl.pipeline import Batch, LoadContext
-from etl.sources import Column, SourceSpec, Variant, register
+from etl.sources import Column, Facts, SourceSpec, Variant, register
 from etl.validation import date, decimal_units, integer
 from warehouse.fields import to_units
 
@@ -46,22 +46,26 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
         ctx.counters["ratio_computed"] += int(empty.sum())
 
 
+FACTS = Facts(
+    table="linktree_daily",
+    fields={
+        "account": "text",
+        "date": "date",
+        "total_views": "int",
+        "unique_views": "int",
+        "total_clicks": "int",
+        "unique_clicks": "int",
+        "click_through_ratio": "int",
+    },
+    key=("account", "date"),
+)
+
+
 SPEC = register(
     SourceSpec(
         kind="linktree",
         patterns=(r"linktree_analytics\.csv", r"linktree_analytics_curated_(?P<ts>\d{8}_\d{6})\.csv"),
-        variants=(Variant("v1", COLUMNS),),
-        table="linktree_daily",
-        fields={
-            "account": "text",
-            "date": "date",
-            "total_views": "int",
-            "unique_views": "int",
-            "total_clicks": "int",
-            "unique_clicks": "int",
-            "click_through_ratio": "int",
-        },
-        key=("account", "date"),
+        variants=(Variant("v1", COLUMNS, FACTS),),
         transform=transform,
     )
 )

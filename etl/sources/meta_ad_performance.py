@@ -9,7 +9,7 @@ creates the campaign from the row's name. Only the columns present are read; abs
 from __future__ import annotations
 
 from etl.pipeline import Batch, LoadContext
-from etl.sources import Column, SourceSpec, Variant, register
+from etl.sources import Column, Facts, SourceSpec, Variant, register
 from etl.sources._common import campaigns_resolve, meta_id
 from etl.validation import date, decimal_units, integer, text
 
@@ -45,31 +45,35 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
         batch.df[name] = batch.df[name].fillna(0)  # absent or empty: no events recorded
 
 
+FACTS = Facts(
+    table="ad_performance_daily",
+    fields={
+        "date": "date",
+        "campaign_id": "int",
+        "adset_id": "text",
+        "ad_name": "text",
+        "adset_name": "text",
+        "spend_usd": "int",
+        "impressions": "int",
+        "clicks": "int",
+        "reach": "int",
+        "cpm_usd": "int",
+        "cpc_usd": "int",
+        "ctr_pct": "int",
+        "quality_ranking": "text",
+        "engagement_ranking": "text",
+        "conversion_ranking": "text",
+        **{name: "int" for name in PIXELS},
+    },
+    key=("date", "campaign_id", "adset_id", "ad_name"),
+)
+
+
 SPEC = register(
     SourceSpec(
         kind="meta_ad_performance",
         patterns=(r"metaads/ad_performance_(?P<ts>\d{8})\.csv", r"metaads/ad_performance_latest\.csv"),
-        variants=(Variant("by_id", _columns(by_id=True)), Variant("by_name", _columns(by_id=False))),
-        table="ad_performance_daily",
-        fields={
-            "date": "date",
-            "campaign_id": "int",
-            "adset_id": "text",
-            "ad_name": "text",
-            "adset_name": "text",
-            "spend_usd": "int",
-            "impressions": "int",
-            "clicks": "int",
-            "reach": "int",
-            "cpm_usd": "int",
-            "cpc_usd": "int",
-            "ctr_pct": "int",
-            "quality_ranking": "text",
-            "engagement_ranking": "text",
-            "conversion_ranking": "text",
-            **{name: "int" for name in PIXELS},
-        },
-        key=("date", "campaign_id", "adset_id", "ad_name"),
+        variants=(Variant("by_id", _columns(by_id=True), FACTS), Variant("by_name", _columns(by_id=False), FACTS)),
         transform=transform,
     )
 )

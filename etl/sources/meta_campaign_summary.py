@@ -12,16 +12,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from etl.pipeline import Batch, LoadContext
-from etl.sources import Column, SourceSpec, Variant, register
-from etl.sources._common import add_counts, flag_key_duplicates, meta_id
+from etl.sources import Column, Duplicates, Records, SourceSpec, Variant, register
+from etl.sources._common import meta_id
 from etl.validation import decimal_units, integer, text
 from warehouse import selectors, services
 from warehouse.fields import from_units
+from warehouse.models import Campaign
 
 RECONCILE_TOLERANCE = Decimal("0.01")
 
 COLUMNS = (
-    Column("campaign_name", "campaign_name", text(required=True, max_length=300)),
+    Column("campaign_name", "name", text(required=True, max_length=300)),
     Column("spend_usd", "spend_usd", decimal_units(min_value=0)),
     Column("impressions", "impressions", integer()),
     Column("clicks", "clicks", integer()),
@@ -33,24 +34,18 @@ COLUMNS = (
     Column("cpc", "cpc_usd", decimal_units(allow_empty=True)),
     Column("ctr", "ctr_pct", decimal_units(allow_empty=True)),
 )
+FIELDS = {"campaign_id": "text", "name": "text", "objective": "text", "status": "text"}
 
 
 def transform(ctx: LoadContext, batch: Batch) -> None:
-    flag_key_duplicates(ctx, batch, key=["campaign_id"], values=["campaign_name", "objective", "status"])
-    outcomes, summary_spend = [], {}
-    for row in batch.df[batch.usable].itertuples():
-        campaign, outcome = services.campaign_upsert(
-            campaign_id=row.campaign_id,
-            name=row.campaign_name,
-            source_file=ctx.source_file,
-            objective=row.objective or None,
-            status=row.status or None,
-            queue_unknown=not ctx.options.dry_run,
-        )
-        outcomes.append(outcome)
-        summary_spend[campaign.pk] = from_units(row.spend_usd)
-    add_counts(ctx, outcomes)
-    # Reconciliation only (§2.7): a lifetime total that disagrees with the stored daily facts is a warning.
+    df = batch.df
+    for column in ("objective", "status"):  # empty: not in this file, the stored value stays
+        df[column] = df[column].where(df[column] != "", None)
+    # Reconciliation only (§2.7): a lifetime total that disagrees with the stored daily facts is a warning. A
+    # campaign not stored yet has no facts.
+    usable = df[batch.usable]
+    pks = dict(Campaign.objects.filter(campaign_id__in=usable["campaign_id"].tolist()).values_list("campaign_id", "pk"))
+    summary_spend = {pks[c]: from_units(s) for c, s in zip(usable["campaign_id"], usable["spend_usd"]) if c in pks}
     stored: dict[int, Decimal] = {}
     for day in selectors.meta_facts_get().daily:  # the read side's precedence: ad-level roll-up, else campaign_daily
         if day["campaign_id"] in summary_spend:
@@ -64,8 +59,19 @@ SPEC = register(
     SourceSpec(
         kind="meta_campaign_summary",
         patterns=(r"metaads/campaign_summary_(?P<ts>\d{8})\.csv", r"metaads/campaign_summary_latest\.csv"),
-        variants=(Variant("v1", COLUMNS),),
-        table="",
+        variants=(
+            Variant(
+                "v1",
+                COLUMNS,
+                Records(
+                    write=services.campaign_upsert,
+                    fields=FIELDS,
+                    key=("campaign_id",),
+                    context=("source_file", "queue_unknown"),
+                    duplicates=Duplicates(key=("campaign_id",), compare=tuple(FIELDS), before_transform=True),
+                ),
+            ),
+        ),
         transform=transform,
     )
 )

@@ -10,19 +10,13 @@ Any other header → rejected `unknown_header` naming both variants' missing and
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
-from etl import merge
 from etl.pipeline import Batch, LoadContext
-from etl.sources import Column, SourceSpec, Variant, register
-from etl.sources._common import add_counts, flag_key_duplicates, meta_id
+from etl.sources import Column, Duplicates, Facts, Records, SourceSpec, Variant, register
+from etl.sources._common import meta_id
 from etl.validation import boolean, date, decimal_units, integer, text
 from warehouse import services
 
-WINDOW_TABLE = "ad_insight_window"
-WINDOW_KEY = ["campaign_id", "adset_id", "date_start", "date_stop"]
-WINDOW_METRICS = ["spend_usd", "impressions", "clicks", "reach", "frequency", "cpc_usd", "ctr_pct"]
+WINDOW_METRICS = ("spend_usd", "impressions", "clicks", "reach", "frequency", "cpc_usd", "ctr_pct")
 WINDOW_FIELDS = {
     "campaign_id": "int",
     "adset_id": "text",
@@ -83,12 +77,27 @@ V1 = Variant(
         Column("ad_id", "ad_id", meta_id(allow_empty=True)),
         *(Column(name, name, text(), required=False) for name in _V1_TEXT),
     ),
+    Facts(
+        table="ad_insight_window",
+        fields=WINDOW_FIELDS,
+        key=("campaign_id", "adset_id", "date_start", "date_stop"),
+        # One row per window: the ad rows repeating it collapse; differing metrics inside it → all quarantined.
+        duplicates=Duplicates(
+            key=("meta_campaign_id", "adset_id", "date_start", "date_stop"),
+            compare=WINDOW_METRICS,
+            reason="inconsistent_window",
+            column="spend",
+            message="spend/impressions/clicks/reach differ between the ad rows of one insight window",
+            counter="ad_rows_collapsed",
+            before_transform=True,  # so the campaigns' ad attributes come from the consistent windows
+        ),
+    ),
 )
 V2 = Variant(
     "v2",
     (
-        Column("campaign_id", "meta_campaign_id", meta_id()),
-        Column("campaign_name", "campaign_name", text(required=True, max_length=300)),
+        Column("campaign_id", "campaign_id", meta_id()),
+        Column("campaign_name", "name", text(required=True, max_length=300)),
         Column("first_seen_date", "first_seen_date", date()),
         Column("last_seen_date", "last_seen_date", date()),
         Column("total_spend_usd", "total_spend_usd", decimal_units(min_value=0)),
@@ -102,35 +111,19 @@ V2 = Variant(
         Column("avg_ctr", "avg_ctr", decimal_units(allow_empty=True)),
         Column("total_days_active", "total_days_active", integer(allow_empty=True)),
     ),
+    Records(
+        write=services.campaign_upsert,
+        fields={
+            "campaign_id": "text",
+            "name": "text",
+            "first_seen_date": "date",
+            "last_seen_date": "date",
+            "is_currently_active": "bool",
+        },
+        key=("campaign_id",),
+        context=("source_file", "queue_unknown"),
+    ),
 )
-
-
-def _date(value) -> object:
-    return value.date() if pd.notna(value) else None
-
-
-def _collapse_windows(ctx: LoadContext, batch: Batch) -> None:
-    """One row per window: the first copy stays, identical copies are counted, differing ones quarantined."""
-    key = ["meta_campaign_id", "adset_id", "date_start", "date_stop"]
-    usable = batch.df[batch.usable]
-    metrics = usable[key + WINDOW_METRICS].astype(str)
-    variants = metrics.drop_duplicates().groupby(key, sort=False).size()
-    inconsistent = variants[variants > 1].reset_index()[key]
-    if len(inconsistent):
-        hit = metrics.reset_index().merge(inconsistent, on=key)["index"].to_numpy()
-        mask = np.zeros(len(batch.df), dtype=bool)
-        mask[hit] = True
-        batch.flag(
-            mask,
-            column="spend",
-            reason="inconsistent_window",
-            message="spend/impressions/clicks/reach differ between the ad rows of one insight window",
-        )
-    usable = batch.df[batch.usable]
-    repeated = usable.index[usable.duplicated(subset=key, keep="first").to_numpy()]
-    if len(repeated):
-        batch.collapsed[repeated.to_numpy()] = True
-        ctx.counters["ad_rows_collapsed"] += len(repeated)
 
 
 def _campaigns_v1(ctx: LoadContext, batch: Batch) -> dict[str, int]:
@@ -181,49 +174,10 @@ def _campaigns_v1(ctx: LoadContext, batch: Batch) -> dict[str, int]:
     return pks
 
 
-def _merge_windows(ctx: LoadContext, batch: Batch, pks: dict[str, int]) -> None:
-    good = batch.good().copy()
-    good["campaign_id"] = good["meta_campaign_id"].map(pks)
-    merge.stage_create(WINDOW_FIELDS)
-    merge.stage_fill(good, WINDOW_FIELDS, good["_line"])
-    inserted, updated, unchanged = merge.upsert(
-        table=WINDOW_TABLE,
-        fields=list(WINDOW_FIELDS),
-        key=WINDOW_KEY,
-        load_run_id=ctx.load_run.pk,
-        source_file_id=ctx.source_file.pk,
-    )
-    merge.stage_drop()
-    ctx.inserted += inserted
-    ctx.updated += updated
-    ctx.unchanged += unchanged
-
-
 def transform(ctx: LoadContext, batch: Batch) -> None:
-    if batch.variant.name == "v1":
-        _collapse_windows(ctx, batch)
+    if batch.variant is V1:  # v2 rows are the campaigns themselves (its target)
         pks = _campaigns_v1(ctx, batch)
-        _merge_windows(ctx, batch, pks)
-        return
-    flag_key_duplicates(
-        ctx,
-        batch,
-        key=["meta_campaign_id"],
-        values=["campaign_name", "first_seen_date", "last_seen_date", "is_currently_active"],
-    )
-    outcomes = []
-    for row in batch.df[batch.usable].itertuples():
-        _, outcome = services.campaign_upsert(
-            campaign_id=row.meta_campaign_id,
-            name=row.campaign_name,
-            source_file=ctx.source_file,
-            queue_unknown=not ctx.options.dry_run,
-            first_seen_date=_date(row.first_seen_date),
-            last_seen_date=_date(row.last_seen_date),
-            is_currently_active=bool(row.is_currently_active),
-        )
-        outcomes.append(outcome)
-    add_counts(ctx, outcomes)
+        batch.df["campaign_id"] = batch.df["meta_campaign_id"].map(pks).astype(object)
 
 
 SPEC = register(
@@ -231,7 +185,6 @@ SPEC = register(
         kind="meta_campaigns_daily",
         patterns=(r"metaads_campaigns_daily\.csv",),
         variants=(V1, V2),
-        table="",  # v1 merges ad_insight_window itself (one spec, two targets by variant)
         transform=transform,
     )
 )

@@ -6,7 +6,7 @@ Feeds `ad_account_daily`, for reconciliation only: never added to campaign-level
 
 from __future__ import annotations
 
-from etl.sources import Column, SourceSpec, Variant, register
+from etl.sources import Column, Facts, SourceSpec, Variant, register
 from etl.validation import date, decimal_units, integer
 
 COLUMNS = (
@@ -20,22 +20,26 @@ COLUMNS = (
     Column("ctr", "ctr_pct", decimal_units(allow_empty=True)),
 )
 
+FACTS = Facts(
+    table="ad_account_daily",
+    fields={
+        "date": "date",
+        "spend_usd": "int",
+        "impressions": "int",
+        "clicks": "int",
+        "reach": "int",
+        "cpm_usd": "int",
+        "cpc_usd": "int",
+        "ctr_pct": "int",
+    },
+    key=("date",),
+)
+
+
 SPEC = register(
     SourceSpec(
         kind="meta_daily_performance",
         patterns=(r"metaads/daily_performance_(?P<ts>\d{8})\.csv", r"metaads/daily_performance_latest\.csv"),
-        variants=(Variant("v1", COLUMNS),),
-        table="ad_account_daily",
-        fields={
-            "date": "date",
-            "spend_usd": "int",
-            "impressions": "int",
-            "clicks": "int",
-            "reach": "int",
-            "cpm_usd": "int",
-            "cpc_usd": "int",
-            "ctr_pct": "int",
-        },
-        key=("date",),
+        variants=(Variant("v1", COLUMNS, FACTS),),
     )
 )

@@ -20,7 +20,6 @@ SPEC = register(
                 ),
             ),
         ),
-        table="",
         not_loaded=True,
     )
 )

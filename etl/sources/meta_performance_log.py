@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from etl.pipeline import Batch, LoadContext
-from etl.sources import Column, SourceSpec, Variant, register
+from etl.sources import Column, Facts, SourceSpec, Variant, register
 from etl.sources._common import campaigns_resolve, meta_id
 from etl.validation import date, decimal_units, integer, text
 
@@ -50,23 +50,27 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     df["pixel_events"] = [None if value is False else value for value in parsed]
 
 
+FACTS = Facts(
+    table="campaign_daily",
+    fields={
+        "date": "date",
+        "campaign_id": "int",
+        "spend_usd": "int",
+        "impressions": "int",
+        "clicks": "int",
+        "reach": "int",
+        "cpc_usd": "int",
+        "pixel_events": "json",
+    },
+    key=("date", "campaign_id"),
+)
+
+
 SPEC = register(
     SourceSpec(
         kind="meta_performance_log",
         patterns=(r"metaads_campaigns_performance_log\.csv",),
-        variants=(Variant("v1", COLUMNS),),
-        table="campaign_daily",
-        fields={
-            "date": "date",
-            "campaign_id": "int",
-            "spend_usd": "int",
-            "impressions": "int",
-            "clicks": "int",
-            "reach": "int",
-            "cpc_usd": "int",
-            "pixel_events": "json",
-        },
-        key=("date", "campaign_id"),
+        variants=(Variant("v1", COLUMNS, FACTS),),
         transform=transform,
     )
 )

@@ -9,15 +9,12 @@ outside 0–100 → share_out_of_range; an unknown artist → unknown_artist (al
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 
 from etl.pipeline import Batch, LoadContext
-from etl.sources import Column, SourceSpec, Variant, register
-from etl.sources._common import add_counts, flag_key_duplicates
+from etl.sources import Column, Held, Records, SourceSpec, Variant, register
 from etl.validation import date, decimal_units, enum, isrc, text
 from warehouse import services
 from warehouse.fields import from_units, to_units
@@ -37,6 +34,19 @@ VARIANT_A = Variant(
         Column("release_type", "release_type", enum({*Track.ReleaseType.values, ""})),
         Column("royalty_percentage", "share", decimal_units()),
     ),
+    Records(
+        write=services.track_split_upsert,
+        fields={
+            "isrc": "text",
+            "artist_id": "int",
+            "title": "text",
+            "upc": "text",
+            "release_date": "date",
+            "release_type": "text",
+            "label_share_pct": "decimal",
+        },
+        key=("isrc", "artist_id"),
+    ),
 )
 VARIANT_B = Variant(
     "B",
@@ -45,46 +55,40 @@ VARIANT_B = Variant(
         Column("title", "title", text(max_length=300)),
         Column("your_revenue_share", "share", decimal_units()),
     ),
+    # No ISRC: every row waits for staff to assign one in the admin (these rows are expected, not bad data).
+    Held(
+        column="isrc",
+        reason="no_isrc",
+        message="no_isrc: variant B has no ISRC; assign one in the admin (never matched by title)",
+    ),
 )
 
 
-def guard(ctx: LoadContext, batch: Batch) -> None:
-    if batch.variant.name != "B":
-        return
-    shares = [v for v in batch.df["share"].tolist() if v is not None and v == v]
-    fractions = [v for v in shares if 0 < v < ONE]
-    above = [v for v in shares if v > ONE]
+def _share_pct(ctx: LoadContext, batch: Batch) -> pd.Series:
+    """Variant A: percent. Variant B: decided per file (all ≤ 1 → ratios ×100), else rejected."""
+    shares = batch.df["share"]
+    if batch.variant is not VARIANT_B:
+        return shares
+    values = [v for v in shares.tolist() if v is not None and v == v]
+    fractions = [v for v in values if 0 < v < ONE]
+    above = [v for v in values if v > ONE]
     if fractions and above:
         raise ctx.reject(
             "mixed_share_units",
             f"your_revenue_share mixes fractions below 1 ({from_units(fractions[0]).normalize():f}) with values above 1 "
             f"({from_units(above[0]).normalize():f}): ratio or percent cannot be decided",
         )
-
-
-def _share_pct(batch: Batch) -> pd.Series:
-    shares = batch.df["share"]
-    if batch.variant.name == "B" and all(v <= ONE for v in shares.dropna().tolist()):
+    if all(v <= ONE for v in shares.dropna().tolist()):
         return shares.map(lambda v: v * 100 if v is not None and v == v else v)  # ratios → percent
     return shares
 
 
 def transform(ctx: LoadContext, batch: Batch) -> None:
     df = batch.df
+    df["label_share_pct"] = _share_pct(ctx, batch)
     named = df.loc[df["artist"] != "", "artist"].unique().tolist()
     artists = services.artist_alias_resolve(names=named, source_file=ctx.source_file)
-    if batch.variant.name == "B":
-        # No ISRC: every row waits for staff to assign one in the admin. These rows are expected, not bad data,
-        # so the bad-row ratio must not reject the file that carries them (this file's context only).
-        batch.flag(
-            np.ones(len(df), dtype=bool),
-            column="isrc",
-            reason="no_isrc",
-            message="no_isrc: variant B has no ISRC; assign one in the admin (never matched by title)",
-        )
-        ctx.options = dataclasses.replace(ctx.options, max_bad_ratio=1.0)
-    df["share_pct"] = _share_pct(batch)
-    out = df["share_pct"].map(lambda v: v is not None and v == v and not 0 <= v <= HUNDRED)
+    out = df["label_share_pct"].map(lambda v: v is not None and v == v and not 0 <= v <= HUNDRED)
     batch.flag(
         out.to_numpy(),
         column=batch.variant.columns[-1].header,
@@ -98,27 +102,7 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
         reason="unknown_artist",
         message="artist: unknown_artist (alias queued for staff)",
     )
-    if batch.variant.name == "B":
-        return
-
     df["artist_id"] = df["artist"].map(artists)
-    flag_key_duplicates(
-        ctx, batch, key=["isrc", "artist_id"], values=["title", "upc", "release_date", "release_type", "share_pct"]
-    )
-    outcomes = []
-    for row in df[batch.usable].itertuples():
-        outcomes.append(
-            services.track_split_upsert(
-                isrc=row.isrc,
-                artist_id=int(row.artist_id),
-                title=row.title,
-                upc=row.upc,
-                release_date=row.release_date.date() if pd.notna(row.release_date) else None,
-                release_type=row.release_type,
-                label_share_pct=from_units(row.share_pct),
-            )
-        )
-    add_counts(ctx, outcomes)
 
 
 SPEC = register(
@@ -126,8 +110,6 @@ SPEC = register(
         kind="royalty_splits",
         patterns=(r"track_catalog_royalty_splits\.csv",),
         variants=(VARIANT_A, VARIANT_B),
-        table="",
-        guard=guard,
         transform=transform,
     )
 )

@@ -10,7 +10,7 @@ are ordered by extracted_at / processed_at and the latest wins. Key (artist, dat
 from __future__ import annotations
 
 from etl.pipeline import Batch, LoadContext
-from etl.sources import Column, SourceSpec, Variant, register
+from etl.sources import Column, Facts, SourceSpec, Variant, register
 from etl.validation import date, integer, text
 from warehouse import services
 
@@ -68,26 +68,30 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
         ctx.counters["artist_from_name"] += from_name
 
 
+FACTS = Facts(
+    table="spotify_audience_daily",
+    fields={
+        "artist_id": "int",
+        "date": "date",
+        "listeners": "int",
+        "streams": "int",
+        "followers": "int",
+        "source_alias": "text",
+        "spotify_artist_id": "text",
+        "extracted_at": "text",
+        "processed_at": "text",
+        "source_file_label": "text",
+        "data_source": "text",
+    },
+    key=("artist_id", "date"),
+)
+
+
 SPEC = register(
     SourceSpec(
         kind="spotify_audience",
         patterns=(r"spotify_audience_curated_(?P<ts>\d{8}_\d{6})\.csv",),
-        variants=(Variant("v1", COLUMNS),),
-        table="spotify_audience_daily",
-        fields={
-            "artist_id": "int",
-            "date": "date",
-            "listeners": "int",
-            "streams": "int",
-            "followers": "int",
-            "source_alias": "text",
-            "spotify_artist_id": "text",
-            "extracted_at": "text",
-            "processed_at": "text",
-            "source_file_label": "text",
-            "data_source": "text",
-        },
-        key=("artist_id", "date"),
+        variants=(Variant("v1", COLUMNS, FACTS),),
         transform=transform,
     )
 )

@@ -9,7 +9,7 @@ Windows overlap: nothing here sums them.
 from __future__ import annotations
 
 from etl.pipeline import Batch, LoadContext
-from etl.sources import Column, SourceSpec, Variant, register
+from etl.sources import Column, Facts, SourceSpec, Variant, register
 from etl.validation import date, enum, integer, text
 from warehouse import services
 from warehouse.models import SpotifySongMetric
@@ -42,25 +42,29 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
         ctx.counters["artist_unresolved_loaded_null"] += unresolved
 
 
+FACTS = Facts(
+    table="spotify_song_metric",
+    fields={
+        "spotify_track_id": "int",
+        "spotify_artist_id": "text",
+        "time_period": "text",
+        "extraction_date": "date",
+        "artist_id": "int",
+        "streams": "int",
+        "listeners": "int",
+        "savers": "int",
+        "canvas_views": "int",
+        "curated_at": "text",
+    },
+    key=("spotify_track_id", "spotify_artist_id", "time_period", "extraction_date"),
+)
+
+
 SPEC = register(
     SourceSpec(
         kind="spotify_song_metrics",
         patterns=(r"spotify_song_metrics_curated_(?P<ts>\d{8}_\d{6})\.csv",),
-        variants=(Variant("v1", COLUMNS),),
-        table="spotify_song_metric",
-        fields={
-            "spotify_track_id": "int",
-            "spotify_artist_id": "text",
-            "time_period": "text",
-            "extraction_date": "date",
-            "artist_id": "int",
-            "streams": "int",
-            "listeners": "int",
-            "savers": "int",
-            "canvas_views": "int",
-            "curated_at": "text",
-        },
-        key=("spotify_track_id", "spotify_artist_id", "time_period", "extraction_date"),
+        variants=(Variant("v1", COLUMNS, FACTS),),
         transform=transform,
     )
 )

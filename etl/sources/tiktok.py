@@ -14,7 +14,7 @@ import datetime as dt
 import pandas as pd
 
 from etl.pipeline import Batch, LoadContext
-from etl.sources import Column, SourceSpec, Variant, register
+from etl.sources import Column, Facts, SourceSpec, Variant, register
 from etl.validation import date, decimal_units, integer, text
 from warehouse import services
 
@@ -32,6 +32,22 @@ COMMON = (
     Column("Year", "year", integer(min_value=None)),
     Column("engagement_rate", "engagement_ratio", decimal_units(min_value=0)),
 )
+FACTS = Facts(
+    table="tiktok_daily",
+    fields={
+        "account_id": "int",
+        "date": "date",
+        "video_views": "int",
+        "profile_views": "int",
+        "likes": "int",
+        "comments": "int",
+        "shares": "int",
+        "engagement_ratio": "int",
+        "followers_snapshot": "int",
+        "new_followers": "int",
+    },
+    key=("account_id", "date"),
+)
 VARIANT_B = Variant(
     "B",
     (
@@ -39,8 +55,9 @@ VARIANT_B = Variant(
         Column("Followers", "followers", integer()),
         Column("new_followers", "new_followers", integer(min_value=None)),
     ),
+    FACTS,
 )
-VARIANT_A = Variant("A", COMMON)
+VARIANT_A = Variant("A", COMMON, FACTS)
 
 
 def transform(ctx: LoadContext, batch: Batch) -> None:
@@ -90,20 +107,6 @@ SPEC = register(
         kind="tiktok",
         patterns=(r"tiktok_analytics_curated_(?P<ts>\d{8}_\d{6})\.csv",),
         variants=(VARIANT_B, VARIANT_A),  # B's columns include A's: try the wider one first
-        table="tiktok_daily",
-        fields={
-            "account_id": "int",
-            "date": "date",
-            "video_views": "int",
-            "profile_views": "int",
-            "likes": "int",
-            "comments": "int",
-            "shares": "int",
-            "engagement_ratio": "int",
-            "followers_snapshot": "int",
-            "new_followers": "int",
-        },
-        key=("account_id", "date"),
         transform=transform,
     )
 )
