@@ -1,10 +1,11 @@
 """`metaads/campaign_summary_<YYYYMMDD>.csv` and `…_latest.csv`: Meta lifetime roll-up per campaign (§2.7).
 
-Feeds the `campaign` dimension only (name, objective, status, and the parsed name, §4.4). Its totals are not
-facts: the daily facts carry spend. A campaign whose summary spend differs from its stored daily facts by more
-than $0.01 is counted `summary_spend_mismatch` (facts of the same run load after this dimension, so the check
-sees the facts stored so far; campaigns without facts are not checked). Copies load oldest first (dated by name, `_latest` by mtime); the newest
-wins per campaign_id and an identical copy changes nothing.
+Feeds the `campaign` dimension only (`services.campaign_upsert` per row: name, objective, status, and the parsed
+name, §4.4). Its totals are not facts: the daily facts carry spend. A campaign whose summary spend differs from
+its stored daily facts by more than $0.01 is counted `summary_spend_mismatch` (facts of the same run load after
+this dimension, so the check sees the facts stored so far; campaigns not stored yet have none and are not
+checked). Copies load oldest first (dated by name, `_latest` by mtime); the newest wins per campaign_id and an
+identical copy changes nothing.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """`spotify_tracks_dimension_<ts>.csv`: Spotify track ids and their display data (contract §2.4).
 
-Feeds `spotify_track` (master data, written in `transform`). No ISRC: a Spotify track links to `track` only by a
-manual mapping in the admin, never by name. Across copies first_seen keeps the minimum, last_updated the maximum.
+Feeds `spotify_track` (master data, `services.spotify_track_upsert` per row). No ISRC: a Spotify track links to
+`track` only by a manual mapping in the admin, never by name. Across copies first_seen keeps the minimum,
+last_updated the maximum (the writer's rule); the artist is resolved by Spotify id, else by name.
 """
 
 from __future__ import annotations
