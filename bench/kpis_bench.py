@@ -67,12 +67,12 @@ def main() -> None:
             .order_by("-streams", "isrc")[:5]
         )
 
-    top = [(t["isrc"], t["streams"]) for t in selectors._top_tracks()]
+    top = [(t["isrc"], t["streams"]) for t in selectors.royalty_top_tracks_list()]
     assert top == [(r["isrc"], r["streams"] or 0) for r in group_by()] and len(top) == 5, top
     today = dt.date(2026, 1, 15)
     print(f"{connection.vendor}: lines {RoyaltyLine.objects.count():,}, top tracks {top}")
     print(f"kpis_get: {median_ms(lambda: selectors.kpis_get(today=today))} ms (median of 5)")
-    print(f"top tracks from royalty_isrc_agg: {median_ms(selectors._top_tracks)} ms")
+    print(f"top tracks from royalty_isrc_agg: {median_ms(selectors.royalty_top_tracks_list)} ms")
     print(f"baseline, the same as one GROUP BY over the active lines: {median_ms(group_by)} ms")
     if copy:
         with connection.cursor() as cursor:

@@ -10,7 +10,7 @@ import datetime as dt
 from django.db.models import Count, Max, Sum
 
 from warehouse.models import DistributorDailyStream, QuarantinedRow, SourceFile
-from warehouse.selectors import _FRESHNESS_KINDS, FRESHNESS_SOURCES, Stamp, _change_pct, campaign_list, freshness_get
+from warehouse.selectors import FRESHNESS_KINDS, FRESHNESS_SOURCES, Stamp, campaign_list, change_pct, freshness_get
 
 
 def _latest_records_by_path() -> dict[tuple[str, str], dict]:
@@ -50,7 +50,7 @@ def source_health_list(*, today: dt.date) -> tuple[dict, dict]:
         counts["rows_quarantined"] += quarantined.get(record["read_id"], 0)
     data = {}
     for source in FRESHNESS_SOURCES:
-        kinds = {kind: by_kind[kind] for kind in _FRESHNESS_KINDS[source] if kind in by_kind}
+        kinds = {kind: by_kind[kind] for kind in FRESHNESS_KINDS[source] if kind in by_kind}
         data[source] = {
             **freshness[source],
             "files_rejected": sum(k["files_rejected"] for k in kinds.values()),
@@ -121,7 +121,7 @@ def campaign_streams_list() -> tuple[list, dict]:
                 "streams_before": before,
                 "days_with_streams_before": before_days,
                 # Only when both windows are fully covered: a missing day would read as a fall or a rise.
-                "streams_change_pct": _change_pct(during, before) if during_days == before_days == days else None,
+                "streams_change_pct": change_pct(during, before) if during_days == before_days == days else None,
             }
         )
     stamp = Stamp.get()
