@@ -10,6 +10,7 @@ from django.db.models import Count
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from etl.kinds import KIND_ORDER  # pandas-free: the web process never imports the loader
 from warehouse.models import Artist, LoadRun, Platform, SourceFile, Track
 
 # --- Resources ----------------------------------------------------------------------------------------------------
@@ -122,12 +123,9 @@ class RefreshRequestSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(required=False, default=False)
 
     def validate_kinds(self, kinds: list[str]) -> list[str]:
-        from etl.sources import registry  # the loader's own list of curated kinds
-
-        known = list(registry())
-        unknown = [kind for kind in kinds if kind not in known]
+        unknown = [kind for kind in kinds if kind not in KIND_ORDER]
         if unknown:
-            raise serializers.ValidationError(f'unknown kind "{unknown[0]}" (allowed: {", ".join(known)})')
+            raise serializers.ValidationError(f'unknown kind "{unknown[0]}" (allowed: {", ".join(KIND_ORDER)})')
         return kinds
 
 
@@ -164,9 +162,18 @@ ERROR_RESPONSES = {
 }
 
 
+def optional(field):
+    """A copy of `field` that a body may omit. DRF copies a field by calling its constructor again with the
+    original arguments, so `required` goes into those arguments."""
+    field = copy.deepcopy(field)
+    field._kwargs["required"] = field.required = False
+    return field
+
+
 def soft(name: str, data, metadata=None) -> OpenApiResponse:
     """200 with the normal envelope, or the contract's soft failure {"success": false, "error": ...}."""
-    fields = {"success": B(), "data": data, "metadata": metadata if metadata is not None else serializers.DictField()}
+    metadata = metadata if metadata is not None else serializers.DictField()
+    fields = {"success": B(), "data": optional(data), "metadata": optional(metadata)}  # absent from the failure
     return OpenApiResponse(
         obj(name, {**fields, "error": S(required=False)}),
         description='Normal envelope, or HTTP 200 {"success": false, "error": <message>} when there is no data.',
@@ -202,9 +209,12 @@ KPI_SUMMARY = obj(
         "top_artist": S(allow_null=True),
         "distributor_breakdown": obj("DistributorBreakdown", {"distrokid": F(), "toolost": F()}),
         "last_updated": S(allow_null=True),
-        "tiktok": obj("KpiTiktok", {"video_views": I(), "engagement_rate": F()}),
-        "marketing": obj(
-            "KpiMarketing", {"total_ad_spend": F(), "total_impressions": I(), "average_cpc": F(), "total_clicks": I()}
+        "tiktok": optional(obj("KpiTiktok", {"video_views": I(), "engagement_rate": F()})),  # only with TikTok data
+        "marketing": optional(  # only with Meta data
+            obj(
+                "KpiMarketing",
+                {"total_ad_spend": F(), "total_impressions": I(), "average_cpc": F(), "total_clicks": I()},
+            )
         ),
     },
 )

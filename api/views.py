@@ -7,7 +7,7 @@ committed load shows on the next poll; errors are shaped by api/exceptions.py.
 from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
@@ -476,6 +476,12 @@ class ResourceViewSet(ThrottledViewMixin, mixins.ListModelMixin, mixins.Retrieve
         return Response({"success": True, "data": self.get_serializer(self.get_object()).data, "metadata": {}})
 
 
+def _retrieve_schema(name: str, serializer_class):
+    """GET /api/<resource>/{id}: one row in the envelope (the list is paginated in it too)."""
+    return extend_schema(responses={200: s.envelope(name, serializer_class())})
+
+
+@extend_schema_view(retrieve=_retrieve_schema("ArtistResponse", s.ArtistSerializer))
 class ArtistViewSet(ResourceViewSet):
     serializer_class = s.ArtistSerializer
     filterset_class = filters.ArtistFilterSet
@@ -484,6 +490,7 @@ class ArtistViewSet(ResourceViewSet):
         return selectors.artist_list().prefetch_related("aliases").order_by("name")
 
 
+@extend_schema_view(retrieve=_retrieve_schema("TrackResponse", s.TrackSerializer))
 class TrackViewSet(ResourceViewSet):
     serializer_class = s.TrackSerializer
     filterset_class = filters.TrackFilterSet
@@ -492,6 +499,7 @@ class TrackViewSet(ResourceViewSet):
         return selectors.track_list().order_by("isrc")
 
 
+@extend_schema_view(retrieve=_retrieve_schema("PlatformResponse", s.PlatformSerializer))
 class PlatformViewSet(ResourceViewSet):
     serializer_class = s.PlatformSerializer
     filterset_class = filters.PlatformFilterSet
@@ -500,6 +508,7 @@ class PlatformViewSet(ResourceViewSet):
         return selectors.platform_list().order_by("name")
 
 
+@extend_schema_view(retrieve=_retrieve_schema("LoadRunResponse", s.LoadRunSerializer))
 class LoadRunViewSet(ResourceViewSet):
     """Runs with their files and quarantine counts; GET /api/loads/{id} shows a run's progress."""
 

@@ -16,30 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from etl.kinds import KIND_ORDER
 from etl.validation import Parser
 
 if TYPE_CHECKING:
     from etl.pipeline import Batch, LoadContext
     from etl.readers import CsvFile
 
-# Contract §1.1 "Order within a run". Dimensions before the facts that reference them.
-KIND_ORDER = (
-    "royalty_splits",
-    "dk_bank_details",
-    "spotify_tracks_dimension",
-    "spotify_song_metrics",
-    "tidy_daily_streams",
-    "spotify_audience",
-    "tiktok",
-    "linktree",
-    "meta_campaign_summary",
-    "meta_campaigns_daily",
-    "meta_daily_performance",
-    "meta_ad_performance",
-    "meta_performance_log",
-    "meta_kpi_summary",
-    "capital_one",
-)
 
 # Name timestamps (contract §1.1): `<ts>` = YYYYMMDD_HHMMSS, Meta files YYYYMMDD.
 TS = r"(?P<ts>\d{8}_\d{6})"

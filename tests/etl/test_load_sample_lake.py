@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
 
+from etl.kinds import KIND_ORDER
+from etl.sources import registry
 from tests.etl.helpers import by_path, curated, fingerprint, read_rows, run_loader, write_csv
 from warehouse.models import DistributorDailyStream, LoadRun, RoyaltyLine, SourceFile
 
@@ -310,3 +312,9 @@ def test_queued_api_run_executes_with_its_options_and_broadcasts_once(sample_lak
     code, payload, _ = run_loader("--lake", str(sample_lake), "--source", "tidy_daily_streams")
     assert code == 0 and calls == [queued.pk]  # nothing changed: no broadcast
     assert run_loader("--lake", str(sample_lake), "--run-id", str(queued.pk))[0] == 2  # no longer queued
+
+
+def test_the_registry_registers_exactly_the_pandas_free_kind_list():
+    """etl/kinds.py is what the web process validates refresh kinds against: it must name every registered kind,
+    in the registry's order."""
+    assert tuple(registry()) == KIND_ORDER
