@@ -352,21 +352,77 @@ STREAM_ROW = obj(
         "savers": nullable_int(),
     },
 )
+
+
+def nullable_str():
+    return S(allow_null=True)
+
+
+def series(child) -> serializers.ListField:
+    """A named series of a B4/B5 body: present when it was asked for."""
+    return serializers.ListField(child=copy.deepcopy(child), required=False)
+
+
+REVENUE_ROW = obj(
+    "RevenueRow",
+    {
+        "period": S(),
+        **{name: nullable_str() for name in ("artist", "isrc", "platform", "store", "country")},
+        "net_usd": F(),
+        "gross_usd": F(),
+        "adjustments_usd": F(),
+        "quantity": I(),
+        "line_count": I(),
+    },
+)
+EXPECTED_ROW = obj(
+    "ExpectedRow",
+    {"period": S(), "source": nullable_str(), "platform": nullable_str(), "streams": I(), "expected_usd": F()},
+)
+EXPENSE_ROW = obj("ExpenseRow", {"period": S(), "category": nullable_str(), "amount_usd": F(), "line_count": I()})
+AD_SPEND_ROW = obj(
+    "AdSpendRow",
+    {
+        "period": S(),
+        "artist": nullable_str(),
+        "campaign_id": nullable_str(),
+        "spend_usd": F(),
+        "impressions": I(),
+        "clicks": I(),
+    },
+)
 FINANCIAL = obj(
     "FinancialSeries",
     {
-        "revenue": serializers.ListField(child=serializers.DictField(), required=False),
-        "expected": serializers.ListField(child=serializers.DictField(), required=False),
-        "expenses": serializers.ListField(child=serializers.DictField(), required=False),
-        "ad_spend": serializers.ListField(child=serializers.DictField(), required=False),
+        "revenue": series(REVENUE_ROW),
+        "expected": series(EXPECTED_ROW),
+        "expenses": series(EXPENSE_ROW),
+        "ad_spend": series(AD_SPEND_ROW),
     },
 )
-SOCIAL = obj(
-    "SocialSeries",
+TIKTOK_ROW = obj(
+    "TiktokRow",
     {
-        "tiktok": serializers.ListField(child=serializers.DictField(), required=False),
-        "linktree": serializers.ListField(child=serializers.DictField(), required=False),
+        "period": S(),
+        "account": S(),
+        "artist": nullable_str(),
+        **{name: I() for name in ("video_views", "profile_views", "likes", "comments", "shares")},
+        "engagement_rate": F(),
+        "followers": nullable_int(),
     },
+)
+LINKTREE_ROW = obj(
+    "LinktreeRow",
+    {
+        "period": S(),
+        "account": S(),
+        **{name: I() for name in ("total_views", "unique_views", "total_clicks", "unique_clicks")},
+        "click_through_ratio": F(),
+    },
+)
+SOCIAL = obj("SocialSeries", {"tiktok": series(TIKTOK_ROW), "linktree": series(LINKTREE_ROW)})
+CAMPAIGN_PERIOD = obj(
+    "CampaignPeriod", {"period": S(), "spend_usd": F(), "impressions": I(), "clicks": I(), "reach": I()}
 )
 CAMPAIGN = obj(
     "Campaign",
@@ -391,21 +447,98 @@ CAMPAIGN = obj(
         "cpc_usd": F(),
         "ctr_pct": F(),
         "data_basis": S(),
-        "daily": serializers.ListField(child=serializers.DictField(), required=False),
+        "daily": series(CAMPAIGN_PERIOD),  # with include_daily
     },
+)
+FRESHNESS = mapping(
+    obj(
+        "Freshness",
+        {
+            "latest_data_date": nullable_str(),
+            "last_loaded_at": nullable_str(),
+            "last_file": nullable_str(),
+            "stale": B(),
+        },
+    )
+)
+KPIS_STREAMING = obj(
+    "KpisStreaming",
+    {
+        "total_streams_all_time": I(),
+        "latest_day": obj("KpisLatestDay", {"date": nullable_str(), "spotify": I(), "apple": I(), "total": I()}),
+        "last_7d": I(),
+        "prev_7d": I(),
+        "month_to_date": I(),
+        "by_platform": obj("KpisByPlatform", {"spotify": I(), "apple_music": I()}),
+        "by_source": mapping(I()),
+        "royalty_streams_all_time": I(),
+        "revenue_per_stream": F(),
+        "top_tracks": many(
+            obj(
+                "TopTrack",
+                {"isrc": S(), "title": nullable_str(), "artist": nullable_str(), "streams": I(), "revenue_usd": F()},
+            )
+        ),
+    },
+)
+KPIS_FINANCIAL = obj(
+    "KpisFinancial",
+    {
+        "total_revenue_usd": F(),
+        "gross_revenue_usd": F(),
+        "adjustments_usd": F(),
+        "latest_sale_month": nullable_str(),
+        "latest_month_revenue_usd": F(),
+        "mrr_usd": F(),
+        "expected_revenue_month_to_date_usd": F(),
+        "revenue_by_artist": mapping(F()),
+        "expenses_usd_all_time": F(),
+        "expenses_usd_last_30d": F(),
+        "ad_spend_usd_all_time": F(),
+    },
+)
+KPIS_SOCIAL = obj(
+    "KpisSocial",
+    {
+        "tiktok": obj(
+            "KpisTiktok",
+            {"video_views_30d": I(), "engagement_rate_30d": F(), "followers": mapping(nullable_int())},
+        ),
+        "linktree": obj("KpisLinktree", {"views_30d": I(), "clicks_30d": I(), "click_through_ratio_30d": F()}),
+        "spotify": obj(
+            "KpisSpotify", {"followers": mapping(I()), "followers_total": I(), "listeners_latest": mapping(I())}
+        ),
+    },
+)
+KPIS_MARKETING = obj(
+    "KpisMarketing",
+    {
+        "total_spend_usd": F(),
+        "spend_30d_usd": F(),
+        "impressions": I(),
+        "clicks": I(),
+        "ctr_pct": F(),
+        "cpc_usd": F(),
+        "cpm_usd": F(),
+        "active_campaigns": I(),
+    },
+)
+KPIS_GROWTH = obj(
+    "KpisGrowth",
+    {"streams_wow_pct": F(), "streams_mom_pct": F(), "revenue_mom_pct": F(), "spotify_followers_30d_change": I()},
 )
 KPIS = obj(
     "Kpis",
     {
-        "as_of": S(allow_null=True),
-        "streaming": serializers.DictField(),
-        "financial": serializers.DictField(),
-        "social": serializers.DictField(),
-        "marketing": serializers.DictField(),
-        "growth": serializers.DictField(),
+        "as_of": nullable_str(),
+        "streaming": KPIS_STREAMING,
+        "financial": KPIS_FINANCIAL,
+        "social": KPIS_SOCIAL,
+        "marketing": KPIS_MARKETING,
+        "growth": KPIS_GROWTH,
         "goals": GOALS,
         "alerts": many(ALERT),
-        "freshness": serializers.DictField(),
+        "freshness": FRESHNESS,
     },
 )
 HEALTH_SIMPLE = obj("HealthSimple", {"status": S(), "service": S()})
