@@ -8,7 +8,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from api.filters import ParameterError
 from warehouse.db_busy import RETRY_AFTER_SECONDS, busy_body, database_busy
+from warehouse.selectors import BadParameter, NoData
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +29,6 @@ def _flatten(detail, prefix: str = "") -> list[str]:
 
 
 def exception_handler(exc, context):
-    from api.filters import ParameterError
-    from warehouse.selectors import BadParameter, NoData
-
     if database_busy(exc):  # a load holds the write lock past the busy timeout: try again, not a server fault
         logger.warning("database_busy view=%s", type(context.get("view")).__name__)
         return Response(

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from api import filters
 from api import serializers as s
 from api.authentication import TokenAuthentication
-from api.health import health_report
+from api.health import database_check, health_report
 from api.permissions import CanRefresh, DashboardReadPermission
 from api.throttling import ThrottledViewMixin
 from warehouse import selectors, services
@@ -74,8 +74,6 @@ class HealthView(ThrottledViewMixin, APIView):
 
 
 def selectors_database_ok() -> bool:
-    from api.health import database_check
-
     return database_check()["ok"]
 
 
