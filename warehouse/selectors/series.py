@@ -11,9 +11,18 @@ from django.utils import timezone
 from warehouse.models import Artist, Platform
 from warehouse.selectors.common import BadParameter, add_months, iso_day
 from warehouse.selectors.loads import Stamp
+from warehouse.selectors.royalty import active_lines
 
 GRANULARITIES = ("day", "week", "month")
 RANGE_CAPS = {"day": 731, "week": 260, "month": 120}
+# group_by dimension → royalty_line lookup (B3 royalty, B4 revenue)
+ROYALTY_DIMENSIONS = {
+    "artist": "artist__name",
+    "isrc": "isrc",
+    "platform": "platform__slug",
+    "store": "store",
+    "country": "country_id",
+}
 
 
 def period_label(day: dt.date, granularity: str) -> str:
@@ -111,3 +120,15 @@ def streams_by_platform(row: dict, platforms: list[str]) -> list[tuple[str, int]
 def platform_slugs(filters: SeriesFilters) -> list[str]:
     """The distributor platforms a series covers: both, or the one `platform` names."""
     return [p for p in ("spotify", "apple_music") if not filters.platform or p == filters.platform.slug]
+
+
+def royalty_lines_filtered(filters: SeriesFilters):
+    """The active royalty lines the artist, isrc and platform filters select."""
+    qs = active_lines()
+    if filters.artist:
+        qs = qs.filter(artist=filters.artist)
+    if filters.isrc:
+        qs = qs.filter(isrc=filters.isrc)
+    if filters.platform:
+        qs = qs.filter(platform=filters.platform)
+    return qs

@@ -10,10 +10,12 @@ from warehouse.selectors.common import ZERO, BadParameter, Buckets, as_date, mon
 from warehouse.selectors.meta import meta_facts_get, meta_latest_date
 from warehouse.selectors.royalty import active_lines
 from warehouse.selectors.series import (
+    ROYALTY_DIMENSIONS,
     SeriesFilters,
     check_dimensions,
     period_label,
     platform_slugs,
+    royalty_lines_filtered,
     series_metadata,
     series_range,
     streams_by_platform,
@@ -25,14 +27,6 @@ _FINANCIAL_DIMENSIONS = {
     "expected": {"source", "platform"},
     "expenses": {"category"},
     "ad_spend": {"artist", "campaign_id"},
-}
-_REVENUE_DIMENSIONS = ("artist", "isrc", "platform", "store", "country")
-_REVENUE_FIELDS = {
-    "artist": "artist__name",
-    "isrc": "isrc",
-    "platform": "platform__slug",
-    "store": "store",
-    "country": "country_id",
 }
 
 
@@ -49,16 +43,10 @@ def _revenue_date_field(basis: str) -> str:
 
 def _financial_revenue(*, filters, start, end, granularity, basis) -> list[dict]:
     date_field = _revenue_date_field(basis)
-    qs = active_lines().filter(**{f"{date_field}__gte": start, f"{date_field}__lte": end})
-    if filters.artist:
-        qs = qs.filter(artist=filters.artist)
-    if filters.isrc:
-        qs = qs.filter(isrc=filters.isrc)
-    if filters.platform:
-        qs = qs.filter(platform=filters.platform)
-    group = [d for d in _REVENUE_DIMENSIONS if d in filters.group_by]
+    qs = royalty_lines_filtered(filters).filter(**{f"{date_field}__gte": start, f"{date_field}__lte": end})
+    group = [d for d in ROYALTY_DIMENSIONS if d in filters.group_by]
     period_expr = {"p": TruncMonth(date_field)} if granularity == "month" else {}
-    values = [date_field if not period_expr else "p", *(_REVENUE_FIELDS[d] for d in group)]
+    values = [date_field if not period_expr else "p", *(ROYALTY_DIMENSIONS[d] for d in group)]
     rows = (
         qs.annotate(**period_expr)
         .values(*values)
@@ -73,7 +61,7 @@ def _financial_revenue(*, filters, start, end, granularity, basis) -> list[dict]
     buckets = Buckets()
     for row in rows:
         period = period_label(as_date(row["p"] if period_expr else row[date_field]), granularity)
-        dims = {d: row[_REVENUE_FIELDS[d]] if d in group else None for d in _REVENUE_DIMENSIONS}
+        dims = {d: row[ROYALTY_DIMENSIONS[d]] if d in group else None for d in ROYALTY_DIMENSIONS}
         buckets.add(
             (period, *dims.values()),
             {

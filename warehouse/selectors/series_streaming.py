@@ -6,12 +6,13 @@ from django.db.models import Max, Q, Sum
 
 from warehouse.models import DistributorDailyStream, SpotifyAudienceDaily, SpotifySongMetric
 from warehouse.selectors.common import BadParameter, Buckets
-from warehouse.selectors.royalty import active_lines
 from warehouse.selectors.series import (
+    ROYALTY_DIMENSIONS,
     SeriesFilters,
     check_dimensions,
     period_label,
     platform_slugs,
+    royalty_lines_filtered,
     series_metadata,
     series_range,
     streams_by_platform,
@@ -40,13 +41,6 @@ _STREAM_ROW_KEYS = (
     "followers",
     "savers",
 )
-_ROYALTY_FIELDS = {
-    "artist": "artist__name",
-    "isrc": "isrc",
-    "platform": "platform__slug",
-    "store": "store",
-    "country": "country_id",
-}
 
 
 def _stream_row(**values) -> dict:
@@ -99,15 +93,9 @@ def _spotify_audience(filters: SeriesFilters, source: str, granularity: str):
 
 
 def _royalty(filters: SeriesFilters, source: str, granularity: str):
-    qs = active_lines()
-    if filters.artist:
-        qs = qs.filter(artist=filters.artist)
-    if filters.isrc:
-        qs = qs.filter(isrc=filters.isrc)
-    if filters.platform:
-        qs = qs.filter(platform=filters.platform)
+    qs = royalty_lines_filtered(filters)
     start, end = _range(filters, qs, "month", "sale_month")
-    values = ["sale_month", *(_ROYALTY_FIELDS[d] for d in filters.group_by)]
+    values = ["sale_month", *(ROYALTY_DIMENSIONS[d] for d in filters.group_by)]
     rows = (
         qs.filter(sale_month__gte=start.replace(day=1), sale_month__lte=end)
         .values(*values)
@@ -116,7 +104,7 @@ def _royalty(filters: SeriesFilters, source: str, granularity: str):
     )
     buckets = Buckets()
     for row in rows:  # one row per group already: the database summed it
-        dims = {d: row[_ROYALTY_FIELDS[d]] for d in filters.group_by}
+        dims = {d: row[ROYALTY_DIMENSIONS[d]] for d in filters.group_by}
         period = period_label(row["sale_month"], "month")
         buckets[(period, *dims.values())] = _stream_row(
             period=period, source=source, streams=row["streams"] or 0, **dims
