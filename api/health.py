@@ -1,8 +1,9 @@
-"""Health probes: database reachability and latency, channel-layer round trip, curated zone, freshness."""
+"""Health probes: database reachability and latency, channel-layer round trip, Redis, curated zone, freshness."""
 
 import time
 from pathlib import Path
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -42,6 +43,20 @@ def channel_layer_check(timeout: float = 2.0) -> dict:
         return {"ok": False}
 
 
+def redis_check(timeout: float = 2.0) -> dict:
+    """Redis (REDIS_URL: the shared cache, rate limits and channel layer) answers a PING. While it does not, reads
+    are still served (bedrot_site.redis_cache), so it degrades the status without failing it."""
+    if not settings.REDIS_URL:
+        return {"ok": True, "configured": False}
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        return {"ok": bool(client.ping()), "configured": True}
+    except redis.exceptions.RedisError:
+        return {"ok": False, "configured": True}
+    finally:
+        client.close()
+
+
 def curated_zone_check() -> dict:
     configured = bool(str(settings.DATA_LAKE_PATH)) and bool(settings.CURATED_ZONE)
     root = Path(settings.DATA_LAKE_PATH) / settings.CURATED_ZONE
@@ -50,11 +65,12 @@ def curated_zone_check() -> dict:
 
 def health_report() -> tuple[dict, int]:
     """B7 body and HTTP status: `error` (503) when the database is down; `degraded` (200) for stale sources,
-    a failed last run, an unreachable channel layer or a missing curated zone."""
+    a failed last run, an unreachable channel layer or Redis, or a missing curated zone."""
     database = database_check()
     checks = {
         "database": database,
         "channel_layer": channel_layer_check(),
+        "redis": redis_check(),
         "curated_zone": curated_zone_check(),
         "last_load_run": None,
         "stale_sources": [],
@@ -68,6 +84,7 @@ def health_report() -> tuple[dict, int]:
             bool(checks["stale_sources"])
             or (last is not None and last["status"] in ("failed", "aborted"))
             or not checks["channel_layer"]["ok"]
+            or not checks["redis"]["ok"]
             or not checks["curated_zone"]["ok"]
         )
         status = "degraded" if degraded else "ok"

@@ -168,7 +168,7 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="bedrot")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "bedrot_site.redis_cache.FallbackRedisCache",  # per-process memory while Redis is down
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5},
