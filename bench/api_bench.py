@@ -3,9 +3,12 @@
 Builds a fresh SQLite warehouse directly in SQL (≥ 1M royalty lines over 10 years of Sale Months, 10 years of daily
 distributor streams for both sources), rebuilds the aggregates exactly as a DK load does, and serves it the way
 deploy/ does: N daphne workers (`--workers`, default one per core) started with the systemd template's command line
-(`daphne --proxy-headers -b 127.0.0.1 -p PORT`, one port each, production settings, the Redis channel layer), behind
-a real nginx with deploy/nginx's upstream (least_conn) and proxy settings when nginx is installed (`--proxy nginx`),
-else with the clients spreading requests round-robin over the workers themselves (`--proxy none`).
+(`daphne -b 127.0.0.1 -p PORT`, one port each, production settings, TRUSTED_PROXIES=127.0.0.1/32 as in
+deploy/bedrot.env.example, the Redis channel layer), behind Debian's nginx running deploy/nginx/bedrot.conf itself
+(ports templated, TLS left out: tests.servers.nginx_conf, as tests/ops/test_nginx_proxy.py) when nginx is installed
+(`--proxy nginx`), else with the clients spreading requests round-robin over the workers (`--proxy none`).
+With --database-url the warehouse is copied into that PostgreSQL database (`manage.py copy_warehouse`) and served
+from there.
 20 concurrent clients, each with its own token (throttling on at the production rates), drive every dashboard
 endpoint. In the same run it times the same figure as one raw SQL query over royalty_line (the baseline for the
 ratio) and checks that the API's figures equal that fresh computation.
@@ -13,6 +16,7 @@ ratio) and checks that the API's figures equal that fresh computation.
     .venv/bin/python bench/api_bench.py                   # 1,000,000 lines, 20 clients, one worker per core
     .venv/bin/python bench/api_bench.py --workers 1 --proxy none   # last session's layout: one daphne process
     .venv/bin/python bench/api_bench.py --lines 200000    # quicker
+    .venv/bin/python bench/api_bench.py --database-url postgres://postgres@127.0.0.1:5432/bench_api   # PostgreSQL
 
 Results: printed as a Markdown table; docs/PERFORMANCE.md (API section) records a run.
 """
@@ -36,6 +40,9 @@ from pathlib import Path
 from production_env import production_env
 
 BASE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE))
+from tests.servers import NGINX, nginx_conf  # noqa: E402  (the nginx test's rendering of deploy/nginx/bedrot.conf)
+
 OUT = BASE / "bench" / "out"
 DB = OUT / "api_bench.sqlite3"
 CLIENTS = 20
@@ -56,11 +63,15 @@ ENDPOINTS = [
     "/api/streaming?granularity=month&start=2024-01-01&end=2025-12-31&group_by=source",
 ]
 TARGETS = ["/api/kpis/summary", "/api/revenue/monthly"]
+POSTGRES_URL = ""  # --database-url: the warehouse is served from this PostgreSQL database
 
 
-def _env(cache_seconds: int, **extra: str) -> dict:
+def _env(cache_seconds: int, *, database_url: str | None = None, **extra: str) -> dict:
     # Throttling stays at the production rates: each client has its own token, far below 1200/min per user.
-    return production_env(database=DB, API_CACHE_SECONDS=str(cache_seconds), LOG_LEVEL="WARNING", **extra)
+    url = POSTGRES_URL if database_url is None else database_url
+    return production_env(
+        database=DB, DATABASE_URL=url, API_CACHE_SECONDS=str(cache_seconds), LOG_LEVEL="WARNING", **extra
+    )
 
 
 def build_warehouse(lines: int) -> dict:
@@ -68,7 +79,7 @@ def build_warehouse(lines: int) -> dict:
     OUT.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(str(DB) + suffix).unlink(missing_ok=True)
-    os.environ.update(_env(60))
+    os.environ.update(_env(60, database_url=""))  # built in SQLite, copied to PostgreSQL afterwards
     import django
 
     django.setup()
@@ -202,16 +213,34 @@ def selector_timings() -> dict:
     return result
 
 
+def copy_to_postgres() -> float:
+    """The SQLite warehouse into POSTGRES_URL (an existing database, migrated here) with the project's own
+    `copy_warehouse` (verified); seconds taken by the copy."""
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=BASE, env=_env(60), check=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [*manage, "copy_warehouse", "--to", POSTGRES_URL, "--replace"],
+        cwd=BASE,
+        env=_env(60, database_url=""),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
 def raw_sql_baseline() -> dict:
     import sqlite3
 
-    connection = sqlite3.connect(DB)
+    import psycopg
+
+    connection = psycopg.connect(POSTGRES_URL) if POSTGRES_URL else sqlite3.connect(DB)
     result = {}
     for endpoint, sql in RAW_SQL.items():
         timings, rows = [], None
         for _ in range(5):
             started = time.perf_counter()
-            rows = connection.execute(sql).fetchall()
+            rows = [tuple(str(v) if hasattr(v, "isoformat") else v for v in row) for row in connection.execute(sql)]
             timings.append((time.perf_counter() - started) * 1000)
         result[endpoint] = {"ms": statistics.median(timings), "rows": rows}
     connection.close()
@@ -262,55 +291,19 @@ def _wait_healthy(port: int, process: subprocess.Popen, what: str) -> None:
     raise SystemExit(f"{what} did not start: {process.stderr.read().decode()[-2000:]}")
 
 
-NGINX_CONF = """# generated by bench/api_bench.py: deploy/nginx/bedrot.conf's upstream and `location /` without TLS
-worker_processes auto;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    client_body_temp_path {dir}/tmp/body;
-    proxy_temp_path {dir}/tmp/proxy;
-    fastcgi_temp_path {dir}/tmp/fastcgi;
-    uwsgi_temp_path {dir}/tmp/uwsgi;
-    scgi_temp_path {dir}/tmp/scgi;
-    log_format bedrot '$remote_addr - $remote_user [$time_local] "$request_method $uri $server_protocol" '
-                      '$status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time';
-    access_log {dir}/access.log bedrot;
-    upstream bedrot_daphne {{
-        least_conn;  # as deploy/nginx/bedrot.conf
-{servers}
-        keepalive 32;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://bedrot_daphne;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_read_timeout 120s;
-        }}
-    }}
-}}
-"""
-
-
 class Servers:
     """N daphne workers as deploy/systemd runs them, and the address clients use: nginx's port, or each worker's
     port in turn (round-robin per request, as nginx's default upstream balancing does)."""
 
     def __init__(self, *, cache_seconds: int, workers: int, proxy: str, redis_url: str):
         self.processes: list[subprocess.Popen] = []
-        extra = {"REDIS_URL": redis_url} if redis_url else {}
+        extra = {"TRUSTED_PROXIES": "127.0.0.1/32", **({"REDIS_URL": redis_url} if redis_url else {})}
         try:
             ports = [_free_port() for _ in range(workers)]
             for port in ports:
                 process = subprocess.Popen(
                     [
                         str(BASE / ".venv" / "bin" / "daphne"),
-                        "--proxy-headers",
                         "-b",
                         "127.0.0.1",
                         "-p",
@@ -338,13 +331,11 @@ class Servers:
     def _start_nginx(self, worker_ports: list[int]) -> int:
         folder = OUT / "nginx"
         shutil.rmtree(folder, ignore_errors=True)
-        (folder / "tmp").mkdir(parents=True)
-        os.chmod(folder / "tmp", 0o777)  # nginx's workers drop root privileges
+        folder.mkdir(parents=True)
         port = _free_port()
-        servers = "\n".join(f"        server 127.0.0.1:{p};" for p in worker_ports)
-        (folder / "nginx.conf").write_text(NGINX_CONF.format(dir=folder, servers=servers, port=port))
+        conf = nginx_conf(folder, listen=port, workers=worker_ports)
         process = subprocess.Popen(
-            [shutil.which("nginx"), "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+            [NGINX, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -433,7 +424,7 @@ def main() -> None:
     parser.add_argument(
         "--proxy",
         choices=("nginx", "none"),
-        default="nginx" if shutil.which("nginx") else "none",
+        default="nginx" if Path(NGINX).exists() else "none",
         help="nginx in front (default when installed), or clients round-robin over the workers",
     )
     parser.add_argument(
@@ -441,11 +432,25 @@ def main() -> None:
         default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
         help="channel layer for more than one worker, as in production ('' for in-memory)",
     )
+    parser.add_argument("--database-url", default="", help="serve from this PostgreSQL database (copied into it)")
+    parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global POSTGRES_URL
+    POSTGRES_URL = args.database_url
     load_before = os.getloadavg()
 
-    info = reuse_warehouse(args.lines) if args.reuse else None
-    info = info or build_warehouse(args.lines)
+    if args.build_only or not POSTGRES_URL:
+        info = (reuse_warehouse(args.lines) if args.reuse else None) or build_warehouse(args.lines)
+    if args.build_only:
+        info["copy_s"] = copy_to_postgres()
+        print(json.dumps(info))
+        return
+    if POSTGRES_URL:  # Django's settings are fixed at its first setup: the SQLite build runs in a child process
+        child = subprocess.run(
+            [sys.executable, __file__, *sys.argv[1:], "--build-only"], check=True, capture_output=True, text=True
+        )
+        info = json.loads(child.stdout.splitlines()[-1])
+        print(f"copied to PostgreSQL (copy_warehouse, verified) in {info['copy_s']:.1f} s")
     print(
         f"warehouse: {info['lines']:,} royalty lines, {info['stream_rows']:,} daily stream rows, "
         f"{info['agg_rows']:,} aggregate rows; generated in {info['generate_s']:.1f} s, aggregates rebuilt "
@@ -502,7 +507,8 @@ def main() -> None:
         else (", clients round-robin over them" if args.workers > 1 else "")
     )
     print(
-        f"\n{CLIENTS} concurrent clients (one token each), {layout}, SQLite WAL, {os.cpu_count()} cores; "
+        f"\n{CLIENTS} concurrent clients (one token each), {layout}, {'PostgreSQL' if POSTGRES_URL else 'SQLite WAL'}, "
+        f"{os.cpu_count()} cores; "
         f"load average (1/5/15 min) before {'/'.join(f'{v:.2f}' for v in load_before)}, after "
         f"{'/'.join(f'{v:.2f}' for v in load_after)}; raw SQL = the same figure as one query over royalty_line\n"
     )
@@ -519,5 +525,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(BASE))
     main()

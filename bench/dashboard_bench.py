@@ -23,7 +23,6 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bedrot_site.settings_test")  # tests.servers reads BASE_DIR only
 from tests.servers import Daphne  # noqa: E402  (the tests' daphne helper: same server, same readiness check)
 
 DESKTOP = {"width": 1366, "height": 768}

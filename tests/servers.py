@@ -1,5 +1,6 @@
 """A real daphne process for the end-to-end tests (and the loader command run beside it)."""
 
+import re
 import socket
 import subprocess
 import sys
@@ -7,9 +8,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from django.conf import settings
-
-BASE_DIR = Path(settings.BASE_DIR)
+BASE_DIR = Path(__file__).resolve().parents[1]  # not from settings: benchmarks import this before Django is set up
+NGINX = "/usr/sbin/nginx"
 
 
 def free_port() -> int:
@@ -109,3 +109,37 @@ def child_env(subprocess_env: dict, *, redis_url: str | None, group: str, **extr
     else:
         env.pop("REDIS_URL", None)
     return env
+
+
+def nginx_site(*, listen: int, workers: list[int], log_dir: Path) -> str:
+    """deploy/nginx/bedrot.conf with these ports: the workers, one plain-HTTP listener, logs in `log_dir`.
+    Everything else (headers, /ws upgrade, timeouts, log format) is the shipped file."""
+    site = (BASE_DIR / "deploy" / "nginx" / "bedrot.conf").read_text()
+    site, upstreams = re.subn(r"(?m)^    server 127\.0\.0\.1:\d+;\n", "", site)
+    assert upstreams == 4
+    site = site.replace(
+        "    least_conn;\n", "    least_conn;\n" + "".join(f"    server 127.0.0.1:{p};\n" for p in workers)
+    )
+    # TLS left out: the port-80 redirect server goes, the TLS server listens on plain HTTP.
+    site, redirects = re.subn(r"server \{\n    listen 80;.*?\n\}\n", "", site, flags=re.DOTALL)
+    site, listeners = re.subn(r"(?m)^    listen (\[::\]:)?443 ssl http2;\n", "", site)
+    site, tls = re.subn(r"(?m)^    ssl_.*\n", "", site)
+    assert (redirects, listeners, tls) == (1, 2, 3)
+    site = site.replace("    server_name warehouse.example.com;\n", f"    listen {listen};\n    server_name _;\n")
+    return site.replace("/var/log/nginx/bedrot.access.log", str(log_dir / "access.log"))
+
+
+def nginx_conf(folder: Path, *, listen: int, workers: list[int]) -> Path:
+    """An nginx.conf in `folder` including `nginx_site` as Debian's nginx.conf includes a site (the tests and
+    bench/api_bench.py run the shipped site this way); `nginx -t` has checked it."""
+    (folder / "site.conf").write_text(nginx_site(listen=listen, workers=workers, log_dir=folder))
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"worker_processes auto;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nuser root;\n"
+        "events { worker_connections 1024; }\n"
+        f"http {{\n  include /etc/nginx/mime.types;\n  client_body_temp_path {folder}/body;\n"
+        f"  proxy_temp_path {folder}/proxy;\n  include {folder}/site.conf;\n}}\n"
+    )
+    tested = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(folder)], capture_output=True, text=True)
+    assert tested.returncode == 0, tested.stderr
+    return conf

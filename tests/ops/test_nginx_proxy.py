@@ -12,36 +12,16 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
 
 from tests.factories import api_token_for
-from tests.servers import BASE_DIR, child_env, free_port, run_load_curated
+from tests.servers import BASE_DIR, NGINX, child_env, free_port, nginx_conf, run_load_curated
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-NGINX = "/usr/sbin/nginx"
 DASHBOARD_SERVER, ELSEWHERE = "127.0.0.2", "127.0.0.3"  # API_PUBLIC_READ_FROM lists only the first
 ANON_RATE = 4
-
-
-def render_site(*, listen: int, workers: list[int], log_dir: Path) -> str:
-    """deploy/nginx/bedrot.conf with the test's ports: the workers, one plain-HTTP listener, logs in the test folder.
-    Everything else (headers, /ws upgrade, timeouts, log format) is the shipped file."""
-    site = (BASE_DIR / "deploy" / "nginx" / "bedrot.conf").read_text()
-    site, upstreams = re.subn(r"(?m)^    server 127\.0\.0\.1:\d+;\n", "", site)
-    assert upstreams == 4
-    site = site.replace(
-        "    least_conn;\n", "    least_conn;\n" + "".join(f"    server 127.0.0.1:{p};\n" for p in workers)
-    )
-    # TLS left out: the port-80 redirect server goes, the TLS server listens on plain HTTP.
-    site, redirects = re.subn(r"server \{\n    listen 80;.*?\n\}\n", "", site, flags=re.DOTALL)
-    site, listeners = re.subn(r"(?m)^    listen (\[::\]:)?443 ssl http2;\n", "", site)
-    site, tls = re.subn(r"(?m)^    ssl_.*\n", "", site)
-    assert (redirects, listeners, tls) == (1, 2, 3)
-    site = site.replace("    server_name warehouse.example.com;\n", f"    listen {listen};\n    server_name _;\n")
-    return site.replace("/var/log/nginx/bedrot.access.log", str(log_dir / "access.log"))
 
 
 @pytest.fixture
@@ -71,16 +51,7 @@ def layout(tmp_path, subprocess_env, redis_url, daphne_factory, plain_user):
     assert collected.returncode == 0, collected.stderr
     workers = [daphne_factory(env), daphne_factory(env)]
     port = free_port()
-    conf = tmp_path / "nginx.conf"
-    (tmp_path / "site.conf").write_text(render_site(listen=port, workers=[w.port for w in workers], log_dir=tmp_path))
-    conf.write_text(
-        f"worker_processes 1;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nuser root;\n"
-        "events { worker_connections 256; }\n"
-        f"http {{\n  include /etc/nginx/mime.types;\n  client_body_temp_path {tmp_path}/body;\n"
-        f"  proxy_temp_path {tmp_path}/proxy;\n  include {tmp_path}/site.conf;\n}}\n"
-    )
-    tested = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True)
-    assert tested.returncode == 0, tested.stderr
+    conf = nginx_conf(tmp_path, listen=port, workers=[w.port for w in workers])
     nginx = subprocess.Popen(
         [NGINX, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,
