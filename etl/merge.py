@@ -87,21 +87,22 @@ def analyze(cursor, table: str) -> None:
 
 
 @contextlib.contextmanager
-def foreign_keys_checked_once(cursor, *, table: str):
+def foreign_keys_checked_once(cursor, *, table: str, columns: Sequence[str] | None = None):
     """Statements in the block write `table` with its foreign keys checked once per referenced key, set-based, on
     PostgreSQL. Django's constraints are DEFERRABLE INITIALLY DEFERRED, so PostgreSQL queues one check per written
     row and key for COMMIT: 8 per royalty line, ~40 % of a million-line first load. Here the block runs with the
     row triggers off (`session_replication_role = replica`, this transaction only), then every distinct key in the
     table is locked FOR KEY SHARE, as the triggers lock it (no concurrent delete can orphan a row before COMMIT),
-    and a missing one is refused as the constraint would refuse it. The constraints stay in the schema for every
-    other write. Without the privilege to set the role (docs/OPERATIONS.md) the triggers check as before."""
+    and a missing one is refused as the constraint would refuse it. `columns` limits the check to the key columns
+    the block writes (default: all). The constraints stay in the schema for every other write. Without the
+    privilege to set the role (docs/OPERATIONS.md) the triggers check as before."""
     if connection.vendor != "postgresql" or not _may_skip_row_triggers(cursor):
         yield
         return
     cursor.execute("SET LOCAL session_replication_role = replica")
     yield  # on an error the transaction (or savepoint) rolls back, and SET LOCAL with it
     cursor.execute("SET LOCAL session_replication_role = DEFAULT")
-    _foreign_keys_check(cursor, table=table)
+    _foreign_keys_check(cursor, table=table, columns=columns)
 
 
 def _may_skip_row_triggers(cursor) -> bool:
@@ -112,11 +113,15 @@ def _may_skip_row_triggers(cursor) -> bool:
     return False
 
 
-def _foreign_keys_check(cursor, *, table: str) -> None:
+def _foreign_keys_check(cursor, *, table: str, columns: Sequence[str] | None) -> None:
     """Every foreign key of `table`, from the catalogue: one scan collects each key column's distinct values, then
     each referenced table locks and counts the rows they name."""
     constraints = connection.introspection.get_constraints(cursor, table)
-    keys = sorted((name, c["columns"][0], *c["foreign_key"]) for name, c in constraints.items() if c["foreign_key"])
+    keys = sorted(
+        (name, c["columns"][0], *c["foreign_key"])
+        for name, c in constraints.items()
+        if c["foreign_key"] and (columns is None or c["columns"][0] in columns)
+    )
     if not keys:
         return
     distinct = ", ".join(f"array_agg(DISTINCT {q(c)}) FILTER (WHERE {q(c)} IS NOT NULL)" for _, c, _, _ in keys)

@@ -383,7 +383,7 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
             f"SELECT count(*), coalesce(sum(t.earnings_usd), 0) FROM {UNKEPT} u JOIN {TABLE} t ON t.id = u.id"
         )
         unkept_rows, unkept_units = cursor.fetchone()
-        with merge.foreign_keys_checked_once(cursor, table=TABLE):  # one check of sf, not one per kept row
+        with merge.foreign_keys_checked_once(cursor, table=TABLE, columns=["last_seen_file_id"]):  # once, not per row
             cursor.execute(
                 f"UPDATE {TABLE} AS t SET last_seen_file_id = %s WHERE retracted_by_file_id IS NULL AND {_KEPT}",
                 [sf],
