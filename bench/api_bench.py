@@ -276,6 +276,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _log(what: str):
+    """A server's stderr, kept in bench/out for after the run (a 500 logs its traceback there)."""
+    return open(OUT / f"{what.replace(' ', '').replace(':', '-')}.log", "wb")
+
+
 def _wait_healthy(port: int, process: subprocess.Popen, what: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -288,7 +293,8 @@ def _wait_healthy(port: int, process: subprocess.Popen, what: str) -> None:
                 break
             time.sleep(0.2)
     process.kill()
-    raise SystemExit(f"{what} did not start: {process.stderr.read().decode()[-2000:]}")
+    log = OUT / f"{what.replace(' ', '').replace(':', '-')}.log"
+    raise SystemExit(f"{what} did not start: {log.read_text(errors='replace')[-2000:]}")
 
 
 class Servers:
@@ -313,7 +319,7 @@ class Servers:
                     cwd=BASE,
                     env=_env(cache_seconds, **extra),
                     stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
+                    stderr=_log(f"daphne :{port}"),
                 )
                 self.processes.append(process)
             for port, process in zip(ports, self.processes):
@@ -337,7 +343,7 @@ class Servers:
         process = subprocess.Popen(
             [NGINX, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=_log("nginx"),
         )
         self.processes.append(process)
         _wait_healthy(port, process, "nginx")

@@ -65,8 +65,9 @@ class Daphne:
             except OSError:
                 pass
             time.sleep(0.1)
+        log = self.log()  # before stop(), which closes the log file
         self.stop()
-        raise AssertionError(f"daphne did not answer /health within {timeout} s:\n{self.log()}")
+        raise AssertionError(f"daphne did not answer /health within {timeout} s:\n{log}")
 
     def log(self) -> str:
         self._log.flush()
