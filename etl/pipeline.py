@@ -5,7 +5,8 @@ sha256 skip (no write transaction) → read (etl.readers) → validate every rul
 ONE transaction per file: SourceFile record, transform (master data), in-file duplicates, bad-row threshold, the
 write of the variant's target (etl.targets: set-based merge, master data or held rows), quarantined rows, counts,
 `facts_changed`.
-A kind with a `stream` hook (the DK snapshot) reads, validates and merges chunk by chunk inside that transaction.
+A kind with a `stream` hook (the DK snapshot) reads, validates, stages and diffs chunk by chunk BEFORE that
+transaction (reads and TEMP tables: no write lock on SQLite); its `stream_merge` hook is then the short merge.
 A rejected file rolls back completely; its `rejected` record is written afterwards on its own.
 """
 
@@ -147,6 +148,7 @@ class LoadContext:
     updated: int = 0
     unchanged: int = 0
     retracted: int = 0
+    state: dict = field(default_factory=dict)  # what a kind's `stream` hook hands its `stream_merge` hook
 
     def reject(self, reason: str, detail: str) -> FileRejected:
         return FileRejected(reason, f"{self.planned.relative}: rejected ({reason}): {detail}")
@@ -435,11 +437,13 @@ def load_file(ctx: LoadContext) -> FileResult:
 def _load_file(ctx: LoadContext) -> FileResult:
     planned = ctx.planned
     spec = ctx.spec
-    if spec.stream:
-        with transaction.atomic():  # a streamed file is read, validated and merged chunk by chunk in its transaction
-            csv_file, variant, position = open_csv(ctx)
+    if spec.stream:  # read, validated and staged chunk by chunk, before the transaction
+        csv_file, variant, position = open_csv(ctx)
+        batch = spec.stream(ctx, csv_file, variant, position)
+        check_bad_ratio(ctx, batch)
+        with transaction.atomic():  # the short final merge: the only part that takes SQLite's write lock
             ctx.source_file = _source_file(ctx, variant)
-            batch = spec.stream(ctx, csv_file, variant, position)
+            ctx.inserted, ctx.updated, ctx.unchanged = spec.stream_merge(ctx)
             quarantined = _record_outcome(ctx, batch)
     else:
         batch = read_and_validate(ctx)

@@ -173,9 +173,13 @@ class SourceSpec:
     `batch.flag(...)` to quarantine rows (or `raise ctx.reject(...)` to reject the file). It may resolve master data
     (aliases, tracks, campaigns) through warehouse.services; the rows themselves are written by the target."""
     stream: Callable[[LoadContext, CsvFile, Variant, dict[str, int]], Batch] | None = None
-    """A kind too large to hold in memory (the DK snapshot): inside the file's transaction it reads, validates,
-    transforms and merges the file chunk by chunk into `table`, sets ctx.rows_read / inserted / updated / unchanged
-    / retracted, and returns a Batch of the rows to quarantine. `transform` and the targets are then unused."""
+    """A kind too large to hold in memory (the DK snapshot): BEFORE the file's transaction (reads and TEMP tables
+    only, so no write lock on SQLite) it reads, validates and stages the file chunk by chunk, sets ctx.rows_read,
+    leaves what `stream_merge` needs in ctx.state, and returns a Batch of the rows to quarantine. `transform` and the
+    targets are unused."""
+    stream_merge: Callable[[LoadContext], tuple[int, int, int]] | None = None
+    """A `stream` kind's final merge, inside the file's transaction: writes `table`, sets ctx.retracted and returns
+    (inserted, updated, unchanged)."""
     table: str = ""
     """A `stream` kind's table."""
     snapshot: bool = False

@@ -6,35 +6,36 @@ against the active set: rows present in both kept (last_seen_file), new rows ins
 checksum (row count and exact Σ earnings) before commit. Unknown stores and artists are queued for staff and the
 row loads with platform / artist NULL; a new ISRC creates its track (needs_review).
 
-The file streams chunk by chunk (read, validate, resolve, hash, stage), so memory does not grow with it. A newer
-snapshot repeats the whole history, so each record is first looked up by its raw fingerprint (blake2b of the
-fields as read, keyed by the header and FINGERPRINT_VERSION): a record byte-identical to an active row's keeps
-that row unparsed, since identical text gives identical normalised values and so the same identity. Only the
-other records are parsed, validated, hashed and diffed by identity, so a newer snapshot costs what changed.
+Two of the pipeline's steps (issue 16): `stage_snapshot` (the `stream` hook) runs BEFORE the file's transaction,
+so without the database's write lock: it streams the file chunk by chunk (raw fingerprints, etl/sources/
+_dk_fingerprints.py: a byte-identical record keeps its active row unparsed; the others are parsed, validated,
+looked up, hashed and staged in TEMP tables), checks the guards and matches the stage to the stored rows by
+identity. `merge_snapshot` (the `upsert` hook) is the short final merge inside the transaction: master data
+settled, the delta written, the aggregates moved, the sums checked.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections import Counter
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 
 from etl import merge
 from etl.merge import STAGE, q
 from etl.pipeline import Batch, LoadContext, check_bad_ratio, parse_rows, row_hashes
 from etl.readers import CsvFile
 from etl.sources import Column, SourceSpec, Variant, register
+from etl.sources._dk_fingerprints import TABLE, ActiveRows, fingerprint_salt, fingerprints
 from etl.validation import country, date, decimal_units, enum, integer, isrc, text
 from warehouse import services
 from warehouse.fields import from_units
+from warehouse.models import Track
 
-TABLE = "royalty_line"
 SHRINK_TOLERANCE = 0.05
-FINGERPRINT_VERSION = b"dk-1"  # bump when parsing or normalisation changes: every record is then parsed again
-SEPARATOR = "\x1f"
-UNKEPT, CANDIDATES, SEEN, TOUCHED = "etl_unkept", "etl_candidates", "etl_seen", "etl_touched"
+UNKEPT, CANDIDATES, SEEN, GONE = "etl_unkept", "etl_candidates", "etl_seen", "etl_gone"
+CHANGED, TOUCHED, ORDERED = "etl_changed", "etl_touched", "etl_ordered"
 # EXISTS (an anti-join, or one index probe per row), never `id [NOT] IN (SELECT …)` over these ids: PostgreSQL
 # hashes such a subquery only while it fits work_mem, and otherwise rescans it for every row (a reformatted
 # 1M-row snapshot ran for over 5 minutes).
@@ -82,131 +83,65 @@ STAGED = {
 RESOLVED = ("platform_id", "artist_id", "track_id")  # master data may be mapped by staff between loads
 
 
-# --- raw fingerprints ----------------------------------------------------------------------------------------------
-
-
-def _fingerprint_salt(header: list[str]) -> bytes:
-    """Same text under another header (reordered columns) must not match: the header salts every fingerprint."""
-    return hashlib.blake2b(SEPARATOR.join(header).encode(), digest_size=16).digest()
-
-
-def _fingerprints(rows: list[list[str]], salt: bytes) -> list[bytes | None]:
-    """blake2b-128 of each record's fields; None when a field holds the separator (the join would be ambiguous)."""
-    blake, width = hashlib.blake2b, len(rows[0]) if rows else 0
-    digests = []
-    for row in rows:
-        joined = SEPARATOR.join(row)
-        digests.append(
-            blake(joined.encode(), digest_size=16, salt=salt, person=FINGERPRINT_VERSION).digest()
-            if joined.count(SEPARATOR) == width - 1
-            else None
-        )
-    return digests
-
-
-def _halves(digests) -> tuple[np.ndarray, np.ndarray]:
-    """16-byte digests → (first, second) 8 bytes as big-endian integers: sorting by both sorts the bytes."""
-    both = np.frombuffer(b"".join(digests), dtype=">u8").astype(np.uint64).reshape(-1, 2)
-    return both[:, 0], both[:, 1]
-
-
-class _ActiveRows:
-    """Every active row's id, and for those with a fingerprint the sorted fingerprints (identical ones by
-    occurrence): the rows that byte-identical records of the new snapshot keep, each at most once."""
-
-    FETCH = 50_000
-
-    def __init__(self, high: np.ndarray, low: np.ndarray, ids: np.ndarray, unmatchable: np.ndarray):
-        self.high, self.low, self.ids, self.unmatchable = high, low, ids, unmatchable
-        same = (high[1:] == high[:-1]) & (low[1:] == low[:-1])
-        starts = np.flatnonzero(np.r_[True, ~same]) if len(ids) else np.empty(0, dtype=np.int64)
-        self.run_end = np.zeros(len(ids), dtype=np.int64)  # at each run's first position: one past its last
-        self.run_end[starts] = np.r_[starts[1:], len(ids)]
-        self.taken = np.zeros(len(ids), dtype=np.int64)  # at each run's first position: rows kept so far
-        self.kept: list[np.ndarray] = []
-
-    @classmethod
-    def load(cls) -> _ActiveRows:
-        parts: list[tuple] = []
-        unmatchable: list[int] = []
-        with connection.chunked_cursor() as cursor:  # server-side on PostgreSQL: rows arrive FETCH at a time
-            cursor.execute(f"SELECT raw_fingerprint, id, occurrence FROM {TABLE} WHERE retracted_by_file_id IS NULL")
-            while part := cursor.fetchmany(cls.FETCH):  # numpy arrays, never a million Python tuples at once
-                digests, ids, occurrences = zip(*part)
-                if None in digests:  # rows loaded before fingerprints existed, or whose text had the separator
-                    unmatchable += [row[1] for row in part if row[0] is None]
-                    part = [row for row in part if row[0] is not None]
-                    if not part:
-                        continue
-                    digests, ids, occurrences = zip(*part)
-                if not isinstance(digests[0], bytes):  # PostgreSQL may hand bytea as memoryview
-                    digests = [bytes(d) for d in digests]
-                high, low = _halves(digests)
-                parts.append((high, low, np.array(ids, dtype=np.int64), np.array(occurrences, dtype=np.int64)))
-        if not parts:
-            parts.append((np.empty(0, np.uint64), np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64)))
-        high, low, ids, occurrences = (np.concatenate(column) for column in zip(*parts))
-        order = np.lexsort((occurrences, low, high))
-        return cls(high[order], low[order], ids[order], np.array(unmatchable, dtype=np.int64))
-
-    def keep(self, digests: list[bytes | None]) -> np.ndarray:
-        """Which records keep an active row (they are not parsed); the kept positions are remembered."""
-        keeps = np.zeros(len(digests), dtype=bool)
-        usable = np.flatnonzero([d is not None for d in digests])
-        if not len(self.ids) or not len(usable):
-            return keeps
-        high, low = _halves([digests[i] for i in usable])
-        first = np.searchsorted(self.high, high, side="left")
-        at = np.minimum(first, len(self.ids) - 1)
-        found = np.flatnonzero((self.high[at] == high) & (self.low[at] == low))
-        starts = first[found]
-        turn = pd.Series(starts).groupby(starts).cumcount().to_numpy()  # identical records in this chunk, in order
-        position = starts + self.taken[starts] + turn
-        fits = position < self.run_end[starts]
-        keeps[usable[found[fits]]] = True
-        self.kept.append(position[fits])
-        np.add.at(self.taken, starts, 1)
-        return keeps
-
-    def unkept_ids(self) -> np.ndarray:
-        """Active rows no record kept: present under another text, gone, or without a fingerprint."""
-        mask = np.ones(len(self.ids), dtype=bool)
-        if self.kept:
-            mask[np.concatenate(self.kept)] = False
-        return np.sort(np.concatenate([self.ids[mask], self.unmatchable]))
-
-
-# --- one chunk ------------------------------------------------------------------------------------------------------
+# --- master data ----------------------------------------------------------------------------------------------------
 
 
 class _MasterData:
-    """Names resolved once per file (the services queue unknown ones for staff); chunks reuse the answers."""
+    """Names looked up once per file before its transaction (reads only: the ids are staged with the rows), then
+    settled inside it: unknown names queued for staff, new ISRCs' tracks created, countries added. An answer that
+    differs by then (a track created now, a mapping staff saved meanwhile) is corrected in the stage (`_restage`)."""
 
-    def __init__(self, ctx: LoadContext):
-        self.ctx = ctx
+    def __init__(self):
         self.artists: dict[str, int | None] = {}
         self.stores: dict[str, int | None] = {}
-        self.tracks: dict[str, int] = {}
+        self.tracks: dict[str, int | None] = {}
+        self.isrcs: dict[str, tuple[str, str, str]] = {}  # ISRC → (title, upc, raw artist) of its first good line
         self.countries: set[str] = set()
+        self.artist_lines: Counter = Counter()  # parsed good lines per raw name / store (the unknown_* counters)
+        self.store_lines: Counter = Counter()
 
-    def resolve(self, good: pd.DataFrame) -> None:
-        sf = self.ctx.source_file
+    def look_up(self, good: pd.DataFrame) -> None:
         if names := [n for n in good["artist_raw"].unique().tolist() if n not in self.artists]:
-            self.artists.update(services.artist_alias_resolve(names=names, source_file=sf))
+            self.artists.update(services.artist_alias_resolve(names=names, queue=False))
         if stores := [s for s in good["store"].unique().tolist() if s not in self.stores]:
-            self.stores.update(services.store_alias_resolve(stores=stores, source_file=sf))
-        new_tracks = good[(good["isrc"] != "") & ~good["isrc"].isin(self.tracks)].drop_duplicates("isrc")
-        if len(new_tracks):
-            self.tracks.update(
-                services.track_ensure(
-                    tracks=[(r.isrc, r.title, r.upc, self.artists.get(r.artist_raw)) for r in new_tracks.itertuples()],
-                    source_file=sf,
-                )
-            )
-        if codes := set(good["country_code"].unique().tolist()) - self.countries:
-            if added := services.country_ensure(codes=list(codes)):
-                self.ctx.counters["countries_added"] += added
-            self.countries |= codes
+            self.stores.update(services.store_alias_resolve(stores=stores, queue=False))
+        new = good[(good["isrc"] != "") & ~good["isrc"].isin(self.isrcs)].drop_duplicates("isrc")
+        if len(new):
+            known = dict(Track.objects.filter(isrc__in=new["isrc"].tolist()).values_list("isrc", "id"))
+            for r in new.itertuples():
+                self.isrcs[r.isrc] = (r.title, r.upc, r.artist_raw)
+                self.tracks[r.isrc] = known.get(r.isrc)
+        self.countries |= set(good["country_code"].unique().tolist())
+        self.artist_lines.update(good["artist_raw"].value_counts().to_dict())
+        self.store_lines.update(good["store"].value_counts().to_dict())
+
+    def settle(self, ctx: LoadContext) -> list[tuple[str, str, dict]]:
+        """Inside the transaction: resolve for good; returns (column, key column, {key: id}) of the answers that
+        changed since `look_up`."""
+        sf = ctx.source_file
+        artists = services.artist_alias_resolve(names=list(self.artists), source_file=sf)
+        stores = services.store_alias_resolve(stores=list(self.stores), source_file=sf)
+        tracks = services.track_ensure(
+            tracks=[(isrc, title, upc, artists.get(raw)) for isrc, (title, upc, raw) in self.isrcs.items()],
+            source_file=sf,
+        )
+        if added := services.country_ensure(codes=list(self.countries)):
+            ctx.counters["countries_added"] += added
+        for counter, lines, resolved in (
+            ("unknown_artist_loaded_null", self.artist_lines, artists),
+            ("unknown_store_loaded_null", self.store_lines, stores),
+        ):
+            if unknown := sum(count for name, count in lines.items() if resolved.get(name) is None):
+                ctx.counters[counter] += unknown
+        changes = []
+        for column, key, before, now in (
+            ("artist_id", "artist_raw", self.artists, artists),
+            ("platform_id", "store", self.stores, stores),
+            ("track_id", "isrc", self.tracks, tracks),
+        ):
+            if changed := {k: v for k, v in now.items() if before.get(k) != v}:
+                changes.append((column, key, changed))
+        return changes
 
 
 def _transform(ctx: LoadContext, batch: Batch, master: _MasterData) -> None:
@@ -216,14 +151,7 @@ def _transform(ctx: LoadContext, batch: Batch, master: _MasterData) -> None:
         missing.to_numpy(), column="ISRC", reason="missing_isrc", message="ISRC: missing_isrc ('') on a Song line"
     )
     usable = batch.usable
-    good = df.loc[usable, ["artist_raw", "store", "isrc", "title", "upc", "country_code"]]
-    master.resolve(good)
-    unmatched = [name for name, artist in master.artists.items() if artist is None]
-    if unmatched:
-        ctx.counters["unknown_artist_loaded_null"] += int(good["artist_raw"].isin(unmatched).sum())
-    unknown_stores = [store for store, platform in master.stores.items() if platform is None]
-    if unknown_stores:
-        ctx.counters["unknown_store_loaded_null"] += int(good["store"].isin(unknown_stores).sum())
+    master.look_up(df.loc[usable, ["artist_raw", "store", "isrc", "title", "upc", "country_code"]])
     df["artist_id"] = df["artist_raw"].map(master.artists).astype(object)
     df["platform_id"] = df["store"].map(master.stores).astype(object)
     df["track_id"] = df["isrc"].map(master.tracks).astype(object)
@@ -233,7 +161,7 @@ def _transform(ctx: LoadContext, batch: Batch, master: _MasterData) -> None:
     df.loc[usable, "row_hash"] = hashes
 
 
-# --- the file -------------------------------------------------------------------------------------------------------
+# --- before the transaction: read, validate, stage, diff by identity ------------------------------------------------
 
 
 def _active() -> tuple[int, str, int]:
@@ -271,13 +199,17 @@ def _guard(ctx: LoadContext, *, file_max: pd.Timestamp | None, active_rows: int,
         )
 
 
-def load_snapshot(ctx: LoadContext, csv_file: CsvFile, variant: Variant, position: dict[str, int]) -> Batch:
+def stage_snapshot(ctx: LoadContext, csv_file: CsvFile, variant: Variant, position: dict[str, int]) -> Batch:
+    """Before the file's transaction, so without the database's write lock (reads, and writes to TEMP tables
+    only): fingerprint, parse, validate, look up and stage the records, check the guards, and match the stage to
+    the stored rows by identity. Returns the rows to quarantine; `merge_snapshot` finishes inside the transaction.
+    Only loads change identities, and loads are serialized by the load lock, so the match still holds there."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {TABLE} LIMIT 1")
         first_load = cursor.fetchone() is None
-    active = _ActiveRows.load()
-    salt = _fingerprint_salt(csv_file.header)
-    master = _MasterData(ctx)
+    active = ActiveRows.load()
+    salt = fingerprint_salt(csv_file.header)
+    master = _MasterData()
     merge.stage_create(STAGED)
     bad_rows: list[pd.DataFrame] = []
     errors: dict[int, list[tuple[str, str, str]]] = {}  # by position among the bad rows
@@ -308,7 +240,7 @@ def load_snapshot(ctx: LoadContext, csv_file: CsvFile, variant: Variant, positio
 
     for chunk in csv_file.chunks:
         records += len(chunk.rows)
-        digests = _fingerprints(chunk.rows, salt)
+        digests = fingerprints(chunk.rows, salt)
         for i in np.flatnonzero(~active.keep(digests)):
             pending[0].append(chunk.rows[i])
             pending[1].append(chunk.lines[i])
@@ -331,31 +263,29 @@ def load_snapshot(ctx: LoadContext, csv_file: CsvFile, variant: Variant, positio
         _stage_ids(UNKEPT, active.unkept_ids())
     del active
     _guard(ctx, file_max=file_max, active_rows=active_rows, active_max=active_max)
-    check_bad_ratio(ctx, quarantine)
-    kept_rows, kept_units = _insert_all(ctx, staged_rows) if first_load else _diff(ctx, active_rows, active_units)
-    _checksum(ctx, expected=(kept_rows + staged_rows, kept_units + staged_units))
-    merge.stage_drop()
+    check_bad_ratio(ctx, quarantine)  # early: a hopeless file is not matched
+    ctx.state.update(
+        master=master, first_load=first_load, active_rows=active_rows, staged=(staged_rows, staged_units), kept=(0, 0)
+    )
+    if first_load:
+        _order_for_insert()
+    else:
+        ctx.state["kept"] = _match(active_rows, active_units)
     return quarantine
 
 
-# --- the merge ------------------------------------------------------------------------------------------------------
-
-_LINEAGE = "occurrence, first_seen_file_id, last_seen_file_id, load_run_id, source_file_id, source_line"
-
-
-def _insert_all(ctx: LoadContext, staged_rows: int) -> tuple[int, int]:
-    """Empty table: every staged row is new. Occurrences are numbered in file order among identical rows, and rows
-    go in identity order, so the unique index is filled page by page. Returns the kept rows' (count, Σ): none."""
-    sf, names = ctx.source_file.pk, ", ".join(q(c) for c in STAGED)
-    with connection.cursor() as cursor, merge.foreign_keys_checked_once(cursor, table=TABLE):
+def _order_for_insert() -> None:
+    """Empty table: every staged row is new. Occurrences are numbered in file order among identical rows, and the
+    rows put in identity order (so the insert fills the unique index page by page), before the transaction."""
+    names = ", ".join(q(c) for c in STAGED)
+    with connection.cursor() as cursor, merge.temp_only(cursor):
+        cursor.execute(f"DROP TABLE IF EXISTS {ORDERED}")
         cursor.execute(
-            f"INSERT INTO {TABLE} ({names}, {_LINEAGE}) SELECT {names}, "
-            "ROW_NUMBER() OVER (PARTITION BY row_hash ORDER BY source_line), %s, %s, %s, %s, source_line "
-            f"FROM {STAGE} ORDER BY row_hash, source_line",
-            [sf, sf, ctx.load_run.pk, sf],
+            f"CREATE TEMP TABLE {ORDERED} AS SELECT {names}, "
+            "ROW_NUMBER() OVER (PARTITION BY row_hash ORDER BY source_line) AS occurrence, source_line "
+            f"FROM {STAGE} ORDER BY row_hash, source_line"
         )
-    ctx.inserted, ctx.updated, ctx.unchanged, ctx.retracted = staged_rows, 0, 0, 0
-    return 0, 0
+        cursor.execute(f"DROP TABLE {STAGE}")
 
 
 def _stage_ids(table: str, ids: np.ndarray) -> None:
@@ -367,32 +297,22 @@ def _stage_ids(table: str, ids: np.ndarray) -> None:
         merge.analyze(cursor, table)
 
 
-def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, int]:
-    """Kept rows (every active row not in `etl_unkept`) get last_seen_file. Each parsed row takes the next stored
-    row of its identity that no record kept (present: lineage; reinstated if retracted) or is inserted with the next
-    free occurrence; unkept rows not taken are retracted. The aggregates get the touched rows' contribution before
-    and after. Returns the kept rows' (count, Σ earnings units) for the checksum."""
-    sf, run = ctx.source_file.pk, ctx.load_run.pk
-    names = ", ".join(q(c) for c in STAGED)
-    resolved = ", ".join(q(c) for c in RESOLVED)
-    changed = " OR ".join(f"c.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in RESOLVED)
-    mapped_stores, mapped_artists = _remapped()
-    with connection.cursor() as cursor:
+def _match(active_rows: int, active_units: int) -> tuple[int, int]:
+    """Each parsed row takes the next stored row of its identity that no record kept (`etl_seen.id`), or the next
+    free occurrence (`etl_seen.occurrence`, id NULL: a new row); unkept rows no parsed row took are gone
+    (`etl_gone`). Returns the kept rows' (count, Σ earnings units) for the checksum."""
+    keys = (*RESOLVED, "store", "artist_raw", "isrc")  # the resolved ids and their keys, for `_restage`
+    with connection.cursor() as cursor, merge.temp_only(cursor):
         merge.analyze(cursor, STAGE)
         cursor.execute(
             f"SELECT count(*), coalesce(sum(t.earnings_usd), 0) FROM {UNKEPT} u JOIN {TABLE} t ON t.id = u.id"
         )
         unkept_rows, unkept_units = cursor.fetchone()
-        with merge.foreign_keys_checked_once(cursor, table=TABLE, columns=["last_seen_file_id"]):  # once, not per row
-            cursor.execute(
-                f"UPDATE {TABLE} AS t SET last_seen_file_id = %s WHERE retracted_by_file_id IS NULL AND {_KEPT}",
-                [sf],
-            )
         # The stored rows a parsed row may take, in a table indexed by (identity, turn): as a CTE, SQLite with
         # planner statistics joined it by scanning it once per staged row (minutes for 20,000 rows).
         cursor.execute(f"DROP TABLE IF EXISTS {CANDIDATES}")
         cursor.execute(
-            f"CREATE TEMP TABLE {CANDIDATES} AS SELECT id, row_hash, retracted_by_file_id, {resolved}, "
+            f"CREATE TEMP TABLE {CANDIDATES} AS SELECT id, row_hash, "
             f"  ROW_NUMBER() OVER (PARTITION BY row_hash ORDER BY occurrence) AS turn FROM {TABLE} t "
             f"  WHERE row_hash IN (SELECT row_hash FROM {STAGE}) "
             f"  AND (retracted_by_file_id IS NOT NULL OR NOT {_KEPT})"
@@ -402,52 +322,131 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
         cursor.execute(f"DROP TABLE IF EXISTS {SEEN}")
         cursor.execute(
             f"CREATE TEMP TABLE {SEEN} AS "
-            f"WITH s AS (SELECT source_line, row_hash, {resolved}, raw_fingerprint, "
+            f"WITH s AS (SELECT source_line, row_hash, {', '.join(q(c) for c in keys)}, raw_fingerprint, "
             f"  ROW_NUMBER() OVER (PARTITION BY row_hash ORDER BY source_line) AS turn FROM {STAGE}), "
             f"c AS (SELECT * FROM {CANDIDATES}), "
             f"n AS (SELECT row_hash, count(*) AS free FROM c GROUP BY row_hash) "
             f"SELECT s.source_line AS source_line, c.id AS id, "
-            f"  CASE WHEN c.id IS NULL THEN NULL WHEN c.retracted_by_file_id IS NOT NULL OR {changed} THEN 1 ELSE 0 END "
-            f"  AS changed, "
             f"  CASE WHEN c.id IS NULL THEN (SELECT coalesce(max(t.occurrence), 0) FROM {TABLE} t "
             f"    WHERE t.row_hash = s.row_hash) + s.turn - coalesce(n.free, 0) END AS occurrence, "
-            f"  {', '.join(f's.{q(c)} AS {q(c)}' for c in RESOLVED)}, s.raw_fingerprint AS raw_fingerprint "
-            f"FROM s LEFT JOIN c ON c.row_hash = s.row_hash AND c.turn = s.turn LEFT JOIN n ON n.row_hash = s.row_hash"
+            f"  {', '.join(f's.{q(c)} AS {q(c)}' for c in keys)}, s.raw_fingerprint AS raw_fingerprint "
+            f"FROM s LEFT JOIN c ON c.row_hash = s.row_hash AND c.turn = s.turn LEFT JOIN n ON n.row_hash = s.row_hash "
+            "ORDER BY c.id"  # the merge's updates then walk royalty_line page by page
         )
+        cursor.execute(f"CREATE INDEX {SEEN}_id ON {SEEN} (id)")
         merge.analyze(cursor, SEEN)
+        cursor.execute(f"DROP TABLE IF EXISTS {GONE}")
         cursor.execute(
-            f"CREATE TEMP TABLE {TOUCHED} AS SELECT id FROM {UNKEPT} UNION SELECT id FROM {SEEN} WHERE id IS NOT NULL"
+            f"CREATE TEMP TABLE {GONE} AS SELECT id FROM {UNKEPT} u "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {SEEN} s WHERE s.id = u.id)"
         )
+        cursor.execute(f"DROP TABLE {CANDIDATES}")
+    return active_rows - unkept_rows, active_units - int(unkept_units)
+
+
+# --- inside the transaction: the short final merge ------------------------------------------------------------------
+
+_LINEAGE = "occurrence, first_seen_file_id, last_seen_file_id, load_run_id, source_file_id, source_line"
+
+
+def merge_snapshot(ctx: LoadContext) -> tuple[int, int, int]:
+    """Apply what `stage_snapshot` prepared: settle master data, write the delta, check the sums."""
+    state = ctx.state
+    (staged_rows, staged_units), (kept_rows, kept_units) = state["staged"], state["kept"]
+    tables = (ORDERED,) if state["first_load"] else (STAGE, SEEN)
+    with connection.cursor() as cursor:
+        for column, key, changed in state["master"].settle(ctx):
+            _restage(cursor, tables, column=column, key=key, changed=changed)
+    if state["first_load"]:
+        _insert_all(ctx, staged_rows)
+    else:
+        _diff(ctx, kept_rows=kept_rows, active_rows=state["active_rows"])
+    _checksum(ctx, expected=(kept_rows + staged_rows, kept_units + staged_units))
+    transaction.on_commit(_drop_staged)  # after the commit: dropping a million staged rows takes a second
+    return ctx.inserted, ctx.updated, ctx.unchanged
+
+
+def _drop_staged() -> None:
+    with connection.cursor() as cursor, merge.temp_only(cursor):
+        for table in (UNKEPT, SEEN, GONE, STAGE, ORDERED):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _restage(cursor, tables: tuple[str, ...], *, column: str, key: str, changed: dict) -> None:
+    """Set `column` to the settled id of each changed `key` in the staged rows."""
+    cursor.execute("DROP TABLE IF EXISTS etl_settled")
+    cursor.execute("CREATE TEMP TABLE etl_settled (k TEXT PRIMARY KEY, v BIGINT)")
+    merge.insert_rows(cursor, "etl_settled", ["k", "v"], list(changed.items()))
+    for table in tables:
+        cursor.execute(
+            f"UPDATE {table} SET {q(column)} = (SELECT f.v FROM etl_settled f WHERE f.k = {table}.{q(key)}) "
+            f"WHERE {q(key)} IN (SELECT k FROM etl_settled)"
+        )
+    cursor.execute("DROP TABLE etl_settled")
+
+
+def _insert_all(ctx: LoadContext, staged_rows: int) -> None:
+    """Empty table: insert the rows `_order_for_insert` numbered, in the order they were written there."""
+    sf, names = ctx.source_file.pk, ", ".join(q(c) for c in STAGED)
+    with connection.cursor() as cursor, merge.foreign_keys_checked_once(cursor, table=TABLE):
+        cursor.execute(
+            f"INSERT INTO {TABLE} ({names}, {_LINEAGE}) SELECT {names}, occurrence, %s, %s, %s, %s, source_line "
+            f"FROM {ORDERED}",
+            [sf, sf, ctx.load_run.pk, sf],
+        )
+    ctx.inserted, ctx.updated, ctx.unchanged, ctx.retracted = staged_rows, 0, 0, 0
+
+
+def _diff(ctx: LoadContext, *, kept_rows: int, active_rows: int) -> None:
+    """Kept rows (every active row not in `etl_unkept`) get last_seen_file; matched rows are present (lineage and
+    fingerprint), or changed (reinstated, or staff's mappings moved their ids: read here, under the lock); gone
+    rows are retracted, new ones inserted. The aggregates get the touched rows' contribution before and after."""
+    sf, run = ctx.source_file.pk, ctx.load_run.pk
+    names = ", ".join(q(c) for c in STAGED)
+    changed = " OR ".join(f"t.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in RESOLVED)
+    mapped_stores, mapped_artists = _remapped()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {CHANGED}")
+        cursor.execute(f"CREATE TEMP TABLE {CHANGED} (id BIGINT PRIMARY KEY)")
+        cursor.execute(
+            f"INSERT INTO {CHANGED} SELECT s.id FROM {SEEN} s JOIN {TABLE} t ON t.id = s.id "
+            f"WHERE t.retracted_by_file_id IS NOT NULL OR {changed}"
+        )
+        cursor.execute(f"DROP TABLE IF EXISTS {TOUCHED}")
+        cursor.execute(f"CREATE TEMP TABLE {TOUCHED} AS SELECT id FROM {GONE} UNION SELECT id FROM {CHANGED}")
         if mapped_stores or mapped_artists:
             cursor.execute(
                 f"INSERT INTO {TOUCHED} {_remapped_lines(mapped_stores, mapped_artists)}",
                 [*mapped_stores, *mapped_artists],
             )
         cursor.execute(f"SELECT count(*) FROM {TOUCHED}")
-        # a snapshot that rewrites most lines (e.g. the first one after fingerprints were added): a rebuild is cheaper
+        # a snapshot that moves most lines' contribution: a rebuild is cheaper
         incremental = cursor.fetchone()[0] <= active_rows // 4
         if incremental:
             services.royalty_aggregates_delta(sign=-1, line_ids=f"SELECT id FROM {TOUCHED}")
-
+        with merge.foreign_keys_checked_once(cursor, table=TABLE, columns=["last_seen_file_id"]):  # once, not per row
+            cursor.execute(
+                f"UPDATE {TABLE} AS t SET last_seen_file_id = %s WHERE retracted_by_file_id IS NULL AND {_KEPT}",
+                [sf],
+            )
         # present: unchanged rows only learn the file and their new fingerprint; changed ones take its lineage
         cursor.execute(
             f"UPDATE {TABLE} AS t SET last_seen_file_id = %s, raw_fingerprint = s.raw_fingerprint "
-            f"FROM {SEEN} AS s WHERE s.id = t.id AND s.changed = 0",
+            f"FROM {SEEN} AS s WHERE s.id = t.id AND NOT EXISTS (SELECT 1 FROM {CHANGED} c WHERE c.id = s.id)",
             [sf],
         )
         present = cursor.rowcount
         cursor.execute(
             f"UPDATE {TABLE} AS t SET {', '.join(f'{q(c)} = s.{q(c)}' for c in (*RESOLVED, 'raw_fingerprint'))}, "
             "last_seen_file_id = %s, load_run_id = %s, source_file_id = %s, source_line = s.source_line, "
-            f"retracted_by_file_id = NULL FROM {SEEN} AS s WHERE s.id = t.id AND s.changed = 1",
+            f"retracted_by_file_id = NULL FROM {SEEN} AS s JOIN {CHANGED} AS c ON c.id = s.id WHERE s.id = t.id",
             [sf, run, sf],
         )
         updated = cursor.rowcount
-        # the unkept rows no parsed row took are gone from this snapshot
         cursor.execute(
-            f"UPDATE {TABLE} SET retracted_by_file_id = %s WHERE id IN (SELECT id FROM {UNKEPT}) "
-            "AND retracted_by_file_id IS NULL AND last_seen_file_id <> %s",
-            [sf, sf],
+            f"UPDATE {TABLE} SET retracted_by_file_id = %s WHERE id IN (SELECT id FROM {GONE}) "
+            "AND retracted_by_file_id IS NULL",
+            [sf],
         )
         ctx.retracted = cursor.rowcount
         cursor.execute(f"SELECT coalesce(max(id), 0) FROM {TABLE}")
@@ -466,12 +465,10 @@ def _diff(ctx: LoadContext, active_rows: int, active_units: int) -> tuple[int, i
                 line_ids=f"SELECT id FROM {TOUCHED} UNION ALL SELECT id FROM {TABLE} WHERE id > %s",
                 params=(last_id,),
             )
-        for table in (UNKEPT, CANDIDATES, SEEN, TOUCHED):
+        for table in (CHANGED, TOUCHED):
             cursor.execute(f"DROP TABLE {table}")
-    kept_rows = active_rows - unkept_rows
     ctx.updated = updated + remapped
     ctx.unchanged = kept_rows + present - remapped
-    return kept_rows, active_units - int(unkept_units)
 
 
 def _remapped() -> tuple[list[str], dict[str, int]]:
@@ -543,6 +540,7 @@ SPEC = register(
         variants=(Variant("v1", COLUMNS),),
         table=TABLE,
         snapshot=True,
-        stream=load_snapshot,
+        stream=stage_snapshot,
+        stream_merge=merge_snapshot,
     )
 )

@@ -1,13 +1,18 @@
 """The DK snapshot's raw-fingerprint shortcut: a record byte-identical to an active row keeps it unparsed, anything
 else is parsed and diffed by identity, and the outcome (rows, counts, aggregates) is the same as a full diff."""
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
 from django.db.models import Count, Q, Sum
 
+from etl import sources
+from tests.db_locks import file_transaction_open
 from tests.etl.helpers import by_path, curated, fingerprint, read_rows, run_loader, write_csv
+from warehouse import services
 from warehouse.models import (
+    Artist,
     ArtistAlias,
     RoyaltyIsrcAggregate,
     RoyaltyLine,
@@ -136,6 +141,41 @@ def test_a_mapping_saved_behind_the_services_back_reaches_kept_lines_at_the_next
     write_csv(curated(lake_copy, DK), header, [*rows, ["2025-05-30", *rows[2][1:]]])
     assert load(lake_copy) == counts(read=8636, inserted=1, updated=2, unchanged=8633)
     assert (active().get(source_line=2).platform_id, active().get(source_line=3).artist_id) == (spotify, zone)
+    assert aggregates_fresh()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_snapshot_stages_without_the_write_lock_and_a_mapping_saved_meanwhile_is_in_its_result(
+    lake_copy, monkeypatch
+):
+    """Issue 16: the stream hook runs before the file's transaction; staff may map a spelling while it stages, and
+    the merge then decides against the live rows and the settled mapping, as if it had run entirely inside."""
+    header, rows = read_rows(curated(lake_copy, DK))
+    for row in rows[:10]:
+        row[3] = "Zone Meanwhile"
+    write_csv(curated(lake_copy, DK), header, rows)
+    assert load(lake_copy) == counts(read=8635, inserted=8635)
+    assert set(active().filter(artist_raw="Zone Meanwhile").values_list("artist_id", flat=True)) == {None}
+    zone = Artist.objects.get(name="ZONE A0")
+    # the ten records written another way (parsed, staged with artist NULL) and one new line of the spelling
+    reformatted = [[*row[:12], row[12] + "0" if "e" not in row[12] else row[12]] for row in rows[:10]]
+    assert all(new != old for new, old in zip(reformatted, rows[:10], strict=True))
+    write_csv(curated(lake_copy, DK), header, [*reformatted, *rows[10:], ["2025-05-30", *rows[0][1:]]])
+    spec = sources.registry()["dk_bank_details"]
+    staged = []
+
+    def stage_then_map(ctx, *args):
+        batch = spec.stream(ctx, *args)
+        staged.append(file_transaction_open())  # nothing holds the write lock while the file stages
+        services.artist_alias_map(alias=ArtistAlias.objects.get(alias="Zone Meanwhile"), artist=zone)
+        return batch
+
+    monkeypatch.setitem(sources._REGISTRY, "dk_bank_details", dataclasses.replace(spec, stream=stage_then_map))
+    assert load(lake_copy) == counts(read=8636, inserted=1, unchanged=8635)
+    assert staged == [False]
+    assert set(active().filter(artist_raw="Zone Meanwhile").values_list("artist_id", flat=True)) == {zone.pk}
+    assert active().filter(artist_raw="Zone Meanwhile").count() == 11
+    assert "unknown_artist_loaded_null" not in SourceFile.objects.filter(path=DK).latest("id").counters
     assert aggregates_fresh()
 
 
