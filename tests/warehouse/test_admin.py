@@ -418,7 +418,7 @@ def test_every_fact_table_is_registered_read_only():
     from django.apps import apps
     from django.contrib import admin
 
-    from warehouse.admin import ReadOnlyAdmin
+    from warehouse.admin.base import ReadOnlyAdmin
 
     facts = {model for model in apps.get_app_config("warehouse").get_models() if issubclass(model, m.LineageMixin)}
     assert len(facts) == 11
