@@ -449,7 +449,7 @@ class SchemaView(JsonErrorsMixin, SpectacularAPIView):
 
 class SwaggerView(JsonErrorsMixin, SpectacularSwaggerSplitView):
     """The init script as its own request (`?script`) and the page's styles as a file (api/templates/api/swagger_ui.html):
-    the Content-Security-Policy (bedrot_site/security.py) forbids inline code and styles."""
+    the Content-Security-Policy (bedrot_site/middleware.py) forbids inline code and styles."""
 
     template_name = "api/swagger_ui.html"
 

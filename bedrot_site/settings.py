@@ -55,7 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "bedrot_site.security.ContentSecurityPolicyMiddleware",  # outermost: static files (WhiteNoise) get it too
+    "bedrot_site.middleware.ContentSecurityPolicyMiddleware",  # outermost: static files (WhiteNoise) get it too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "bedrot_site.security.AdminLoginThrottleMiddleware",
+    "bedrot_site.middleware.AdminLoginThrottleMiddleware",
     "bedrot_site.middleware.DatabaseBusyMiddleware",  # 503 + Retry-After when a load holds the write lock
 ]
 
@@ -311,7 +311,7 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 LABEL_NAME = env.str("LABEL_NAME", default="BEDROT Productions")  # printed on every statement
 
 # --- Auth, i18n, static -----------------------------------------------------------------------------------------
-# Failed admin log-ins (bedrot_site/security.py): beyond these counts an address or a user name is refused (429)
+# Failed admin log-ins (bedrot_site/middleware.py): beyond these counts an address or a user name is refused (429)
 # until ADMIN_LOGIN_LOCKOUT_SECONDS after its first failure.
 ADMIN_LOGIN_MAX_FAILURES_PER_USER = env.int("ADMIN_LOGIN_MAX_FAILURES_PER_USER", default=5)
 ADMIN_LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("ADMIN_LOGIN_MAX_FAILURES_PER_ADDRESS", default=20)

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from bedrot_site.security import CONTENT_SECURITY_POLICY
+from bedrot_site.middleware import CONTENT_SECURITY_POLICY
 from tests.browser import DESKTOP
 from tests.servers import BASE_DIR, Daphne
 
