@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}  # the staff's laptops
 PHONE = {"width": 390, "height": 844}
 
@@ -37,3 +38,14 @@ def chromium():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where tests save the pictures the docs show. Taken on every run (a failure can be inspected in pytest's
+    temporary directory, /tmp/pytest-of-<user>/pytest-<N>/screenshots0/), but written over docs/screenshots/
+    only on request: `SCREENSHOTS_WRITE=1` (README "Screenshots"), so a test run leaves the checkout unchanged."""
+    if os.environ.get("SCREENSHOTS_WRITE") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")

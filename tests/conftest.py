@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.browser import chromium  # noqa: F401  (fixture)
+from tests.browser import chromium, screenshots  # noqa: F401  (fixtures)
 
 SAMPLE_LAKE = Path(settings.BASE_DIR) / "sample_lake"
 

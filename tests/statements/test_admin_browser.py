@@ -1,5 +1,6 @@
 """The admin's Statements flow in real headless Chromium against a real daphne: log in, preview a draft, issue it,
-download its PDF, record a payment. Saves the preview page to docs/screenshots/ (shown in docs/STATEMENTS.md).
+download its PDF, record a payment. Takes the preview page docs/STATEMENTS.md shows (written to docs/screenshots/
+with SCREENSHOTS_WRITE=1).
 
 Chromium runs in its own thread (tests.browser's executable and viewport): Playwright's sync API leaves an event
 loop marked as running in the thread that starts it, and Django then refuses this test's ORM calls there."""
@@ -8,7 +9,6 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -20,7 +20,6 @@ from tests.servers import Daphne, child_env
 from tests.statements.conftest import splits_set
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 def in_browser(walk):
@@ -58,7 +57,7 @@ def server(subprocess_env, tmp_path, sample_lake):
     daphne.stop()
 
 
-def test_preview_issue_download_and_pay_in_the_browser(server, staff_user, tmp_path):
+def test_preview_issue_download_and_pay_in_the_browser(server, staff_user, tmp_path, screenshots):
     base = f"http://localhost:{server.port}"
 
     def walk(browser) -> dict:
@@ -75,7 +74,7 @@ def test_preview_issue_download_and_pay_in_the_browser(server, staff_user, tmp_p
         page.click("input[value=Preview]")
         seen["gross"], seen["closing"] = page.inner_text("#gross"), page.inner_text("#closing-balance")
         seen["can_issue"] = page.is_enabled("#issue")
-        page.screenshot(path=str(SCREENSHOTS / "statements_admin_preview.png"))
+        page.screenshot(path=str(screenshots / "statements_admin_preview.png"))
 
         page.click("#issue")
         page.wait_for_selector("#checksum-ok")

@@ -20,7 +20,6 @@ from tests.statements.conftest import SPLITS, splits_set
 from tests.statements.test_sample_lake import csv_statement_lines
 
 pytestmark = pytest.mark.django_db
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 def statements_cmd(*args) -> tuple[int, str, str]:
@@ -43,7 +42,7 @@ def pdf_text(path: Path) -> str:
     return re.sub(r"[ \t]+", " ", text)
 
 
-def test_issue_writes_csv_and_pdf_with_the_same_figures(splits, tmp_path):
+def test_issue_writes_csv_and_pdf_with_the_same_figures(splits, tmp_path, screenshots):
     code, out, err = statements_cmd("--period", "2025-Q1", "--out", str(tmp_path), "--issue")
     assert code == 0, err
     pig, zone = Statement.objects.get(artist__name="PIG1987"), Statement.objects.get(artist__name="ZONE A0")
@@ -124,7 +123,7 @@ def test_issue_writes_csv_and_pdf_with_the_same_figures(splits, tmp_path):
                     "1",
                     "-singlefile",
                     str(tmp_path / f"{slug}_2025-Q1_issued-{statement.pk}.pdf"),
-                    str(SCREENSHOTS / "statement_pdf_page1"),
+                    str(screenshots / "statement_pdf_page1"),
                 ],
                 check=True,
             )

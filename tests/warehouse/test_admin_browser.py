@@ -1,5 +1,6 @@
 """The admin as staff use it: real headless Chromium at 1366×768 against a real daphne serving a warehouse loaded
-from the sample lake by the real loader. Saves the screenshots docs/ADMIN.md shows (docs/screenshots/)."""
+from the sample lake by the real loader. Takes the screenshots docs/ADMIN.md shows
+(written to docs/screenshots/ with SCREENSHOTS_WRITE=1)."""
 
 import csv
 import io
@@ -19,7 +20,6 @@ from warehouse import models as m
 from warehouse import services
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 PASSWORD = "pw-staff-123"
 
 
@@ -104,12 +104,11 @@ def lines_of(name: str) -> list:
     return list(m.RoyaltyLine.objects.filter(artist_raw=name).values_list("artist__name", flat=True))
 
 
-def test_staff_log_in_see_what_needs_attention_and_map_from_the_queue_and_the_changelist(page):
+def test_staff_log_in_see_what_needs_attention_and_map_from_the_queue_and_the_changelist(page, screenshots):
     attention = page.locator("#attention")
     assert "Needs attention" in attention.inner_text()
     assert "2 artist names" in attention.inner_text()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "admin-index.png"))
+    page.screenshot(path=str(screenshots / "admin-index.png"))
     assert fits_the_screen(page)
 
     page.click("#attention >> text=Unmatched names")
@@ -117,7 +116,7 @@ def test_staff_log_in_see_what_needs_attention_and_map_from_the_queue_and_the_ch
     row = page.locator(f"#artist_alias-{alias.pk}")
     assert row.locator("select[name=artist] option:checked").inner_text() == "ZONE A0"  # the closest, pre-selected
     assert "12.35 USD" in row.inner_text() and "unmatched" in row.inner_text()
-    page.screenshot(path=str(SCREENSHOTS / "admin-unmatched.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "admin-unmatched.png"), full_page=True)
     assert fits_the_screen(page)
     row.locator("input[type=submit]").click()
     assert "Mapped artist alias: Zone Aa0 → ZONE A0" in page.locator(".messagelist").inner_text()
@@ -139,7 +138,7 @@ def test_staff_log_in_see_what_needs_attention_and_map_from_the_queue_and_the_ch
     assert header == ["Sale month", "Artist", "Title", "Store", "Quantity", "Earnings"]
     first = page.locator("#result_list tbody tr").first.locator("th, td").all_inner_texts()
     assert first[0][:2] == "20" and first[-1].endswith(" USD") and "." in first[-1]
-    page.screenshot(path=str(SCREENSHOTS / "admin-royalty-lines.png"))
+    page.screenshot(path=str(screenshots / "admin-royalty-lines.png"))
     assert fits_the_screen(page)
 
 
