@@ -1,14 +1,20 @@
-"""Who may open /ws: the Origin rule (checked first) and the bearer-token subprotocol (next to the session cookie)."""
+"""Who may open /ws: the Origin rule (checked first) and the bearer-token subprotocol (next to the session cookie),
+with unknown tokens counted per client address like the API's (api/throttling.py BadTokenThrottle)."""
 
 from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.utils.http import is_same_domain
 
+from api.throttling import BadTokenThrottle
+from warehouse.tokens import api_token_user
+
 BEARER = "bearer"
+# Scope key set by BearerSubprotocolAuthMiddleware: the seconds an address that sent too many unknown tokens waits.
+BAD_TOKEN_LOCKOUT = "bedrot.bad_token_lockout"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -75,22 +81,32 @@ def scope_origin(scope: dict) -> str | None:
 
 
 @database_sync_to_async
-def _user_for_token(key: str):
-    from warehouse.tokens import api_token_user
-
+def _bearer_user(*, key: str, address: str) -> tuple[User | None, float | None]:
+    """(the key's active user or None, None), or (None, seconds to wait) when the address's unknown tokens (over HTTP
+    and /ws alike) fill API_THROTTLE_BAD_TOKEN: then the key is not even looked up, so a guesser learns nothing
+    until the window passes, and a valid key from that address waits too."""
+    throttle = BadTokenThrottle(address=address)
+    lockout = throttle.lockout()
+    if lockout is not None:
+        return None, lockout
     user = api_token_user(key=key)
-    return user if user is not None and user.is_active else None
+    if user is None:
+        throttle.allow_request(None, None)  # counts this unknown key (the lock-out above refuses the next ones)
+    return (user if user is not None and user.is_active else None), None
 
 
 class BearerSubprotocolAuthMiddleware(BaseMiddleware):
     """Authenticates `Sec-WebSocket-Protocol: bearer, <token>` (browsers cannot set Authorization on a websocket,
     and a token in the URL ends up in proxy logs). A valid token overrides the session user; an invalid one leaves
-    the connection anonymous. The token is never logged or echoed."""
+    the connection anonymous. The token is never logged or echoed. An address locked out for unknown tokens gets
+    BAD_TOKEN_LOCKOUT in the scope (the consumer closes 4429)."""
 
     async def __call__(self, scope, receive, send):
         if bearer_requested(scope):
             scope = dict(scope)
-            scope["user"] = await _user_for_token(scope["subprotocols"][1]) or AnonymousUser()
+            address = (scope.get("client") or [""])[0] or ""
+            user, scope[BAD_TOKEN_LOCKOUT] = await _bearer_user(key=scope["subprotocols"][1], address=address)
+            scope["user"] = user or AnonymousUser()
         return await super().__call__(scope, receive, send)
 
 

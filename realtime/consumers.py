@@ -5,6 +5,7 @@ refresh goes through warehouse.services.load_run_enqueue, exactly like POST /api
 """
 
 import asyncio
+import math
 import time
 from collections import deque
 
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from bedrot_site.client_address import public_read_allowed
-from realtime.auth import BEARER, bearer_requested, origin_refusal, scope_origin
+from realtime.auth import BAD_TOKEN_LOCKOUT, BEARER, bearer_requested, origin_refusal, scope_origin
 from realtime.frames import frame_decode
 from realtime.hub import Hub, get_hub
 from realtime.snapshot import ALIASES, ALL_TOPICS_NAME, TOPICS, Snapshot, timestamp
@@ -26,6 +27,7 @@ CLOSE_FRAME_TOO_LARGE = 1009
 CLOSE_AT_CAPACITY = 1013
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ORIGIN = 4403
+CLOSE_BAD_TOKENS = 4429  # not in contract Part C: the warehouse's lock-out of addresses guessing tokens
 VERBS = ("subscribe", "unsubscribe", "refresh", "ping")
 
 
@@ -74,6 +76,13 @@ class KpiConsumer(AsyncJsonWebsocketConsumer):
         )
         if refusal:
             await self.close(code=CLOSE_ORIGIN, reason=refusal)
+            return
+        lockout = self.scope.get(BAD_TOKEN_LOCKOUT)
+        if lockout is not None:
+            seconds = max(1, math.ceil(lockout))
+            message = f"Too many invalid API tokens from this address: try again in {seconds} s."
+            await self._send_error("rate_limited", message)
+            await self.close(code=CLOSE_BAD_TOKENS, reason=f"too many invalid tokens; retry in {seconds} s")
             return
         user = self.scope.get("user")
         client = self.scope.get("client") or [None]

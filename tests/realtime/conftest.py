@@ -52,7 +52,7 @@ def token_for(user) -> str:
     return api_token_for(user)
 
 
-async def open_ws(*, path="/ws", origin=GOOD_ORIGIN, cookie=None, subprotocols=None):
+async def open_ws(*, path="/ws", origin=GOOD_ORIGIN, cookie=None, subprotocols=None, address="127.0.0.1"):
     """Connect through bedrot_site.asgi.application; returns (communicator, accepted, selected subprotocol)."""
     headers = []
     if origin is not None:
@@ -60,7 +60,7 @@ async def open_ws(*, path="/ws", origin=GOOD_ORIGIN, cookie=None, subprotocols=N
     if cookie is not None:
         headers.append((b"cookie", cookie.encode()))
     communicator = WebsocketCommunicator(asgi_application(), path, headers=headers, subprotocols=subprotocols)
-    communicator.scope["client"] = ["127.0.0.1", 50000]  # the peer address daphne puts in the scope
+    communicator.scope["client"] = [address, 50000]  # the peer address daphne puts in the scope
     accepted, subprotocol = await communicator.connect(timeout=5)
     return communicator, accepted, subprotocol
 
