@@ -28,10 +28,11 @@ django_asgi_app = SyncChainASGIHandler()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-from realtime.daphne_compat import allow_rfc_close_codes  # noqa: E402
+from realtime.daphne_compat import allow_rfc_close_codes, skip_twisted_form_parsing  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 
 allow_rfc_close_codes()  # 1009 / 1013 close frames (contract Part C) under daphne
+skip_twisted_form_parsing()  # uploads reach Django as a stream, not parsed whole in memory by twisted first
 
 from bedrot_site.client_address import TrustedProxyMiddleware  # noqa: E402
 

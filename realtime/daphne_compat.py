@@ -10,6 +10,8 @@ connection and the client saw 1006. With failByDrop off it sends the close frame
 big, 1002/1007 for protocol errors), then drops the connection if the client does not answer.
 
 daphne also drops the ASGI `reason` of `websocket.close`; it is passed on here (at most 123 bytes, RFC 6455 §5.5).
+
+One HTTP fix lives here too, since it patches daphne the same way: `skip_twisted_form_parsing` (issue 16).
 """
 
 RFC_SERVER_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
@@ -50,3 +52,22 @@ def allow_rfc_close_codes() -> None:
     server_close._bedrot_rfc_codes = True
     WebSocketProtocol.serverClose = server_close
     WebSocketProtocol.handle_reply = handle_reply
+
+
+def skip_twisted_form_parsing() -> None:
+    """twisted.web's Request parses every POST form body into `request.args` before daphne sees the request: a
+    multipart upload goes whole through `email.message_from_bytes` (a 10 MB admin import grew daphne by ~150 MB;
+    Twisted's docs: "can use large amounts of memory for large uploads"). daphne never reads `args`: it hands the raw
+    body to Django, which streams uploads to a temporary file. Twisted's own switch turns the parsing off."""
+    from daphne.http_protocol import WebRequest
+
+    if getattr(WebRequest.__init__, "_bedrot_no_form_parsing", False):
+        return
+    original_init = WebRequest.__init__
+
+    def request_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self._parsePOSTFormSubmission = False
+
+    request_init._bedrot_no_form_parsing = True
+    WebRequest.__init__ = request_init

@@ -1,12 +1,17 @@
 """Import/export of master data (CSV, XLSX) through django-import-export resources in `warehouse/resources.py`:
 bounded in size, all or nothing, never under a running load."""
 
+import csv
+import io
 import logging
+from collections.abc import Iterator
+from itertools import islice
 
 import openpyxl
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
@@ -20,9 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 class BoundedImportForm(ImportForm):
-    """Refuses a file over ADMIN_IMPORT_MAX_BYTES or ADMIN_IMPORT_MAX_ROWS before import-export reads it whole:
-    a 10 MB preview took minutes and hundreds of MB. Rows are counted on the uploaded file's chunks (CSV) or the
-    sheet's dimension (XLSX), never by parsing it."""
+    """Refuses a file over ADMIN_IMPORT_MAX_BYTES or ADMIN_IMPORT_MAX_ROWS before import-export reads it whole
+    (a 10 MB preview took minutes and hundreds of MB). Django has already streamed the upload to a temporary file in
+    64 KiB chunks (in memory only below FILE_UPLOAD_MAX_MEMORY_SIZE), so its size is known without reading it; rows
+    are then counted as they stream, and the count stops one row past the bound."""
 
     def clean(self):
         cleaned = super().clean()
@@ -35,36 +41,47 @@ class BoundedImportForm(ImportForm):
                 f"{upload.name} is {upload.size:,} bytes; the limit is {limit:,} bytes "
                 f"(ADMIN_IMPORT_MAX_BYTES). Split the file and import the parts."
             )
-        rows = _data_rows(upload)
-        if rows > settings.ADMIN_IMPORT_MAX_ROWS:
+        limit = settings.ADMIN_IMPORT_MAX_ROWS
+        if upload_rows_count(upload=upload, stop_after=limit) > limit:
             raise forms.ValidationError(
-                f"{upload.name} has {rows:,} rows; the limit is {settings.ADMIN_IMPORT_MAX_ROWS:,} "
-                f"(ADMIN_IMPORT_MAX_ROWS). Split the file and import the parts."
+                f"{upload.name} has more than {limit:,} rows (ADMIN_IMPORT_MAX_ROWS). "
+                "Split the file and import the parts."
             )
         return cleaned
 
 
-def _data_rows(upload) -> int:
-    """Rows below the header: newlines of a CSV (streamed), the last row of an XLSX sheet (read-only mode)."""
+def upload_rows_count(*, upload: UploadedFile, stop_after: int) -> int:
+    """Data rows below the header, read one at a time as import-export will read them (CSV records; XLSX rows of
+    the active sheet in openpyxl's streaming read-only mode), stopping at `stop_after + 1`. 0 for a file neither
+    reader understands: import-export then reports it as unreadable."""
     upload.seek(0)
-    head = upload.read(4)
+    is_xlsx = upload.read(4).startswith(b"PK")
     upload.seek(0)
-    if head.startswith(b"PK"):
-        try:
-            book = openpyxl.load_workbook(upload, read_only=True)
-            rows = (book.active.max_row or 1) - 1
-            book.close()
-        except Exception:  # not a workbook after all: import-export reports it as unreadable
-            rows = 0
-    else:
-        data = b""
-        rows = 0
-        for chunk in upload.chunks():
-            rows += chunk.count(b"\n")
-            data = chunk[-1:]
-        rows = rows - 1 + (data not in (b"\n", b""))
-    upload.seek(0)
-    return max(rows, 0)
+    rows = _xlsx_rows(upload) if is_xlsx else _csv_rows(upload)
+    try:
+        return max(sum(1 for _ in islice(rows, stop_after + 2)) - 1, 0)  # + 2: the header and one row too many
+    except Exception:  # not a CSV or workbook after all: import-export reports it as unreadable
+        return 0
+    finally:
+        rows.close()  # the reader's own clean-up (below) before the upload is rewound for import-export
+        upload.seek(0)
+
+
+def _csv_rows(upload: UploadedFile) -> Iterator[list[str]]:
+    # import-export decodes with utf-8-sig (from_encoding); undecodable bytes still make a row here
+    text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", errors="replace", newline="")
+    try:
+        yield from csv.reader(text)
+    finally:
+        text.detach()  # leave the upload open for import-export
+
+
+def _xlsx_rows(upload: UploadedFile) -> Iterator[tuple]:
+    book = openpyxl.load_workbook(upload, read_only=True, data_only=True)
+    try:
+        yield from book.active.iter_rows(values_only=True)  # `sheet.rows`, as import-export's XLSX reader
+    finally:
+        book.close()
 
 
 class CuratedImportExportAdmin(CurationAdmin, ImportExportModelAdmin):
