@@ -1,4 +1,4 @@
-"""The unmatched-names review queue of the admin (warehouse/admin.py)."""
+"""The unmatched-names review queue of the admin (warehouse/admin/mapping.py)."""
 
 from __future__ import annotations
 
