@@ -1,13 +1,13 @@
 """The two endpoints the warehouse's own page added (docs/API.md "Page endpoints"): per-source lineage and
 campaigns next to the account's streams. Thin, cached per load run like every dashboard view."""
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from api import serializers as s
 from api.views import DashboardView, _cached
 from dashboard import selectors
+from warehouse import clock
 
 KIND_COUNTS = s.obj("KindCounts", {"files": s.I(), "files_rejected": s.I(), "rows_quarantined": s.I()})
 SOURCE_HEALTH = s.obj(
@@ -59,7 +59,7 @@ class SourcesView(DashboardView):
         summary="Per source: freshness (B2), rejected files and quarantined rows",
     )
     def get(self, request):
-        today = timezone.now().date()
+        today = clock.today()
         return self.envelope(
             _cached(request, "sources", lambda: selectors.source_health_list(today=today), today=today)
         )

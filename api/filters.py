@@ -283,9 +283,3 @@ class LoadRunFilterSet(django_filters.FilterSet):
     class Meta:
         model = LoadRun
         fields = ["status", "trigger"]
-
-
-def today() -> dt.date:
-    from django.utils import timezone
-
-    return timezone.now().date()

@@ -1,5 +1,6 @@
 """Health probes: database reachability and latency, channel-layer round trip, Redis, curated zone, freshness."""
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from warehouse import selectors
+from warehouse import clock, selectors
 
 
 def database_check() -> dict:
@@ -25,8 +26,6 @@ def database_check() -> dict:
 
 
 async def _channel_round_trip(timeout: float) -> bool:
-    import asyncio
-
     layer = get_channel_layer()
     if layer is None:
         return False
@@ -77,7 +76,7 @@ def health_report() -> tuple[dict, int]:
     }
     if database["ok"]:
         checks["last_load_run"] = selectors.load_run_last_get()
-        freshness = selectors.freshness_get(today=timezone.now().date())
+        freshness = selectors.freshness_get(today=clock.today())
         checks["stale_sources"] = [source for source, info in freshness.items() if info["stale"]]
         last = checks["last_load_run"]
         degraded = (

@@ -23,7 +23,7 @@ from api.authentication import TokenAuthentication
 from api.health import database_check, health_report
 from api.permissions import CanRefresh, DashboardReadPermission
 from api.throttling import ThrottledViewMixin
-from warehouse import selectors, services
+from warehouse import clock, selectors, services
 from warehouse.cache import response_cache_get_or_compute
 
 
@@ -148,7 +148,7 @@ class RevenueMonthlyView(DashboardView):
     )
     def get(self, request):
         params = filters.MonthlyRevenueParams.params(request.query_params)
-        today = timezone.now().date()
+        today = clock.today()
         include_expected = params.get("include_expected")
         return self.envelope(
             _cached(
@@ -279,7 +279,7 @@ class KpisView(DashboardView):
         summary="B2 every KPI in one object (the websocket update payload)",
     )
     def get(self, request):
-        today = timezone.now().date()
+        today = clock.today()
 
         def compute():
             stamp = selectors.Stamp.get()

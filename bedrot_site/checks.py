@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
+from bedrot_site.env import SECRET_KEY_HINT, secret_key_weak
+
 _OPEN_PERMISSIONS = {
     "rest_framework.permissions.AllowAny",
     "rest_framework.permissions.IsAuthenticatedOrReadOnly",
@@ -27,12 +29,11 @@ def _core() -> list:
         key = settings.SECRET_KEY
     except ImproperlyConfigured:  # empty
         key = ""
-    # The same rule as Django's security.W009 and as settings.py applies when DEBUG is off.
-    if key.startswith("django-insecure") or len(key) < 50 or len(set(key)) < 5:
+    if secret_key_weak(key):
         issues.append(
             Error(
                 "DJANGO_SECRET_KEY is not a real secret.",
-                hint="Use 50+ random characters: python -c 'import secrets; print(secrets.token_urlsafe(64))'.",
+                hint=f"Use 50+ random characters: {SECRET_KEY_HINT}.",
                 id="bedrot.E002",
             )
         )

@@ -1,11 +1,12 @@
 """Django settings for the BEDROT warehouse. Every value comes from the environment (see `.env.example`)."""
 
 import importlib.util
+import ipaddress
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from bedrot_site.env import BASE_DIR, env
+from bedrot_site.env import BASE_DIR, SECRET_KEY_HINT, env, secret_key_weak
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -22,10 +23,9 @@ if DEBUG:
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 else:
     SECRET_KEY = _required("DJANGO_SECRET_KEY")
-    if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    if secret_key_weak(SECRET_KEY):
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not a real secret: use at least 50 random characters "
-            "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+            f"DJANGO_SECRET_KEY is not a real secret: use at least 50 random characters ({SECRET_KEY_HINT})."
         )
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
     if not ALLOWED_HOSTS:
@@ -183,8 +183,6 @@ API_PUBLIC_READ = env.bool("API_PUBLIC_READ", default=False)
 
 def _networks(name: str, default: str) -> list:
     """A comma-separated list of networks (`10.0.0.0/8`) or addresses; a bad entry stops the server, named."""
-    import ipaddress
-
     try:
         return [ipaddress.ip_network(item.strip(), strict=False) for item in env.list(name, default=default.split(","))]
     except ValueError as exc:

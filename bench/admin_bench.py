@@ -98,21 +98,20 @@ def build(lines: int) -> dict:
 def map_alias(lines: int) -> float:
     """`artist_alias_save` for a spelling carried by 1 % of the lines, mapped then unmapped (one transaction each);
     the median of 4 saves (a save moves lines both ways, so each one does the same work)."""
-    from warehouse import curation
+    from warehouse import services
     from warehouse.models import Artist, ArtistAlias, RoyaltyLine
-    from warehouse.services import royalty_aggregates_rebuild
 
     RoyaltyLine.objects.filter(id__in=RoyaltyLine.objects.filter(source_line__endswith="00").values("id")).update(
         artist_raw="Zone Aa0"
     )
-    royalty_aggregates_rebuild()
+    services.royalty_aggregates_rebuild()
     alias = ArtistAlias.objects.create(alias="Zone Aa0")
     zone = Artist.objects.get(name="ZONE A0")
     samples = []
     for n in range(4):
         alias.artist = zone if n % 2 == 0 else None
         started = time.perf_counter()
-        moved = curation.artist_alias_save(alias=alias)
+        moved = services.artist_alias_save(alias=alias)
         samples.append(time.perf_counter() - started)
         assert moved == lines // 100, moved
     return statistics.median(samples) * 1000

@@ -29,7 +29,6 @@ import pandas as pd
 from django.db import transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from etl import targets
 from etl.lake import curated_files, outside_lake
@@ -41,10 +40,10 @@ from etl.readers import (
     excerpt,
     physical_lines,
     read_csv,
-    sha256_file,
 )
 from etl.sources import Facts, Held, SourceSpec, Variant, registry
 from warehouse import meta_levels, services
+from warehouse.checksums import sha256_file
 from warehouse.models import LoadRun, QuarantinedRow, SourceFile
 
 logger = logging.getLogger("etl.load")
@@ -402,8 +401,9 @@ def _first_problem(ctx: LoadContext, batch: Batch) -> str:
 
 def _source_file(ctx: LoadContext, variant: Variant) -> SourceFile:
     planned = ctx.planned
-    return SourceFile.objects.create(
+    return services.source_file_record(
         load_run=ctx.load_run,
+        status=SourceFile.Status.LOADED,
         kind=ctx.spec.kind,
         path=planned.relative,
         sha256=ctx.sha256,
@@ -411,7 +411,6 @@ def _source_file(ctx: LoadContext, variant: Variant) -> SourceFile:
         mtime=planned.mtime,
         name_timestamp=planned.name_timestamp,
         schema_variant=variant.name,
-        status=SourceFile.Status.LOADED,
         rows_read=ctx.rows_read,
     )
 
@@ -484,13 +483,13 @@ def _load_file(ctx: LoadContext) -> FileResult:
 def _record_outcome(ctx: LoadContext, batch: Batch) -> list[QuarantinedRow]:
     """Inside the file's transaction: its quarantined rows, its counts, and the aggregates that follow the facts."""
     quarantined = _quarantine_records(ctx, batch)
-    QuarantinedRow.objects.bulk_create(quarantined, batch_size=500)
-    SourceFile.objects.filter(pk=ctx.source_file.pk).update(
+    services.source_file_outcome_record(
+        source_file=ctx.source_file,
+        quarantined=quarantined,
         rows_read=ctx.rows_read,
         rows_inserted=ctx.inserted,
         rows_updated=ctx.updated,
         rows_unchanged=ctx.unchanged,
-        rows_quarantined=len(quarantined),
         rows_retracted=ctx.retracted,
         counters=dict(ctx.counters),
     )
@@ -521,15 +520,15 @@ def _record_rejected(ctx: LoadContext, exc: FileRejected) -> FileResult:
     planned = ctx.planned
     bad = len(ctx.malformed)
     with transaction.atomic():
-        SourceFile.objects.create(
+        services.source_file_record(
             load_run=ctx.load_run,
+            status=SourceFile.Status.REJECTED,
             kind=ctx.spec.kind,
             path=planned.relative,
             sha256=ctx.sha256 or "",
             size_bytes=planned.path.stat().st_size if planned.path.exists() else 0,
             mtime=planned.mtime,
             name_timestamp=planned.name_timestamp,
-            status=SourceFile.Status.REJECTED,
             reason=exc.reason,
             message=exc.message,
             rows_read=ctx.rows_read,
@@ -625,7 +624,7 @@ def _progress(load_run: LoadRun, *, current: str, index: int, total: int, result
         **counts,
         "rows_changed": sum(r.rows_inserted + r.rows_updated + r.rows_retracted for r in results),
     }
-    LoadRun.objects.filter(pk=load_run.pk).update(progress=progress)
+    services.load_run_progress_record(run=load_run, progress=progress)
 
 
 def _log(result: FileResult) -> None:
@@ -652,21 +651,18 @@ def _run_counts(files: list[FileResult]) -> dict:
 def _record_counts(load_run: LoadRun, results: list[FileResult]) -> None:
     """After each file's commit (autocommit): the run's counts so far, so a run killed mid-way (SIGKILL, power
     loss) records the files it committed instead of files_loaded = 0."""
-    LoadRun.objects.filter(pk=load_run.pk).update(**_run_counts(results))
+    services.load_run_progress_record(run=load_run, counts=_run_counts(results))
 
 
 def finish_run(load_run: LoadRun, result: RunResult) -> None:
     counts = Counter(f.status for f in result.files)
-    load_run.status = LoadRun.Status.SUCCEEDED_WITH_REJECTS if counts["rejected"] else LoadRun.Status.SUCCEEDED
-    load_run.finished_at = timezone.now()
-    for name, value in _run_counts(result.files).items():
-        setattr(load_run, name, value)
-    load_run.warnings = result.warnings
-    load_run.progress = {
+    progress = {
         "current_file": None,
         "files_done": len(result.files),
         "files_total": len(result.files),
         **counts,
         "rows_changed": result.rows_changed,
     }
-    load_run.save()
+    services.load_run_finish(
+        run=load_run, counts=_run_counts(result.files), progress=progress, warnings=result.warnings
+    )

@@ -67,14 +67,6 @@ class CsvFile:
     malformed: list[Malformed]  # filled while `chunks` is consumed
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class _HashingRaw(io.RawIOBase):
     """A raw binary file that hashes every byte it hands to the parser: the checksum of exactly what was parsed."""
 

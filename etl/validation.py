@@ -19,12 +19,13 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
+from warehouse import clock
 from warehouse.fields import MONEY_SCALE
 from warehouse.models import ISRC_PATTERN
+from warehouse.spreadsheet import FORMULA_PREFIXES
 
 _THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
 _PLAIN_INT = r"[+-]?\d+"
-FORMULA_PREFIXES = ("=", "+", "@")
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 
 
@@ -86,7 +87,7 @@ def date(*, fmt: str = "%Y-%m-%d", allow_empty: bool = False, today: dt.date | N
         empty = raw == ""
         bad = values.isna() & ~(empty & allow_empty)
         errors[bad] = "bad_date"
-        limit = pd.Timestamp((today or dt.date.today()) + FUTURE_TOLERANCE)
+        limit = pd.Timestamp((today or clock.today()) + FUTURE_TOLERANCE)
         errors[~bad & (values > limit)] = "future_date"
         return Parsed(values, errors)
 

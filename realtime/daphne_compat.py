@@ -14,13 +14,13 @@ daphne also drops the ASGI `reason` of `websocket.close`; it is passed on here (
 One HTTP fix lives here too, since it patches daphne the same way: `skip_twisted_form_parsing` (issue 16).
 """
 
+from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+
 RFC_SERVER_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
 MAX_REASON_BYTES = 123
 
 
 def allow_rfc_close_codes() -> None:
-    from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
-
     if not getattr(WebSocketFactory.__init__, "_bedrot_close_frames", False):
         original_init = WebSocketFactory.__init__
 

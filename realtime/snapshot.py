@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
-from warehouse import selectors
+from warehouse import clock, lineage, selectors
 from warehouse.models import LoadRun
 
 TOPICS = ("streaming", "financial", "social", "marketing", "growth", "goals", "alerts")
@@ -52,12 +52,7 @@ class Snapshot:
 
 def latest_committed_load_run_id() -> int | None:
     """The newest finished load run that changed rows: the run an update without an event stands for."""
-    return (
-        LoadRun.objects.filter(finished_at__isnull=False, rows_changed__gt=0)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
+    return lineage.load_runs_newest_first(changed_rows=True).values_list("id", flat=True).first()
 
 
 def snapshot_compute(*, load_run_id: int | None) -> Snapshot:
@@ -65,7 +60,7 @@ def snapshot_compute(*, load_run_id: int | None) -> Snapshot:
     if load_run_id is None:
         load_run_id = latest_committed_load_run_id()
     restored = bool(load_run_id) and LoadRun.objects.filter(pk=load_run_id, options__has_key="restored_from").exists()
-    data = selectors.kpis_get(today=timezone.localdate())
+    data = selectors.kpis_get(today=clock.today())
     # The API renders with DRF's JSONRenderer; the same encoder keeps both payloads identical (Decimal → number).
     data = json.loads(JSONRenderer().render(data))
     return Snapshot(

@@ -12,10 +12,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from etl.lock import LoadLockBusy, load_lock
 from statements import renderers, selectors, services
 from statements.models import Statement, StatementPayment
 from statements.periods import FORMATS, PeriodError, period_parse
+from warehouse.load_lock import LoadLockBusy, load_lock
 from warehouse.models import Artist
 
 

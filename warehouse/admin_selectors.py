@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
+from warehouse import lineage
 from warehouse.models import (
     Artist,
     ArtistAlias,
     Campaign,
     CampaignToken,
-    LoadRun,
     Platform,
     RoyaltyMonthlyAggregate,
     SourceFile,
@@ -29,12 +29,7 @@ SUGGESTIONS = 3
 
 def admin_attention_get(*, today: dt.date) -> dict:
     """The index page's first block: unmatched names by kind, problem files of the last loads, stale sources."""
-    runs = list(
-        LoadRun.objects.exclude(trigger=LoadRun.Trigger.ADMIN)
-        .filter(finished_at__isnull=False)
-        .order_by("-id")
-        .values_list("id", flat=True)[:RECENT_LOAD_RUNS]
-    )
+    runs = list(lineage.load_runs_newest_first(loads_only=True).values_list("id", flat=True)[:RECENT_LOAD_RUNS])
     problem_files = (
         SourceFile.objects.filter(load_run_id__in=runs)
         .filter(Q(status=SourceFile.Status.REJECTED) | Q(rows_quarantined__gt=0))

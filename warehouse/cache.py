@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from warehouse import selectors
+from warehouse import lineage
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,7 +45,7 @@ def response_cache_get_or_compute(*, name: str, params: str, compute: Callable[[
     seconds = settings.API_CACHE_SECONDS
     if not seconds:
         return compute()
-    raw = f"{name}|{params}|{selectors.load_run_cache_token_get()}|{connection.settings_dict['NAME']}"
+    raw = f"{name}|{params}|{lineage.load_run_cache_token_get()}|{connection.settings_dict['NAME']}"
     key = "api:" + hashlib.sha256(raw.encode()).hexdigest()
     lock = key + ":computing"
     deadline = time.monotonic() + COMPUTE_WAIT_SECONDS

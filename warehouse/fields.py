@@ -7,6 +7,7 @@ on SQLite and PostgreSQL alike, and Python sees Decimal values (aggregates inclu
 
 from decimal import Decimal
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -60,8 +61,6 @@ class FixedDecimalField(models.BigIntegerField):
         return to_units(self.to_python(value), self.scale)
 
     def formfield(self, **kwargs):
-        from django import forms
-
         return super(models.BigIntegerField, self).formfield(
             **{"form_class": forms.DecimalField, "decimal_places": self.scale, **kwargs}
         )

@@ -5,12 +5,11 @@ constraints through `clean_model_instances`); an unknown artist or platform is a
 Every export goes through `FormulaSafeResource.export_field`, which quotes spreadsheet formulas.
 """
 
-import re
-
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
-from warehouse import curation
+from warehouse import services
+from warehouse.artist_lookup import artist_by_name
 from warehouse.models import (
     Artist,
     ArtistAlias,
@@ -21,22 +20,7 @@ from warehouse.models import (
     normalize_alias,
     normalize_isrc,
 )
-
-# OWASP CSV injection: a cell starting with one of these runs as a formula in Excel/LibreOffice/Sheets.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# Text that an escaped cell reads back as: quotes, then a formula prefix. A real value of that shape is quoted too,
-# so `unescape_formula(escape_formula(x)) == x` for every x and an exported file imports unchanged.
-_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
-
-
-def escape_formula(value: str) -> str:
-    """Quote a text cell that a spreadsheet would evaluate (import-export's own escaping only strips `=`)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) or _ESCAPED.match(value) else value
-
-
-def unescape_formula(value: str) -> str:
-    """The value `escape_formula` quoted: an imported export compares equal to the stored row."""
-    return value[1:] if _ESCAPED.match(value) else value
+from warehouse.spreadsheet import escape_formula, unescape_formula
 
 
 def artist_name_key(value: str) -> str:
@@ -46,10 +30,7 @@ def artist_name_key(value: str) -> str:
 
 def artist_resolve(name: str) -> Artist:
     """An artist by canonical name or mapped alias; ValueError (a row validation error) when unknown."""
-    artist = Artist.objects.filter(name=artist_name_key(name)).first()
-    if artist is None:
-        alias = ArtistAlias.objects.filter(alias_key=normalize_alias(name), artist__isnull=False).first()
-        artist = alias.artist if alias else None
+    artist = artist_by_name(name=name)
     if artist is None:
         raise ValueError(f"Unknown artist {name!r}: create the artist (or map the alias) first.")
     return artist
@@ -57,10 +38,10 @@ def artist_resolve(name: str) -> Artist:
 
 class FormulaSafeResource(resources.ModelResource):
     """Base of every resource: text cells are formula-escaped on export (CSV and XLSX) and unescaped on import;
-    rows are saved through `warehouse/curation.py`, one curation run (one `/ws` update) per imported file."""
+    rows are saved through `warehouse/services/curation.py`, one curation run (one `/ws` update) per imported file."""
 
     def import_data_inner(self, *args, **kwargs):
-        with curation.curation_batch():
+        with services.curation_batch():
             return super().import_data_inner(*args, **kwargs)
 
     def import_row(self, row, instance_loader, **kwargs):
@@ -70,7 +51,7 @@ class FormulaSafeResource(resources.ModelResource):
         return super().import_row(row, instance_loader, **kwargs)
 
     def do_instance_save(self, instance, is_create):
-        curation.instance_save(instance=instance)
+        services.instance_save(instance=instance)
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)

@@ -13,10 +13,10 @@ import uuid
 import pytest
 from django.db import connection
 
-from etl.lock import ADVISORY_KEY, load_lock, lock_path
 from tests.db_locks import write_lock_held
 from tests.factories import api_token_for
 from tests.servers import Daphne, child_env
+from warehouse.load_lock import ADVISORY_KEY, load_lock, lock_path
 from warehouse.models import LoadRun
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

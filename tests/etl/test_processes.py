@@ -18,9 +18,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
 
-from etl.lock import lock_path
 from tests.db_locks import file_transaction_open
 from tests.etl.helpers import by_path, curated, read_rows, run_loader, write_csv
+from warehouse.load_lock import lock_path
 from warehouse.models import LoadRun, RoyaltyLine, SourceFile
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -194,7 +194,7 @@ def test_restore_refuses_a_truncated_a_corrupted_and_an_unverified_backup(ops_en
 
 HOLD_LOCK = """
 import sys
-from etl.lock import load_lock
+from warehouse.load_lock import load_lock
 with load_lock(wait=0):
     print("held", flush=True)
     sys.stdin.readline()

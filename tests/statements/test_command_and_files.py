@@ -14,10 +14,10 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from etl.lock import load_lock
 from statements.models import Statement
 from tests.statements.conftest import SPLITS, splits_set
 from tests.statements.test_sample_lake import csv_statement_lines
+from warehouse.load_lock import load_lock
 
 pytestmark = pytest.mark.django_db
 

@@ -118,7 +118,7 @@ def test_confirm_step_waits_for_no_running_load(staff_client):
 
     from django.db import connections
 
-    from etl.lock import load_lock
+    from warehouse.load_lock import load_lock
 
     response = preview(staff_client, "track", b"isrc,title,primary_artist\nQZNEW2500010,DURING LOAD,PIG1987\n")
     held, release = threading.Event(), threading.Event()

@@ -134,7 +134,8 @@ def copy_warehouse(database: Database, *args: str) -> subprocess.CompletedProces
 
 SNAPSHOT = """
 import base64, pickle
-from warehouse.copying import copied_models, kpis_body
+from api.copy_check import kpis_body
+from warehouse.copying import copied_models
 
 def plain(row):  # PostgreSQL returns binary columns as memoryview, SQLite as bytes
     return tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)

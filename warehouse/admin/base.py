@@ -1,4 +1,4 @@
-"""The two kinds of ModelAdmin: master data, saved through warehouse/curation.py, and the loader's facts and lineage,
+"""The two kinds of ModelAdmin: master data, saved through warehouse/services/curation.py, and the loader's facts and lineage,
 read-only."""
 
 from django.contrib import admin
@@ -6,7 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
-from warehouse import curation
+from warehouse import services
 from warehouse.admin import display as show
 
 
@@ -15,27 +15,27 @@ class StaffMedia:
 
 
 class CurationAdmin(admin.ModelAdmin):
-    """Master data: every save and delete, inlines included, goes through `warehouse/curation.py`, so a change
+    """Master data: every save and delete, inlines included, goes through `warehouse/services/curation.py`, so a change
     made here reaches loaded facts, the aggregates, the API cache and `/ws` clients in its own transaction."""
 
     Media = StaffMedia
 
     def save_model(self, request, obj, form, change):
-        curation.master_data_save(instance=obj, user=request.user)
+        services.master_data_save(instance=obj, user=request.user)
 
     def delete_model(self, request, obj):
-        curation.master_data_delete(instance=obj, user=request.user)
+        services.master_data_delete(instance=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for obj in queryset:
-                curation.master_data_delete(instance=obj, user=request.user)
+                services.master_data_delete(instance=obj, user=request.user)
 
     def save_formset(self, request, form, formset, change):
         for obj in formset.save(commit=False):
-            curation.instance_save(instance=obj, user=request.user)
+            services.instance_save(instance=obj, user=request.user)
         for obj in formset.deleted_objects:
-            curation.master_data_delete(instance=obj, user=request.user)
+            services.master_data_delete(instance=obj, user=request.user)
         formset.save_m2m()
 
 

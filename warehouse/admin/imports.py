@@ -18,8 +18,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
 
-from etl.lock import LoadLockBusy, load_lock
 from warehouse.admin.base import CurationAdmin
+from warehouse.load_lock import LoadLockBusy, load_lock
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from warehouse import admin_selectors, curation, resources, selectors, services
+from warehouse import admin_selectors, resources, selectors, services
 from warehouse import models as m
 from warehouse.admin.base import CurationAdmin
 from warehouse.admin.filters import ArtistMatchedFilter, PlatformMatchedFilter
@@ -34,7 +34,7 @@ class ArtistAliasAdmin(CuratedImportExportAdmin):
     actions = ["map_to_artist"]
 
     def save_model(self, request, obj, form, change):
-        curation.artist_alias_save(alias=obj, user=request.user)
+        services.artist_alias_save(alias=obj, user=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False  # a spelling seen in data stays known; clear its artist to send it back to the queue
@@ -145,7 +145,7 @@ class StoreAliasAdmin(CuratedImportExportAdmin):
     readonly_fields = ("first_seen_file",)
 
     def save_model(self, request, obj, form, change):
-        curation.store_alias_save(store_alias=obj, user=request.user)
+        services.store_alias_save(store_alias=obj, user=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False  # a store name seen in data stays known; clear its platform to send it back to the queue
@@ -160,7 +160,7 @@ class CampaignTokenAdmin(CurationAdmin):
     search_fields = ("token", "track__isrc", "track__title")
 
     def save_model(self, request, obj, form, change):
-        curation.campaign_token_save(token=obj, user=request.user)
+        services.campaign_token_save(token=obj, user=request.user)
 
 
 @admin.register(m.Campaign)
@@ -188,22 +188,7 @@ class CampaignAdmin(CurationAdmin):
         "attributes",
         "source_file",
     )
-    readonly_fields = (
-        "campaign_id",
-        "name",
-        "parse_status",
-        "is_override",
-        "token",
-        "parsed_track_text",
-        "is_copy",
-        "objective",
-        "status",
-        "first_seen_date",
-        "last_seen_date",
-        "is_currently_active",
-        "attributes",
-        "source_file",
-    )
+    readonly_fields = tuple(f for f in fields if f not in ("artist", "track", "targeting"))  # staff edit these
     actions = ["clear_override"]
 
     def has_add_permission(self, request):

@@ -6,7 +6,6 @@ connection in autocommit mode that we control; every connection turns foreign ke
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sqlite3
@@ -16,10 +15,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from warehouse.checksums import sha256_file
+
 BACKUP_GLOB = "bedrot-*.sqlite3"
 BACKUP_NAME = re.compile(r"^bedrot-\d{8}T\d{12}Z\.sqlite3$")
-# load_curated uses the same exit code when another load holds the lock.
-LOCK_BUSY_EXIT = 3
 
 
 def sqlite_database_path(*, command: str, alternative: str) -> Path:
@@ -97,14 +96,6 @@ def check_database(conn: sqlite3.Connection, *, full: bool = True) -> list[str]:
     return problems
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -158,7 +149,7 @@ def snapshot(*, source: Path, target_dir: Path, prefix: str = "bedrot") -> tuple
             problems.append(f"row counts differ from the source in {', '.join(differ)}")
         if problems:
             raise CommandError("backup failed its checks, nothing was kept: " + "; ".join(problems))
-        digest = sha256_of(tmp)
+        digest = sha256_file(tmp)
         fsync_path(tmp)
         os.replace(tmp, final)
         write_checksum(final, digest)

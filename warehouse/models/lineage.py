@@ -17,7 +17,7 @@ class LoadRun(models.Model):
         CLI = "cli", "command line / scheduler"
         API = "api", "API refresh"
         WEBSOCKET = "websocket", "websocket refresh"
-        ADMIN = "admin", "staff change in the admin"  # master data changed (warehouse/curation.py), not a load
+        ADMIN = "admin", "staff change in the admin"  # master data changed (warehouse/services/curation.py), not a load
 
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,7 @@
 
 One module per domain (docs/API.md lists them); callers use `from warehouse import selectors` and the names
 re-exported below. Functions that depend on "today" take it as a keyword so tests are deterministic; the API
-passes `timezone.now().date()`.
+passes `clock.today()`.
 """
 
 from warehouse.selectors.common import BadParameter, NoData, change_pct, ts, usd
@@ -14,7 +14,6 @@ from warehouse.selectors.loads import (
     Stamp,
     artist_list,
     artist_resolve,
-    load_run_cache_token_get,
     load_run_last_get,
     load_run_list,
     platform_list,
@@ -67,7 +66,6 @@ __all__ = [
     "kpi_realtime_get",
     "kpi_summary_get",
     "kpis_get",
-    "load_run_cache_token_get",
     "load_run_last_get",
     "load_run_list",
     "meta_facts_get",

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
+from warehouse import clock
 from warehouse.models import BusinessExpense, Campaign, LinktreeDaily, TiktokDaily
 from warehouse.selectors.common import (
     ZERO,
@@ -230,7 +231,7 @@ def _known_dates(reads: _Reads) -> dict[str, dt.date | None]:
 
 def kpis_get(*, today: dt.date | None = None) -> dict:
     """B2 `GET /api/kpis` `data` (module docstring)."""
-    today = today or timezone.now().date()
+    today = today or clock.today()
     reads = _Reads.get()
     return {
         "as_of": iso_day(reads.as_of),

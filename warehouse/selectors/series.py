@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
+from warehouse import clock
 from warehouse.models import Artist, Platform
 from warehouse.selectors.common import BadParameter, add_months, iso_day
 from warehouse.selectors.loads import Stamp
@@ -43,7 +42,7 @@ def _period_start(day: dt.date, granularity: str) -> dt.date:
 
 def series_range(*, start: dt.date | None, end: dt.date | None, newest: dt.date | None, granularity: str):
     """Resolve the B1 defaults and caps: end = newest date of the source, start = end − 89 d / 25 w / 11 m."""
-    end = end or newest or timezone.now().date()
+    end = end or newest or clock.today()
     if start is None:
         if granularity == "day":
             start = end - dt.timedelta(days=89)

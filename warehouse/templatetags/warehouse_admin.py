@@ -2,16 +2,15 @@
 AdminSite stays as it is."""
 
 from django import template
-from django.utils import timezone
 
-from warehouse import admin_selectors
+from warehouse import admin_selectors, clock
 
 register = template.Library()
 
 
 @register.inclusion_tag("admin/warehouse/attention.html")
 def admin_attention():
-    return admin_selectors.admin_attention_get(today=timezone.localdate())
+    return admin_selectors.admin_attention_get(today=clock.today())
 
 
 @register.inclusion_tag("admin/date_hierarchy.html")

@@ -10,17 +10,16 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 from tqdm import tqdm
 
 from etl import pipeline
 from etl.lake import LakeUnreadable
-from etl.lock import LoadLockBusy, load_lock
 from etl.readers import MESSAGE_CHARS, excerpt
 from etl.sources import registry
 from etl.statistics import planner_statistics_refresh
-from realtime import broadcasting
+from warehouse import services
 from warehouse.cache import response_cache_invalidate
+from warehouse.load_lock import LOCK_BUSY_EXIT, LoadLockBusy, load_lock
 from warehouse.models import LoadRun
 
 SQLITE_CACHE_KIB = 48 * 1024  # 48 MB page cache: ~2.5× faster merges than the 2 MB default on a 300k-row file
@@ -28,6 +27,10 @@ SQLITE_CACHE_KIB = 48 * 1024  # 48 MB page cache: ~2.5× faster merges than the 
 
 class _DryRunRollback(Exception):
     pass
+
+
+def _error(exc: BaseException) -> str:
+    return excerpt(f"{type(exc).__name__}: {exc}", MESSAGE_CHARS)
 
 
 class Command(BaseCommand):
@@ -141,15 +144,13 @@ class Command(BaseCommand):
                 result = self._run(curated, options, opts, files, queued, lake=lake)
         except LoadLockBusy as exc:
             if queued is not None:
-                LoadRun.objects.filter(pk=queued.pk, status=LoadRun.Status.QUEUED).update(
-                    status=LoadRun.Status.FAILED, finished_at=timezone.now(), error=f"not started: {exc}"
-                )
+                services.load_run_fail(run=queued, error=f"not started: {exc}")
             if opts["json"]:  # a caller parsing stdout still gets one object that says why nothing ran
                 self.stdout.write(
                     json.dumps(
                         {
                             "run_id": None,
-                            "exit_code": 3,
+                            "exit_code": LOCK_BUSY_EXIT,
                             "error": "lock_held",
                             "message": str(exc),
                             "files": [],
@@ -157,14 +158,14 @@ class Command(BaseCommand):
                         }
                     )
                 )
-            return self._fail(f"load_curated: {exc}", 3)
+            return self._fail(f"load_curated: {exc}", LOCK_BUSY_EXIT)
         except LakeUnreadable as exc:  # the run is recorded failed (execute below); contract §1.1: exit 2
             return self._fail(f"load_curated: {exc}; nothing was loaded", 2)
         except DatabaseError as exc:
             return self._fail(f"load_curated: database error: {exc}", 2)
         if result.rows_changed and not options.dry_run:
             response_cache_invalidate()
-            broadcasting.load_run_committed(load_run_id=result.run_id)
+            services.load_run_announce(load_run_id=result.run_id)
         self._report(result, options, as_json=opts["json"])
         return result.exit_code
 
@@ -177,19 +178,11 @@ class Command(BaseCommand):
         if opts["files"]:
             run_options["files"] = [str(f) for f in opts["files"]]
 
+        if queued is not None:  # started outside a dry run's rollback: the API's run record survives it
+            services.load_run_start(run=queued)
+
         def execute() -> pipeline.RunResult:
-            if queued is not None:
-                load_run = queued
-                load_run.status = LoadRun.Status.RUNNING
-                load_run.started_at = timezone.now()
-                load_run.save(update_fields=["status", "started_at"])
-            else:
-                load_run = LoadRun.objects.create(
-                    status=LoadRun.Status.RUNNING,
-                    started_at=timezone.now(),
-                    trigger=LoadRun.Trigger.CLI,
-                    options=run_options,
-                )
+            load_run = queued or services.load_run_create(status=LoadRun.Status.RUNNING, options=run_options)
             bar = None
 
             def on_start(total: int) -> None:
@@ -213,11 +206,7 @@ class Command(BaseCommand):
                     lake_root=lake,
                 )
             except BaseException as exc:
-                LoadRun.objects.filter(pk=load_run.pk).update(
-                    status=LoadRun.Status.FAILED,
-                    finished_at=timezone.now(),
-                    error=excerpt(f"{type(exc).__name__}: {exc}", MESSAGE_CHARS),
-                )
+                services.load_run_fail(run=load_run, error=_error(exc))
                 raise
             finally:
                 if bar is not None:
@@ -236,6 +225,11 @@ class Command(BaseCommand):
                 raise _DryRunRollback
         except _DryRunRollback:
             pass
+        except BaseException as exc:
+            if queued is not None:  # its `failed` was rolled back with the rest: record it for good
+                queued.refresh_from_db()
+                services.load_run_fail(run=queued, error=_error(exc))
+            raise
         result = holder[0]
         if queued is not None:  # the API's run record survives the rollback: close it with the dry-run report
             queued.refresh_from_db()

@@ -11,9 +11,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from etl.lock import LoadLockBusy, load_lock
 from statements import renderers, selectors, services
 from statements.periods import PeriodError, period_parse
+from warehouse.load_lock import LOCK_BUSY_EXIT, LoadLockBusy, load_lock
 from warehouse.models import Artist
 
 
@@ -59,7 +59,7 @@ class Command(BaseCommand):
                     artists = selectors.statement_artists_list(period=period)
                 results = [self._one(artist, period, opts) for artist in artists]
         except LoadLockBusy as exc:
-            return self._fail(f"statements: {exc}", 3)
+            return self._fail(f"statements: {exc}", LOCK_BUSY_EXIT)
         except DatabaseError as exc:
             return self._fail(f"statements: database error: {exc}", 2)
         if opts["json"]:

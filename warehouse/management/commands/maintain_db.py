@@ -5,8 +5,8 @@ import sqlite3
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from etl.lock import LoadLockBusy, load_lock
-from warehouse.management.sqlite_ops import LOCK_BUSY_EXIT, check_database, connect, sqlite_database_path
+from warehouse.load_lock import LOCK_BUSY_EXIT, LoadLockBusy, load_lock
+from warehouse.management.sqlite_ops import check_database, connect, sqlite_database_path
 
 
 class Command(BaseCommand):

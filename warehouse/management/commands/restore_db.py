@@ -11,21 +11,22 @@ from django.db import DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from etl.lock import LoadLockBusy, load_lock
+from warehouse import services
 from warehouse.cache import response_cache_invalidate
+from warehouse.checksums import sha256_file
+from warehouse.load_lock import LOCK_BUSY_EXIT, LoadLockBusy, load_lock
 from warehouse.management.sqlite_ops import (
-    LOCK_BUSY_EXIT,
     check_database,
     connect,
     create_private,
     fsync_path,
     read_checksum,
     remove_with_sidecars,
-    sha256_of,
     snapshot,
     sqlite_database_path,
     table_counts,
 )
+from warehouse.models import LoadRun
 
 # A file passes as a warehouse database only with these tables, a recorded warehouse migration, and the platforms
 # the seed migration writes (an empty django_migrations table alone would otherwise wipe the warehouse).
@@ -83,7 +84,7 @@ class Command(BaseCommand):
 
     def _verify(self, file: Path) -> str:
         expected = read_checksum(file)
-        actual = sha256_of(file)
+        actual = sha256_file(file)
         if actual != expected:
             raise CommandError(
                 f"refused: {file.name} does not match its checksum (sha256 {actual[:12]}…, expected {expected[:12]}…): "
@@ -117,7 +118,7 @@ class Command(BaseCommand):
             create_private(staged)  # a full copy of the data: owner-only like the live file
             shutil.copyfile(file, staged)
             fsync_path(staged)
-            if sha256_of(staged) != digest:
+            if sha256_file(staged) != digest:
                 raise CommandError("refused: the staged copy differs from the verified backup; nothing was restored")
             self._prepare_staged(staged=staged, sequences=sequences)
             restored = self._copy_into_live(file=file, staged=staged, live=live)
@@ -156,11 +157,15 @@ class Command(BaseCommand):
                 bumped = conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name))
                 if bumped.rowcount == 0 and name in tables:
                     conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq))
+            unfinished = services.load_run_statuses_leading_to(status=LoadRun.Status.ABORTED)
             closed = conn.execute(
-                "UPDATE load_run SET status = 'aborted', finished_at = ?, error = ? WHERE status IN ('queued', 'running')",
+                f"UPDATE load_run SET status = ?, finished_at = ?, error = ? "
+                f"WHERE status IN ({', '.join('?' * len(unfinished))})",
                 (
+                    str(LoadRun.Status.ABORTED),
                     timezone.now().isoformat(sep=" ").replace("+00:00", ""),
                     "interrupted: the database was restored from a backup taken while this run was unfinished",
+                    *map(str, unfinished),
                 ),
             ).rowcount
             conn.execute("COMMIT")
@@ -172,12 +177,9 @@ class Command(BaseCommand):
     def _record_restore(self, *, file: Path, digest: str, rows: int) -> None:
         """The restore as a finished load run with a new, higher id: the API's per-run caches turn over, and every
         daphne process announces it to /ws clients like a load (channel layer or watcher) with `restored: true`."""
-        from realtime.broadcasting import load_run_committed
-        from warehouse.models import LoadRun
-
         now = timezone.now()
         try:
-            run = LoadRun.objects.create(
+            run = services.load_run_create(
                 status=LoadRun.Status.SUCCEEDED,
                 started_at=now,
                 finished_at=now,
@@ -189,7 +191,7 @@ class Command(BaseCommand):
             return
         finally:
             connections.close_all()
-        load_run_committed(load_run_id=run.pk)
+        services.load_run_announce(load_run_id=run.pk)
         self.stdout.write(f"recorded the restore as load run {run.pk}, announced to live clients")
 
     def _copy_into_live(self, *, file: Path, staged: Path, live: Path) -> dict[str, int]:

@@ -4,8 +4,8 @@ Every admin path (changelist `list_editable`, change form, bulk action, import, 
 master data through the functions here. A change that touches loaded facts backfills them and updates the royalty
 aggregates in the same transaction. Each transaction that changed master data also records one finished
 `load_run` (trigger `admin`): that is what loads already do to reach readers, so the same two mechanisms follow —
-the API cache key holds the latest finished run (`selectors.load_run_cache_token_get`), and on commit
-`realtime.broadcasting.load_run_committed` sends one `/ws` update (or daphne's load_run watcher notices the run).
+the API cache key holds the latest finished run (`lineage.load_run_cache_token_get`), and on commit
+`load_run_announce` sends one `/ws` update (or daphne's load_run watcher notices the run).
 """
 
 from contextlib import contextmanager
@@ -15,7 +15,23 @@ from django.db import connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
-from warehouse.models import Artist, ArtistAlias, CampaignToken, LoadRun, RoyaltyLine, StoreAlias, normalize_alias
+from warehouse.artist_lookup import artist_ids_by_name
+from warehouse.models import (
+    Artist,
+    ArtistAlias,
+    Campaign,
+    CampaignToken,
+    LoadRun,
+    Platform,
+    RoyaltyLine,
+    StoreAlias,
+    Track,
+    TrackArtist,
+    normalize_alias,
+)
+from warehouse.services.aggregates import royalty_aggregates_delta, royalty_aggregates_refresh
+from warehouse.services.campaigns import campaign_reparse
+from warehouse.services.lineage import load_run_announce, load_run_create
 
 _STATE_ATTRIBUTE = "_bedrot_curation"
 _BATCH_ATTRIBUTE = "_bedrot_curation_batch"
@@ -62,7 +78,7 @@ def curation_recorded(*, what: str, rows: int = 0, user=None) -> LoadRun:
             if updated:  # 0: the run was created in a savepoint that rolled back (a preview); start a new one
                 return run
         now = timezone.now()
-        run = LoadRun.objects.create(
+        run = load_run_create(
             trigger=LoadRun.Trigger.ADMIN,
             status=LoadRun.Status.SUCCEEDED,
             started_at=now,
@@ -73,14 +89,8 @@ def curation_recorded(*, what: str, rows: int = 0, user=None) -> LoadRun:
             options={"changes": [what]},
         )
         state["run"] = run
-        transaction.on_commit(partial(_announce, run.pk))
+        transaction.on_commit(partial(load_run_announce, load_run_id=run.pk))
         return run
-
-
-def _announce(load_run_id: int) -> None:
-    from realtime.broadcasting import load_run_committed  # realtime imports warehouse, not the other way round
-
-    load_run_committed(load_run_id=load_run_id)
 
 
 def master_data_save(*, instance: Model, user=None, what: str | None = None) -> Model:
@@ -103,8 +113,6 @@ def _royalty_lines_relinked(*, column: str, where: str, params: list, value: int
     """Set `column` on the lines matched by `where`, keeping the aggregates in step: the lines' contribution is
     subtracted before and added after (the loader's delta path), so the cost follows the lines that moved, not
     the table. The ids are kept in a temp table: after the update the lines no longer match `where`."""
-    from warehouse.services import royalty_aggregates_delta, royalty_aggregates_refresh
-
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE {_MOVED} AS SELECT id FROM royalty_line WHERE {where}", params)
         cursor.execute(f"SELECT count(*) FROM {_MOVED}")
@@ -117,16 +125,6 @@ def _royalty_lines_relinked(*, column: str, where: str, params: list, value: int
             royalty_aggregates_refresh()
         cursor.execute(f"DROP TABLE {_MOVED}")
     return changed
-
-
-def _artist_for_key(*, alias_key: str, alias_artist_id: int | None) -> int | None:
-    """What the loader resolves a spelling to: its alias's artist, else an artist of that canonical name."""
-    if alias_artist_id is not None:
-        return alias_artist_id
-    for artist_id, name in Artist.objects.values_list("id", "name"):
-        if normalize_alias(name) == alias_key:
-            return artist_id
-    return None
 
 
 def _spellings_by_key() -> dict[str, set[str]]:
@@ -145,12 +143,10 @@ def _spellings_by_key() -> dict[str, set[str]]:
 def artist_alias_save(*, alias: ArtistAlias, user=None) -> int:
     """Save an alias (mapped, remapped or unmapped) and re-attribute the royalty lines loaded under its spelling.
     Returns how many lines changed artist."""
-    from warehouse.services import campaign_reparse
-
     with transaction.atomic():
         alias.alias_key = normalize_alias(alias.alias)
         alias.save()
-        target = _artist_for_key(alias_key=alias.alias_key, alias_artist_id=alias.artist_id)
+        target = artist_ids_by_name(names=[alias.alias])[alias.alias]  # what the loader resolves the spelling to
         spellings = sorted(_spellings_by_key().get(alias.alias_key, ()))
         changed = 0
         if spellings:
@@ -184,8 +180,6 @@ def store_alias_save(*, store_alias: StoreAlias, user=None) -> int:
 
 def campaign_token_save(*, token, user=None) -> int:
     """Save a campaign title's mapping and re-parse the stored campaign names (loads skip unchanged files)."""
-    from warehouse.services import campaign_reparse
-
     with transaction.atomic():
         token.save()
         changed = campaign_reparse()
@@ -203,3 +197,59 @@ def instance_save(*, instance: Model, user=None) -> None:
         campaign_token_save(token=instance, user=user)
     else:
         master_data_save(instance=instance, user=user)
+
+
+# --- Admin curation: unmatched names and campaign overrides ------------------------------------------------------
+# Loads resolve names through these tables, so the next load uses the mapping.
+# Stored campaign names are re-parsed at once (`campaign_reparse`): loads skip unchanged files, so they would not.
+
+
+def artist_alias_map(*, alias: ArtistAlias, artist: Artist | None, user=None) -> ArtistAlias:
+    """Map a spelling seen in data to an artist (None: back to the review queue); loaded lines follow at once."""
+    alias.artist = artist
+    artist_alias_save(alias=alias, user=user)
+    return alias
+
+
+def store_alias_map(*, store_alias: StoreAlias, platform: Platform | None, user=None) -> StoreAlias:
+    """Map a distributor's store name to a platform; loaded lines follow at once."""
+    store_alias.platform = platform
+    store_alias_save(store_alias=store_alias, user=user)
+    return store_alias
+
+
+def campaign_token_map(*, token: CampaignToken, artist: Artist | None, track: Track | None, user=None) -> CampaignToken:
+    """Map a campaign title to an artist and/or track; the artist defaults to the track's primary artist."""
+    if artist is None and track is not None:
+        link = TrackArtist.objects.filter(track=track, role=TrackArtist.Role.PRIMARY).select_related("artist").first()
+        artist = link.artist if link else None
+    if artist is None and track is None:
+        raise ValueError("Choose an artist or a track.")
+    token.artist, token.track, token.needs_review = artist, track, False
+    campaign_token_save(token=token, user=user)
+    return token
+
+
+def campaign_override_set(
+    *, campaign: Campaign, artist: Artist | None, track: Track | None, targeting: str | None, user=None
+) -> Campaign:
+    """Staff set the campaign's artist/track/targeting by hand: loads keep it (status `override`, contract §4.4.7)."""
+    with transaction.atomic():
+        campaign.artist, campaign.track, campaign.targeting = artist, track, targeting
+        campaign.is_override = True
+        campaign.parse_status = Campaign.ParseStatus.OVERRIDE
+        campaign.save()
+        curation_recorded(what=f"campaign {campaign.campaign_id} override", rows=1, user=user)
+    return campaign
+
+
+def campaign_override_clear(*, campaign: Campaign, user=None) -> Campaign:
+    """Hand the campaign back to the parser, which re-parses its name now."""
+    with transaction.atomic():
+        campaign.is_override = False
+        campaign.parse_status = Campaign.ParseStatus.UNPARSED
+        campaign.save(update_fields=["is_override", "parse_status"])
+        campaign_reparse(campaigns=Campaign.objects.filter(pk=campaign.pk))
+        curation_recorded(what=f"campaign {campaign.campaign_id} override cleared", rows=1, user=user)
+    campaign.refresh_from_db()
+    return campaign

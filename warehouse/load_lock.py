@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection
-from django.utils import timezone
+
+from warehouse import services
 
 ADVISORY_KEY = 0x4245_4452_4F54  # "BEDROT": one application-wide key
 POLL_SECONDS = 0.1
+LOCK_BUSY_EXIT = 3  # every command that takes the lock exits with it when another job holds the lock
 
 
 class LoadLockBusy(Exception):
@@ -51,7 +53,7 @@ def load_lock(wait: float = 0.0, *, abort_stale: bool = True) -> Iterator[None]:
             handle.write(f"{os.getpid()}\n")
             handle.flush()
             if abort_stale:
-                _abort_stale_runs()
+                services.load_runs_abort_stale()
             yield
         finally:
             handle.close()  # closing the descriptor releases the flock
@@ -69,16 +71,8 @@ def load_lock(wait: float = 0.0, *, abort_stale: bool = True) -> Iterator[None]:
             time.sleep(POLL_SECONDS)
     try:
         if abort_stale:
-            _abort_stale_runs()
+            services.load_runs_abort_stale()
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
-
-
-def _abort_stale_runs() -> None:
-    from warehouse.models import LoadRun
-
-    LoadRun.objects.filter(status=LoadRun.Status.RUNNING).update(
-        status=LoadRun.Status.ABORTED, finished_at=timezone.now(), error="the process died while loading"
-    )

@@ -1,4 +1,5 @@
-"""`manage.py copy_warehouse --to <DATABASE_URL>`: move the whole warehouse to another database (warehouse/copying.py).
+"""`manage.py copy_warehouse --to <DATABASE_URL>`: move the whole warehouse to another database (warehouse/copying.py,
+api/copy_check.py).
 Exit codes: 0 copied and verified, 1 verification failed (target left as it was), 2 refused, 3 a load is running."""
 
 import time
@@ -6,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
-from etl.lock import LoadLockBusy, load_lock
+from api.copy_check import kpis_body
 from warehouse.copying import (
     DEFAULT_BATCH_SIZE,
     CopyRefused,
@@ -14,6 +15,7 @@ from warehouse.copying import (
     target_connect,
     warehouse_copy,
 )
+from warehouse.load_lock import LOCK_BUSY_EXIT, LoadLockBusy, load_lock
 
 
 class Command(BaseCommand):
@@ -55,11 +57,13 @@ class Command(BaseCommand):
         try:
             alias = target_connect(url=to)
             with load_lock(wait=wait, abort_stale=False):  # no load writes the source while it is copied
-                report = warehouse_copy(alias=alias, replace=replace, batch_size=batch_size, progress=progress)
+                report = warehouse_copy(
+                    alias=alias, replace=replace, batch_size=batch_size, body=kpis_body, progress=progress
+                )
         except CopyRefused as exc:
             raise CommandError(f"copy_warehouse: refused: {exc}; nothing was written", returncode=2) from exc
         except LoadLockBusy as exc:
-            raise CommandError(f"copy_warehouse: refused: {exc}", returncode=3) from exc
+            raise CommandError(f"copy_warehouse: refused: {exc}", returncode=LOCK_BUSY_EXIT) from exc
         except CopyVerificationFailed as exc:
             raise CommandError(
                 f"copy_warehouse: verification failed: {exc}; the target was left as it was", returncode=1
