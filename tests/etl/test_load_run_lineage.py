@@ -4,7 +4,7 @@ import errno
 
 import pytest
 
-from etl import pipeline
+from etl import runs
 from etl.lake import LakeUnreadable
 from tests.etl.helpers import run_loader
 from warehouse import services
@@ -35,7 +35,7 @@ def test_a_queued_dry_run_that_fails_is_recorded_failed_not_left_unfinished(samp
     def walk_fails(curated):
         raise LakeUnreadable(unreadable, PermissionError(errno.EACCES, "Permission denied"))
 
-    monkeypatch.setattr(pipeline, "curated_files", walk_fails)
+    monkeypatch.setattr(runs, "curated_files", walk_fails)
     run = _queued(dry_run=True)
     code, _, err = run_loader("--lake", str(sample_lake), "--run-id", str(run.pk))
     assert (code, err) == (2, f"load_curated: cannot read {unreadable}: Permission denied; nothing was loaded\n")

@@ -3,7 +3,7 @@ the file rejected with message Y) and the rest of the lake (the DK snapshot) sti
 
 import pytest
 
-from etl import pipeline
+from etl import runs
 from tests.etl.helpers import by_path, curated, read_rows, run_loader, write_csv
 from tests.etl.test_load_sample_lake import assert_tidy_oracle
 from warehouse.models import DistributorDailyStream, QuarantinedRow, RoyaltyLine, SourceFile
@@ -242,14 +242,14 @@ def test_too_many_bad_rows_rejects_the_file_and_writes_nothing(lake_copy):
 
 
 def test_a_file_that_vanishes_mid_run_is_reported_and_the_rest_loads(lake_copy, monkeypatch):
-    original = pipeline.discover
+    original = runs.discover
 
     def discover_then_vanish(*args, **kwargs):
         planned, ignored = original(*args, **kwargs)
         curated(lake_copy, TIDY).unlink()
         return planned, ignored
 
-    monkeypatch.setattr(pipeline, "discover", discover_then_vanish)
+    monkeypatch.setattr(runs, "discover", discover_then_vanish)
     code, tidy, err = load(lake_copy)
     assert code == 1
     assert outcome(tidy) == ("rejected", "vanished", 0, 0, 0)

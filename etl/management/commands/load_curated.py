@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection, transaction
 from tqdm import tqdm
 
-from etl import pipeline
+from etl import pipeline, runs
 from etl.lake import LakeUnreadable
 from etl.readers import MESSAGE_CHARS, excerpt
 from etl.sources import registry
@@ -169,7 +169,7 @@ class Command(BaseCommand):
         self._report(result, options, as_json=opts["json"])
         return result.exit_code
 
-    def _run(self, curated, options, opts, files, queued, *, lake: Path) -> pipeline.RunResult:
+    def _run(self, curated, options, opts, files, queued, *, lake: Path) -> runs.RunResult:
         run_options = {
             k: (v if not isinstance(v, Path) else str(v))
             for k, v in opts.items()
@@ -181,7 +181,7 @@ class Command(BaseCommand):
         if queued is not None:  # started outside a dry run's rollback: the API's run record survives it
             services.load_run_start(run=queued)
 
-        def execute() -> pipeline.RunResult:
+        def execute() -> runs.RunResult:
             load_run = queued or services.load_run_create(status=LoadRun.Status.RUNNING, options=run_options)
             bar = None
 
@@ -195,7 +195,7 @@ class Command(BaseCommand):
                     bar.update(1)
 
             try:
-                result = pipeline.run(
+                result = runs.run(
                     curated=curated,
                     load_run=load_run,
                     options=options,
@@ -211,14 +211,14 @@ class Command(BaseCommand):
             finally:
                 if bar is not None:
                     bar.close()
-            pipeline.finish_run(load_run, result)
+            runs.finish_run(load_run, result)
             if result.rows_changed and not options.dry_run:
                 planner_statistics_refresh()
             return result
 
         if not options.dry_run:
             return execute()
-        holder: list[pipeline.RunResult] = []
+        holder: list[runs.RunResult] = []
         try:
             with transaction.atomic():
                 holder.append(execute())
@@ -233,12 +233,12 @@ class Command(BaseCommand):
         result = holder[0]
         if queued is not None:  # the API's run record survives the rollback: close it with the dry-run report
             queued.refresh_from_db()
-            pipeline.finish_run(queued, result)
+            runs.finish_run(queued, result)
         else:
             result.run_id = None
         return result
 
-    def _report(self, result: pipeline.RunResult, options: pipeline.Options, *, as_json: bool) -> None:
+    def _report(self, result: runs.RunResult, options: pipeline.Options, *, as_json: bool) -> None:
         counts = {s: sum(f.status == s for f in result.files) for s in ("loaded", "skipped", "rejected", "ignored")}
         rows = {
             k: sum(getattr(f, f"rows_{k}") for f in result.files)
