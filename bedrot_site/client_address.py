@@ -2,7 +2,7 @@
 
 nginx (deploy/nginx/bedrot.conf) replaces `X-Forwarded-For` with the address it sees. The header is believed only
 when the direct peer is in TRUSTED_PROXIES; anyone else could write it themselves, rotate it to dodge the throttle
-and forge logs (issue 16). `TrustedProxyMiddleware` puts the result in the ASGI scope's `client`, so Django's
+and forge logs. `TrustedProxyMiddleware` puts the result in the ASGI scope's `client`, so Django's
 REMOTE_ADDR, DRF's throttle and the websocket consumer all see the same address.
 """
 

@@ -98,7 +98,7 @@ class AdminLoginThrottleMiddleware:
 
 class DatabaseBusyMiddleware:
     """A write outside DRF (the admin, its login's `last_login` and session writes) that cannot get the database
-    lock in time answers 503 with Retry-After, never 500 (issue 16). DRF views do the same in api/exceptions.py."""
+    lock in time answers 503 with Retry-After, never 500. DRF views do the same in api/exceptions.py."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -1,4 +1,4 @@
-"""First meaningful paint of the warehouse's own page in real Chromium (issue 12), and its weight.
+"""First meaningful paint of the warehouse's own page in real Chromium, and its weight.
 
     .venv/bin/python bench/dashboard_bench.py                       # the sample lake, loaded into a fresh SQLite file
     .venv/bin/python bench/dashboard_bench.py --database PATH       # an existing warehouse (e.g. the 1M-line one)

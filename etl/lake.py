@@ -1,4 +1,4 @@
-"""Walking the curated zone (contract §1.1, issue 16): an unreadable folder is a configuration error (exit 2
+"""Walking the curated zone (contract §1.1): an unreadable folder is a configuration error (exit 2
 naming it), never a silently empty zone; a file whose real path leaves the lake is reported, never read."""
 
 from __future__ import annotations

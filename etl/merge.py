@@ -3,7 +3,7 @@ INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <a content column changed>
 
 Plain SQL with bound parameters, portable between SQLite (≥ 3.39 for IS DISTINCT FROM) and PostgreSQL. The
 conditional DO UPDATE makes a re-merge of the same rows change 0 rows, so lineage is not churned. Django's
-bulk_create cannot express that filter and is ~0.2× the speed of executemany (issue 3), hence SQL here.
+bulk_create cannot express that filter and is ~0.2× the speed of executemany, hence SQL here.
 Table and column names come from the kinds' specs (code), never from input; every value is a bound parameter.
 """
 

@@ -26,7 +26,7 @@ _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 def excerpt(text: str, limit: int) -> str:
     """`text` cut to `limit` characters with its full length noted: input never reaches a stored or logged message
-    whole (a 40 MB header once became a 100 MB message, issue 16). A NUL is shown as `\\x00`: PostgreSQL text
+    whole (a 40 MB header once became a 100 MB message). A NUL is shown as `\\x00`: PostgreSQL text
     cannot hold it."""
     text = text.replace("\x00", "\\x00")
     if len(text) <= limit:
@@ -112,7 +112,7 @@ def read_csv(path: Path, *, name: str, sha256: str | None = None) -> CsvFile:
 
     With `sha256` (the checksum the file is recorded under), the bytes parsed are hashed as they are read and the
     last chunk is only handed out when they match: a file rewritten meanwhile is rejected `changed_while_reading`
-    instead of stored in part under the whole file's checksum (issue 16)."""
+    instead of stored in part under the whole file's checksum."""
     if path.stat().st_size == 0:
         raise FileRejected("empty_file", f"{name}: rejected (empty_file): the file has 0 bytes")
     raw = _HashingRaw(path)

@@ -149,7 +149,7 @@ def run(
 
 def _already_loaded(item: Planned, sha256: str) -> bool:
     """Skip a file whose bytes were loaded before. Copies of a kind rank by name timestamp, else mtime (§1.1), so a
-    newer byte-identical copy (a `_latest` twin) must keep its rank whatever the order (issue 10): its skip lifts
+    newer byte-identical copy (a `_latest` twin) must keep its rank whatever the order: its skip lifts
     the loaded copy's rank (`newest_copy_at`), and if a different file ranked between them was loaded since, the
     copy is loaded again so that it wins over that file."""
     loaded = SourceFile.objects.filter(kind=item.spec.kind, status=SourceFile.Status.LOADED)

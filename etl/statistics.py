@@ -1,4 +1,4 @@
-"""Planner statistics after a load (issue 13): a load that changed rows leaves them current.
+"""Planner statistics after a load: a load that changed rows leaves them current.
 
 Without them SQLite has no `sqlite_stat1` and answers `MAX(reporting_date)` over the active DK lines through the
 `retracted_by_file` index, a walk of every active line (`kpis_get` 171 ms at 1M lines instead of ~8 ms), and

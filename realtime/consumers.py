@@ -107,7 +107,7 @@ class KpiConsumer(AsyncJsonWebsocketConsumer):
             await super().__call__(scope, receive, send)
         finally:
             # Whatever ends this consumer (a disconnect, an exception daphne turns into 1011, a cancellation)
-            # gives its slot back: a slot kept by a dead consumer locked every later client out (issue 16).
+            # gives its slot back: a slot kept by a dead consumer locked every later client out.
             self._release()
 
     async def disconnect(self, code):

@@ -11,7 +11,7 @@ big, 1002/1007 for protocol errors), then drops the connection if the client doe
 
 daphne also drops the ASGI `reason` of `websocket.close`; it is passed on here (at most 123 bytes, RFC 6455 §5.5).
 
-One HTTP fix lives here too, since it patches daphne the same way: `skip_twisted_form_parsing` (issue 16).
+One HTTP fix lives here too, since it patches daphne the same way: `skip_twisted_form_parsing`.
 """
 
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol

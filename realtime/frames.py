@@ -1,4 +1,4 @@
-"""Client frames parsed safely (issue 16): nesting bounded before json.loads ever recurses, and only real JSON
+"""Client frames parsed safely: nesting bounded before json.loads ever recurses, and only real JSON
 values accepted (no NaN / Infinity, no float that overflows to infinity), so nothing a client sends can raise
 RecursionError or be echoed back as invalid JSON."""
 

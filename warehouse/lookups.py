@@ -1,4 +1,4 @@
-"""`glob`: a CHECK-constraint pattern that both databases evaluate with built-in SQL (issue 10).
+"""`glob`: a CHECK-constraint pattern that both databases evaluate with built-in SQL.
 
 A `__regex` lookup compiles to `REGEXP` on SQLite, a function only Django registers on its own connections: the
 plain `sqlite3` shell then fails `PRAGMA integrity_check` ("unknown function: REGEXP()"), and any other tool that

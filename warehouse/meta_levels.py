@@ -1,4 +1,4 @@
-"""Meta Ads levels and reconciliation (contract §2.7 "Levels", §2.9 "Reconciliation, every run"; issue 10).
+"""Meta Ads levels and reconciliation (contract §2.7 "Levels", §2.9 "Reconciliation, every run").
 
 `ad_performance` dumps of different levels overlap: a campaign-level roll-up (empty `adset_id`) and the ad-set
 rows of another dump describe the same spend. For each (date, campaign) only the finest level present counts: the

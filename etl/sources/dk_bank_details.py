@@ -6,7 +6,7 @@ against the active set: rows present in both kept (last_seen_file), new rows ins
 checksum (row count and exact Σ earnings) before commit. Unknown stores and artists are queued for staff and the
 row loads with platform / artist NULL; a new ISRC creates its track (needs_review).
 
-Two of the pipeline's steps (issue 16): `stage_snapshot` (the `stream` hook) runs BEFORE the file's transaction,
+Two of the pipeline's steps: `stage_snapshot` (the `stream` hook) runs BEFORE the file's transaction,
 so without the database's write lock: it streams the file chunk by chunk (raw fingerprints, etl/sources/
 _dk_fingerprints.py: a byte-identical record keeps its active row unparsed; the others are parsed, validated,
 looked up, hashed and staged in TEMP tables), checks the guards and matches the stage to the stored rows by

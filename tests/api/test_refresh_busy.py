@@ -1,4 +1,4 @@
-"""Refreshes and web writes while another job holds a lock (issue 16): a queued refresh waits its turn or ends
+"""Refreshes and web writes while another job holds a lock: a queued refresh waits its turn or ends
 failed, never `queued` for ever; a web write that cannot get the database lock in time answers 503 with
 Retry-After, never 500."""
 

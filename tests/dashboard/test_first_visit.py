@@ -1,4 +1,4 @@
-"""A new user's first visit (issue 12): `/` and the admin's "View site" land on the page (after Django's login),
+"""A new user's first visit: `/` and the admin's "View site" land on the page (after Django's login),
 /api/docs/ sends a browser to the login and back, unknown /api/ paths answer the JSON 404 even with DEBUG on."""
 
 import json

@@ -1,4 +1,4 @@
-"""The warehouse's own page in real headless Chromium against a real daphne (issue 12): log in, every card equals the
+"""The warehouse's own page in real headless Chromium against a real daphne: log in, every card equals the
 sample lake's oracle (sample_lake/README.md §4), a load in another process changes the affected cards without a
 reload within 2 s of its commit, a daphne restart is survived (and what was loaded meanwhile is refetched), staff
 can queue a load and watch it, a read-only user sees no staff controls."""

@@ -1,4 +1,4 @@
-"""A load never commits a royalty line that names a row which does not exist (issue 13). On PostgreSQL the loader
+"""A load never commits a royalty line that names a row which does not exist. On PostgreSQL the loader
 checks royalty_line's foreign keys once per key instead of row by row at COMMIT (etl.merge.foreign_keys_checked_once);
 the constraints stay in the schema, and a bad reference is still refused. Real transactions (transaction=True):
 inside a test's transaction no deferred check would ever run."""

@@ -1,4 +1,4 @@
-"""Hostile or unlucky files in the curated zone (issue 16): a file rewritten while the loader reads it, unreadable
+"""Hostile or unlucky files in the curated zone: a file rewritten while the loader reads it, unreadable
 folders, symlinks that leave the lake, oversized input in messages."""
 
 import hashlib

@@ -1,4 +1,4 @@
-"""Web writes while a long DistroKid load runs (issue 16), every part real: `load_curated` loads a generated snapshot
+"""Web writes while a long DistroKid load runs, every part real: `load_curated` loads a generated snapshot
 (bench/loader_generate.py) while a daphne serves refreshes, admin logins and admin alias mappings.
 
 The load reads, validates and stages its file before its transaction, so a write issued then succeeds. Only during

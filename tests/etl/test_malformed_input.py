@@ -1,4 +1,4 @@
-"""One test per malformed-input class of issue 3: the exact outcome (row quarantined at line N with reason X, or
+"""One test per malformed-input class (docs/LOADER.md): the exact outcome (row quarantined at line N with reason X, or
 the file rejected with message Y) and the rest of the lake (the DK snapshot) still loaded."""
 
 import pytest

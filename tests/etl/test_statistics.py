@@ -1,4 +1,4 @@
-"""A load that changes rows leaves planner statistics current (issue 13): without them SQLite has no sqlite_stat1
+"""A load that changes rows leaves planner statistics current: without them SQLite has no sqlite_stat1
 and PostgreSQL plans from stale estimates. The row count the planner reads for royalty_line must be the loaded
 count."""
 

@@ -1,4 +1,4 @@
-"""A new user's first minutes (issue 12): every setting is in .env.example, and scripts/run.sh says which port it
+"""A new user's first minutes: every setting is in .env.example, and scripts/run.sh says which port it
 uses, honours PORT/HOST from the environment or .env, and stops with a clear message when the port is taken."""
 
 import os

@@ -1,4 +1,4 @@
-"""The production layout end to end (issue 13, issue 16 "Forged client addresses"): Debian's nginx running
+"""The production layout end to end: Debian's nginx running
 deploy/nginx/bedrot.conf (its ports templated, TLS left out) in front of two real daphne workers sharing Redis.
 
 Clients connect from different loopback addresses (127.0.0.2, 127.0.0.3: Linux routes all of 127/8 to lo), so

@@ -1,4 +1,4 @@
-"""Hostile clients against a real daphne (issue 16): no frame, and no failure inside a consumer, may keep a
+"""Hostile clients against a real daphne: no frame, and no failure inside a consumer, may keep a
 connection slot; honest clients still connect and get the next update afterwards."""
 
 import asyncio

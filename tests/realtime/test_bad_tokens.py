@@ -1,4 +1,4 @@
-"""Unknown API tokens on /ws are counted per client address with the HTTP path's limit and cache (issue 16):
+"""Unknown API tokens on /ws are counted per client address with the HTTP path's limit and cache:
 API_THROTTLE_BAD_TOKEN, the `throttle_bad_token_<address>` key of api/throttling.py, Redis when REDIS_URL is set.
 Past the limit every /ws attempt with a token from that address is refused (error `rate_limited`, close 4429) until
 the window passes, a valid token included. Real daphne workers; client addresses come through X-Forwarded-For from

@@ -1,4 +1,4 @@
-"""Large uploads to the admin import (issue 16): refused at ADMIN_IMPORT_MAX_BYTES / ADMIN_IMPORT_MAX_ROWS without
+"""Large uploads to the admin import: refused at ADMIN_IMPORT_MAX_BYTES / ADMIN_IMPORT_MAX_ROWS without
 the upload ever being held in memory, and nothing imported. A 10 MB CSV goes through a real daphne (peak memory read
 from the server process), row bounds through the test client with tracemalloc around the request."""
 

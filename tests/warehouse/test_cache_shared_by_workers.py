@@ -1,4 +1,4 @@
-"""Shared state across daphne workers (issue 13): with REDIS_URL the response cache and the DRF throttle live in
+"""Shared state across daphne workers: with REDIS_URL the response cache and the DRF throttle live in
 Redis, so two real workers enforce one rate limit per client and compute each response once per load run in total;
 a load or `response_cache_invalidate` in another process reaches both."""
 

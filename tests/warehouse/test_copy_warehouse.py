@@ -1,4 +1,4 @@
-"""`manage.py copy_warehouse --to <DATABASE_URL>` (issue 13): the test database (SQLite in one pass of the suite,
+"""`manage.py copy_warehouse --to <DATABASE_URL>`: the test database (SQLite in one pass of the suite,
 PostgreSQL in the other) is copied to the other backend and back, each copy by the real command in its own process;
 every table is compared row by row through the ORM, and the `/api/kpis` body computed on the copy's own server
 settings equals the source's. Refusals and a failure in the middle of the copy leave the target as migrate left it."""

@@ -1,4 +1,4 @@
-"""Master-data constraints (issue 2): enforced by the database itself, and reported by full_clean() before that.
+"""Master-data constraints: enforced by the database itself, and reported by full_clean() before that.
 
 Each IntegrityError case runs in its own savepoint so the test's transaction stays usable; foreign keys are
 DEFERRABLE INITIALLY DEFERRED on both backends, so `connection.check_constraints()` makes them fire now.

@@ -1,4 +1,4 @@
-"""Redis down (issue 13): with REDIS_URL set and nothing listening there (a real refused connection), a real daphne
+"""Redis down: with REDIS_URL set and nothing listening there (a real refused connection), a real daphne
 still answers reads, computing them without the shared cache; rate limits hold per process; /api/health reports
 Redis down (degraded, 200); the outage is logged once, never a 500 (bedrot_site/redis_cache.py)."""
 

@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
             name="newest_copy_at",
             field=models.DateTimeField(
                 blank=True,
-                help_text="Name timestamp or mtime of a newer byte-identical copy skipped since: the file's rows rank as that copy (newest wins whatever the order; issue 10).",
+                help_text="Name timestamp or mtime of a newer byte-identical copy skipped since: the file's rows rank as that copy (newest wins whatever the order).",
                 null=True,
             ),
         ),

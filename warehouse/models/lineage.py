@@ -69,7 +69,7 @@ class SourceFile(models.Model):
         null=True,
         blank=True,
         help_text="Name timestamp or mtime of a newer byte-identical copy skipped since: "
-        "the file's rows rank as that copy (newest wins whatever the order; issue 10).",
+        "the file's rows rank as that copy (newest wins whatever the order).",
     )
     schema_variant = models.CharField(max_length=16, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices)

@@ -1,4 +1,4 @@
-"""`manage.py load_curated`: load the curated zone (issue 3). Exit codes: 0 ok, 1 a file was rejected,
+"""`manage.py load_curated`: load the curated zone. Exit codes: 0 ok, 1 a file was rejected,
 2 usage/configuration error, 3 another load holds the lock."""
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:  # this connection only: a merge touches every index of the table
                     cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             # A queued refresh waits its turn behind another job (load, restore, maintenance), then gives up as
-            # `failed`: left `queued`, it blocked every later refresh with 409 (issue 16).
+            # `failed`: left `queued`, it blocked every later refresh with 409.
             wait = opts["wait"] if queued is None or opts["wait"] else settings.LOAD_QUEUED_WAIT_SECONDS
             with load_lock(wait=wait):
                 result = self._run(curated, options, opts, files, queued, lake=lake)

@@ -43,7 +43,7 @@ def test_sample_oracle_pair_not_doubled_and_newer_copy_wins(lake_copy):
     rows.append(["2025-05-24", "1.5", "10", "1", "9.0", "0.15", "1.5", "10.0"])
     rows.append(["2025-05-25", "NaN", "10", "1", "9.0", "", "", ""])  # line 10: bad_number
     latest = write_csv(curated(lake_copy, LATEST), header, rows)
-    # Newer than every copy loaded or skipped so far (the skipped twin had the checkout's mtime; issue 10 ranks the
+    # Newer than every copy loaded or skipped so far (the skipped twin had the checkout's mtime; the loader ranks the
     # loaded copy as that twin), as an upstream rewrite is.
     stamp = dt.datetime.now(dt.UTC).timestamp() + 60
     os.utime(latest, (stamp, stamp))
