@@ -1,6 +1,7 @@
 """Helpers shared by several kind modules (not a kind itself: the registry skips `_` modules).
 
-Parsers for the Meta ids and free-form timestamps, and Meta campaign resolution by id or by unique name.
+Parsers for the Meta ids and free-form timestamps, Meta campaign resolution by id or by unique name, and the
+Spotify kinds' artist resolution by Spotify artist id or by name.
 """
 
 from __future__ import annotations
@@ -95,3 +96,16 @@ def campaigns_resolve(ctx: LoadContext, batch: Batch, *, id_field: str, name_fie
             message="campaign_id: missing_campaign_id (empty, and its name is not exactly one campaign's)",
         )
         ctx.counters["campaign_id_from_name"] += int((no_id & ~missing).sum())
+
+
+def spotify_artists_resolve(
+    ctx: LoadContext, batch: Batch, *, name_field: str, valid_id: pd.Series | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Per row: (the artist its `spotify_artist_id` names, the artist its `name_field` names), NaN where unknown;
+    callers let the id win (contract §4.1). Ids outside `valid_id` are ignored; unknown names are queued for staff."""
+    df, usable = batch.df, batch.usable
+    ids = df["spotify_artist_id"] if valid_id is None else df["spotify_artist_id"].where(valid_id)
+    by_id = services.artist_by_spotify_id(ids=ids[usable].dropna().unique().tolist())
+    names = df.loc[usable, name_field].unique().tolist()
+    by_name = services.artist_alias_resolve(names=names, source_file=ctx.source_file)
+    return ids.map(by_id), df[name_field].map(by_name)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from etl.pipeline import Batch, LoadContext
 from etl.sources import Column, Facts, SourceSpec, Variant, register
+from etl.sources._common import spotify_artists_resolve
 from etl.validation import date, integer, text
-from warehouse import services
 
 SPOTIFY_ID = r"[0-9A-Za-z]{22}"
 
@@ -32,12 +32,8 @@ COLUMNS = (
 
 def transform(ctx: LoadContext, batch: Batch) -> None:
     df = batch.df
-    usable = df[batch.usable]
     valid_id = df["spotify_artist_id"].str.fullmatch(SPOTIFY_ID)
-    by_id = services.artist_by_spotify_id(ids=usable.loc[valid_id[batch.usable], "spotify_artist_id"].unique().tolist())
-    id_artist = df["spotify_artist_id"].where(valid_id).map(by_id)
-    names = services.artist_alias_resolve(names=usable["source_alias"].unique().tolist(), source_file=ctx.source_file)
-    name_artist = df["source_alias"].map(names)
+    id_artist, name_artist = spotify_artists_resolve(ctx, batch, name_field="source_alias", valid_id=valid_id)
 
     conflict = id_artist.notna() & name_artist.notna() & (id_artist != name_artist)
     batch.flag(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from etl.pipeline import Batch, LoadContext
 from etl.sources import Column, Facts, SourceSpec, Variant, register
+from etl.sources._common import spotify_artists_resolve
 from etl.validation import date, enum, integer, text
 from warehouse import services
 from warehouse.models import SpotifySongMetric
@@ -33,10 +34,8 @@ def transform(ctx: LoadContext, batch: Batch) -> None:
     good = df[batch.usable]
     tracks = services.spotify_track_stub_ensure(spotify_track_ids=good["track_sid"].unique().tolist())
     df["spotify_track_id"] = df["track_sid"].map(tracks).astype(object)
-    by_id = services.artist_by_spotify_id(ids=good["spotify_artist_id"].unique().tolist())
-    by_name = services.artist_alias_resolve(names=good["artist_name"].unique().tolist(), source_file=ctx.source_file)
-    artist = df["spotify_artist_id"].map(by_id)
-    df["artist_id"] = artist.where(artist.notna(), df["artist_name"].map(by_name)).astype(object)
+    by_id, by_name = spotify_artists_resolve(ctx, batch, name_field="artist_name")
+    df["artist_id"] = by_id.where(by_id.notna(), by_name).astype(object)
     unresolved = int((df["artist_id"].isna() & batch.usable).sum())
     if unresolved:
         ctx.counters["artist_unresolved_loaded_null"] += unresolved

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from etl.pipeline import Batch, LoadContext
 from etl.sources import Column, Duplicates, Records, SourceSpec, Variant, register
-from etl.sources._common import timestamp
+from etl.sources._common import spotify_artists_resolve, timestamp
 from etl.validation import date, text
 from warehouse import services
 
@@ -28,11 +28,8 @@ COLUMNS = (
 
 def transform(ctx: LoadContext, batch: Batch) -> None:
     df = batch.df
-    good = df[batch.usable]
-    by_id = services.artist_by_spotify_id(ids=good["spotify_artist_id"].unique().tolist())
-    by_name = services.artist_alias_resolve(names=good["artist_name"].unique().tolist(), source_file=ctx.source_file)
-    artist = df["spotify_artist_id"].map(by_id)
-    df["artist_id"] = artist.where(artist.notna(), df["artist_name"].map(by_name)).astype(object)
+    by_id, by_name = spotify_artists_resolve(ctx, batch, name_field="artist_name")
+    df["artist_id"] = by_id.where(by_id.notna(), by_name).astype(object)
 
 
 SPEC = register(
