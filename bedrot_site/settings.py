@@ -122,8 +122,13 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
     _lock_timeout_ms = int(env.float("DATABASE_LOCK_TIMEOUT_SECONDS", default=30) * 1000)
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c lock_timeout={_lock_timeout_ms}".strip()
-# Persistent connections on both backends: a new SQLite connection costs ~1 ms per request (open, PRAGMAs, Django's
-# function registrations); idle ones hold no transaction, so loads, checkpoints and restore_db are unaffected.
+    # Under ASGI each request runs in a thread of its own, so a persistent connection is never reused and every
+    # thread holds its own: two daphne workers serving 20 clients exhausted PostgreSQL's 100 connections
+    # (bench/api_bench.py). One psycopg pool per process bounds them (Django requires CONN_MAX_AGE = 0 with it).
+    _options.setdefault("pool", {"min_size": 1, "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8)})
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Persistent SQLite connections (PostgreSQL pools instead, above): a new one costs ~1 ms per request (open, PRAGMAs,
+# Django's function registrations); idle ones hold no transaction, so loads, checkpoints and restore_db are unaffected.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # with IMMEDIATE every request would take the write lock
