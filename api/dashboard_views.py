@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from api import serializers as s
+from api.fields import PctField, UsdField
 from api.views import DashboardView, _cached
 from dashboard import selectors
 from warehouse import clock
@@ -32,11 +33,11 @@ CAMPAIGN_STREAMS = s.obj(
         "status": s.S(),
         "first_date": s.S(),
         "last_date": s.S(),
-        "spend_usd": s.F(),
+        "spend_usd": UsdField(),
         "impressions": s.I(),
         "clicks": s.I(),
-        "cpc_usd": s.F(),
-        "ctr_pct": s.F(),
+        "cpc_usd": UsdField(),
+        "ctr_pct": PctField(),
         "data_basis": s.S(),
         "window_days": s.I(),
         "streams_during": s.I(),
@@ -45,15 +46,17 @@ CAMPAIGN_STREAMS = s.obj(
         "before_end": s.S(),
         "streams_before": s.I(),
         "days_with_streams_before": s.I(),
-        "streams_change_pct": s.F(allow_null=True),
+        "streams_change_pct": PctField(allow_null=True),
     },
 )
+SOURCES = s.mapping(SOURCE_HEALTH)
+CAMPAIGN_STREAMS_LIST = s.many(CAMPAIGN_STREAMS)
 
 
 class SourcesView(DashboardView):
     @extend_schema(
         responses={
-            200: s.envelope("SourcesResponse", s.mapping(SOURCE_HEALTH), serializers.DictField()),
+            200: s.envelope("SourcesResponse", SOURCES, serializers.DictField()),
             **s.ERROR_RESPONSES,
         },
         summary="Per source: freshness (B2), rejected files and quarantined rows",
@@ -61,17 +64,19 @@ class SourcesView(DashboardView):
     def get(self, request):
         today = clock.today()
         return self.envelope(
-            _cached(request, "sources", lambda: selectors.source_health_list(today=today), today=today)
+            _cached(request, "sources", lambda: selectors.source_health_list(today=today), today=today, body=SOURCES)
         )
 
 
 class CampaignStreamsView(DashboardView):
     @extend_schema(
         responses={
-            200: s.envelope("CampaignStreamsResponse", s.many(CAMPAIGN_STREAMS), serializers.DictField()),
+            200: s.envelope("CampaignStreamsResponse", CAMPAIGN_STREAMS_LIST, serializers.DictField()),
             **s.ERROR_RESPONSES,
         },
         summary="Meta campaigns with the account's streams in their window and the same length before",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "campaigns/streams", selectors.campaign_streams_list))
+        return self.envelope(
+            _cached(request, "campaigns/streams", selectors.campaign_streams_list, body=CAMPAIGN_STREAMS_LIST)
+        )

@@ -1,7 +1,7 @@
 """Serializers: the read-only resources, the refresh request, and the documented response bodies (OpenAPI).
 
-Dashboard payloads are built by selectors as plain dicts; the serializers below only describe them for
-drf-spectacular so every response body is in the schema.
+Dashboard payloads are built by selectors as plain dicts of Decimal, int and text; the descriptions below are both
+their OpenAPI schema (drf-spectacular) and their wire shape (`api.fields.shape`: rounding, floats).
 """
 
 import copy
@@ -10,6 +10,7 @@ from django.db.models import Count
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from api.fields import PctField, RateField, RatioField, RoundedField, UsdField
 from etl.kinds import KIND_ORDER  # pandas-free: the web process never imports the loader
 from warehouse.models import Artist, LoadRun, Platform, SourceFile, Track
 
@@ -184,9 +185,11 @@ def nullable_int(**kw):
     return I(allow_null=True, **kw)
 
 
-GOAL = obj("Goal", {"target": F(), "current": F(), "progress": F(), "status": S()})
-GOALS = obj("Goals", {"monthly_revenue": GOAL, "monthly_streams": GOAL, "spotify_followers": GOAL})
+MONEY_GOAL = obj("MoneyGoal", {"target": UsdField(), "current": UsdField(), "progress": PctField(), "status": S()})
+COUNT_GOAL = obj("CountGoal", {"target": I(), "current": I(), "progress": PctField(), "status": S()})
+GOALS = obj("Goals", {"monthly_revenue": MONEY_GOAL, "monthly_streams": COUNT_GOAL, "spotify_followers": COUNT_GOAL})
 ALERT = obj("Alert", {"type": S(), "severity": S(), "message": S(), "timestamp": S()})
+ALERTS = many(ALERT)
 DISTRIBUTOR_VALUE = obj(
     "DistributorValue",
     {
@@ -194,26 +197,34 @@ DISTRIBUTOR_VALUE = obj(
         "total_streams": I(),
         "spotify_streams": I(),
         "apple_streams": I(),
-        "estimated_revenue": F(),
+        "estimated_revenue": UsdField(),
     },
 )
+DISTRIBUTORS = obj("DistributorRevenue", {"distrokid": DISTRIBUTOR_VALUE, "toolost": DISTRIBUTOR_VALUE})
 
 KPI_SUMMARY = obj(
     "KpiSummary",
     {
-        "total_revenue": F(),
+        "total_revenue": UsdField(),
         "total_streams": I(),
-        "average_revenue_per_stream": F(),
-        "current_month_revenue": F(),
+        "average_revenue_per_stream": RateField(),
+        "current_month_revenue": UsdField(),
         "artist_count": I(),
         "top_artist": S(allow_null=True),
-        "distributor_breakdown": obj("DistributorBreakdown", {"distrokid": F(), "toolost": F()}),
+        "distributor_breakdown": obj("DistributorBreakdown", {"distrokid": UsdField(), "toolost": UsdField()}),
         "last_updated": S(allow_null=True),
-        "tiktok": optional(obj("KpiTiktok", {"video_views": I(), "engagement_rate": F()})),  # only with TikTok data
+        "tiktok": optional(
+            obj("KpiTiktok", {"video_views": I(), "engagement_rate": RatioField()})
+        ),  # only with TikTok data
         "marketing": optional(  # only with Meta data
             obj(
                 "KpiMarketing",
-                {"total_ad_spend": F(), "total_impressions": I(), "average_cpc": F(), "total_clicks": I()},
+                {
+                    "total_ad_spend": UsdField(),
+                    "total_impressions": I(),
+                    "average_cpc": UsdField(),
+                    "total_clicks": I(),
+                },
             )
         ),
     },
@@ -234,7 +245,8 @@ KPI_REALTIME = obj(
             "RealtimeDay", {"date": S(), "spotify_streams": I(), "apple_streams": I(), "total_streams": I()}
         ),
         "daily_change": obj(
-            "RealtimeChange", {"spotify": I(), "apple": I(), "total": I(), "spotify_percent": F(), "apple_percent": F()}
+            "RealtimeChange",
+            {"spotify": I(), "apple": I(), "total": I(), "spotify_percent": PctField(), "apple_percent": PctField()},
         ),
     },
 )
@@ -242,38 +254,42 @@ MONTHLY_ITEM = obj(
     "MonthlyRevenue",
     {
         "month": S(),
-        "actual_revenue": F(),
+        "actual_revenue": UsdField(),
         "transaction_count": I(),
         "platforms": serializers.ListField(child=S()),
-        "expected_revenue": F(allow_null=True),
+        "expected_revenue": UsdField(allow_null=True),
         "spotify_streams": nullable_int(),
         "apple_streams": nullable_int(),
         "total_streams": nullable_int(),
-        "variance": F(allow_null=True),
+        "variance": UsdField(allow_null=True),
         "payment_status": S(),
         "expected_payment_date": S(allow_null=True),
         "overdue": serializers.BooleanField(),
     },
 )
+MONTHLY = many(MONTHLY_ITEM)
 PLATFORM_VALUE = obj(
-    "PlatformRevenue", {"total_revenue": F(), "total_streams": I(), "revenue_per_stream": F(), "transaction_count": I()}
+    "PlatformRevenue",
+    {"total_revenue": UsdField(), "total_streams": I(), "revenue_per_stream": RateField(), "transaction_count": I()},
 )
+PLATFORMS = mapping(PLATFORM_VALUE)
 ARTIST_VALUE = obj(
     "ArtistRevenue",
     {
-        "total_revenue": F(),
+        "total_revenue": UsdField(),
         "total_streams": I(),
         "transaction_count": I(),
         "platforms": serializers.ListField(child=S()),
         "platform_count": I(),
     },
 )
+ARTISTS = mapping(ARTIST_VALUE)
 DELAYS = obj(
     "RevenueDelays",
     {
-        "average_delay_months": F(),
+        "average_delay_months": PctField(),
         "most_common_delay_months": I(),
-        "delay_distribution": serializers.DictField(child=obj("DelayBucket", {"count": I(), "percentage": F()})),
+        "delay_distribution": serializers.DictField(child=obj("DelayBucket", {"count": I(), "percentage": PctField()})),
         "total_transactions_analyzed": I(required=False),
     },
 )
@@ -289,6 +305,7 @@ DAILY_ROW = obj(
         "is_partial": serializers.BooleanField(),
     },
 )
+DAILY = many(DAILY_ROW)
 SOURCE_TOTALS = obj("SourceTotals", {"spotify": I(), "apple": I(), "total": I(), "days": I()})
 STREAMING_SUMMARY = obj(
     "StreamingSummary",
@@ -296,7 +313,9 @@ STREAMING_SUMMARY = obj(
         "total_streams": obj("StreamTotals", {"spotify": I(), "apple": I(), "combined": I()}),
         "by_distributor": obj("ByDistributor", {"distrokid": SOURCE_TOTALS, "toolost": SOURCE_TOTALS}),
         "date_range": obj("DateRange", {"start": S(allow_null=True), "end": S(allow_null=True), "days": I()}),
-        "daily_average": obj("DailyAverage", {"spotify": F(), "apple": F(), "combined": F()}),
+        "daily_average": obj(
+            "DailyAverage", {"spotify": RoundedField(), "apple": RoundedField(), "combined": RoundedField()}
+        ),
     },
 )
 GROWTH_ROW = obj(
@@ -306,9 +325,10 @@ GROWTH_ROW = obj(
         "spotify_streams": I(),
         "apple_streams": I(),
         "total_streams": I(),
-        "growth": obj("GrowthPct", {"spotify": F(), "apple": F(), "total": F()}),
+        "growth": obj("GrowthPct", {"spotify": PctField(), "apple": PctField(), "total": PctField()}),
     },
 )
+GROWTH = many(GROWTH_ROW)
 AUDIENCE_ROW = obj(
     "SpotifyAudienceRow",
     {
@@ -324,6 +344,7 @@ AUDIENCE_ROW = obj(
         "processed_at": S(),
     },
 )
+AUDIENCE = many(AUDIENCE_ROW)
 SERIES_META = obj(
     "SeriesMeta",
     {
@@ -352,6 +373,7 @@ STREAM_ROW = obj(
         "savers": nullable_int(),
     },
 )
+STREAMS = many(STREAM_ROW)
 
 
 def nullable_str():
@@ -368,25 +390,27 @@ REVENUE_ROW = obj(
     {
         "period": S(),
         **{name: nullable_str() for name in ("artist", "isrc", "platform", "store", "country")},
-        "net_usd": F(),
-        "gross_usd": F(),
-        "adjustments_usd": F(),
+        "net_usd": UsdField(),
+        "gross_usd": UsdField(),
+        "adjustments_usd": UsdField(),
         "quantity": I(),
         "line_count": I(),
     },
 )
 EXPECTED_ROW = obj(
     "ExpectedRow",
-    {"period": S(), "source": nullable_str(), "platform": nullable_str(), "streams": I(), "expected_usd": F()},
+    {"period": S(), "source": nullable_str(), "platform": nullable_str(), "streams": I(), "expected_usd": UsdField()},
 )
-EXPENSE_ROW = obj("ExpenseRow", {"period": S(), "category": nullable_str(), "amount_usd": F(), "line_count": I()})
+EXPENSE_ROW = obj(
+    "ExpenseRow", {"period": S(), "category": nullable_str(), "amount_usd": UsdField(), "line_count": I()}
+)
 AD_SPEND_ROW = obj(
     "AdSpendRow",
     {
         "period": S(),
         "artist": nullable_str(),
         "campaign_id": nullable_str(),
-        "spend_usd": F(),
+        "spend_usd": UsdField(),
         "impressions": I(),
         "clicks": I(),
     },
@@ -407,7 +431,7 @@ TIKTOK_ROW = obj(
         "account": S(),
         "artist": nullable_str(),
         **{name: I() for name in ("video_views", "profile_views", "likes", "comments", "shares")},
-        "engagement_rate": F(),
+        "engagement_rate": RatioField(),
         "followers": nullable_int(),
     },
 )
@@ -417,12 +441,12 @@ LINKTREE_ROW = obj(
         "period": S(),
         "account": S(),
         **{name: I() for name in ("total_views", "unique_views", "total_clicks", "unique_clicks")},
-        "click_through_ratio": F(),
+        "click_through_ratio": RatioField(),
     },
 )
 SOCIAL = obj("SocialSeries", {"tiktok": series(TIKTOK_ROW), "linktree": series(LINKTREE_ROW)})
 CAMPAIGN_PERIOD = obj(
-    "CampaignPeriod", {"period": S(), "spend_usd": F(), "impressions": I(), "clicks": I(), "reach": I()}
+    "CampaignPeriod", {"period": S(), "spend_usd": UsdField(), "impressions": I(), "clicks": I(), "reach": I()}
 )
 CAMPAIGN = obj(
     "Campaign",
@@ -439,17 +463,18 @@ CAMPAIGN = obj(
         "status": S(),
         "first_date": S(),
         "last_date": S(),
-        "spend_usd": F(),
+        "spend_usd": UsdField(),
         "impressions": I(),
         "clicks": I(),
         "reach": I(),
-        "cpm_usd": F(),
-        "cpc_usd": F(),
-        "ctr_pct": F(),
+        "cpm_usd": UsdField(),
+        "cpc_usd": UsdField(),
+        "ctr_pct": PctField(),
         "data_basis": S(),
         "daily": series(CAMPAIGN_PERIOD),  # with include_daily
     },
 )
+CAMPAIGNS = many(CAMPAIGN)
 FRESHNESS = mapping(
     obj(
         "Freshness",
@@ -472,11 +497,17 @@ KPIS_STREAMING = obj(
         "by_platform": obj("KpisByPlatform", {"spotify": I(), "apple_music": I()}),
         "by_source": mapping(I()),
         "royalty_streams_all_time": I(),
-        "revenue_per_stream": F(),
+        "revenue_per_stream": RateField(),
         "top_tracks": many(
             obj(
                 "TopTrack",
-                {"isrc": S(), "title": nullable_str(), "artist": nullable_str(), "streams": I(), "revenue_usd": F()},
+                {
+                    "isrc": S(),
+                    "title": nullable_str(),
+                    "artist": nullable_str(),
+                    "streams": I(),
+                    "revenue_usd": UsdField(),
+                },
             )
         ),
     },
@@ -484,17 +515,17 @@ KPIS_STREAMING = obj(
 KPIS_FINANCIAL = obj(
     "KpisFinancial",
     {
-        "total_revenue_usd": F(),
-        "gross_revenue_usd": F(),
-        "adjustments_usd": F(),
+        "total_revenue_usd": UsdField(),
+        "gross_revenue_usd": UsdField(),
+        "adjustments_usd": UsdField(),
         "latest_sale_month": nullable_str(),
-        "latest_month_revenue_usd": F(),
-        "mrr_usd": F(),
-        "expected_revenue_month_to_date_usd": F(),
-        "revenue_by_artist": mapping(F()),
-        "expenses_usd_all_time": F(),
-        "expenses_usd_last_30d": F(),
-        "ad_spend_usd_all_time": F(),
+        "latest_month_revenue_usd": UsdField(),
+        "mrr_usd": UsdField(),
+        "expected_revenue_month_to_date_usd": UsdField(),
+        "revenue_by_artist": mapping(UsdField()),
+        "expenses_usd_all_time": UsdField(),
+        "expenses_usd_last_30d": UsdField(),
+        "ad_spend_usd_all_time": UsdField(),
     },
 )
 KPIS_SOCIAL = obj(
@@ -502,9 +533,9 @@ KPIS_SOCIAL = obj(
     {
         "tiktok": obj(
             "KpisTiktok",
-            {"video_views_30d": I(), "engagement_rate_30d": F(), "followers": mapping(nullable_int())},
+            {"video_views_30d": I(), "engagement_rate_30d": RatioField(), "followers": mapping(nullable_int())},
         ),
-        "linktree": obj("KpisLinktree", {"views_30d": I(), "clicks_30d": I(), "click_through_ratio_30d": F()}),
+        "linktree": obj("KpisLinktree", {"views_30d": I(), "clicks_30d": I(), "click_through_ratio_30d": RatioField()}),
         "spotify": obj(
             "KpisSpotify", {"followers": mapping(I()), "followers_total": I(), "listeners_latest": mapping(I())}
         ),
@@ -513,19 +544,24 @@ KPIS_SOCIAL = obj(
 KPIS_MARKETING = obj(
     "KpisMarketing",
     {
-        "total_spend_usd": F(),
-        "spend_30d_usd": F(),
+        "total_spend_usd": UsdField(),
+        "spend_30d_usd": UsdField(),
         "impressions": I(),
         "clicks": I(),
-        "ctr_pct": F(),
-        "cpc_usd": F(),
-        "cpm_usd": F(),
+        "ctr_pct": PctField(),
+        "cpc_usd": UsdField(),
+        "cpm_usd": UsdField(),
         "active_campaigns": I(),
     },
 )
 KPIS_GROWTH = obj(
     "KpisGrowth",
-    {"streams_wow_pct": F(), "streams_mom_pct": F(), "revenue_mom_pct": F(), "spotify_followers_30d_change": I()},
+    {
+        "streams_wow_pct": PctField(),
+        "streams_mom_pct": PctField(),
+        "revenue_mom_pct": PctField(),
+        "spotify_followers_30d_change": I(),
+    },
 )
 KPIS = obj(
     "Kpis",
@@ -537,7 +573,7 @@ KPIS = obj(
         "marketing": KPIS_MARKETING,
         "growth": KPIS_GROWTH,
         "goals": GOALS,
-        "alerts": many(ALERT),
+        "alerts": ALERTS,
         "freshness": FRESHNESS,
     },
 )

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from api import filters
 from api import serializers as s
 from api.authentication import TokenAuthentication
+from api.fields import shape
 from api.health import database_check, health_report
 from api.permissions import CanRefresh, DashboardReadPermission
 from api.throttling import ThrottledViewMixin
@@ -27,10 +28,18 @@ from warehouse import clock, selectors, services
 from warehouse.cache import response_cache_get_or_compute
 
 
-def _cached(request, name: str, compute, *, today=None):
-    """Run `compute` once per (endpoint, parameters, load run, today) for API_CACHE_SECONDS (warehouse/cache.py)."""
+def _cached(request, name: str, compute, *, body, today=None):
+    """Run `compute` once per (endpoint, parameters, load run, today) for API_CACHE_SECONDS (warehouse/cache.py).
+
+    `compute` returns (data, metadata); `data` is shaped for the wire by `body`, its documented description
+    (api/serializers.py), before it is cached."""
+
+    def shaped():
+        data, metadata = compute()
+        return shape(body, data), metadata
+
     params = "&".join(f"{k}={v}" for k, values in sorted(request.query_params.lists()) for v in values)
-    return response_cache_get_or_compute(name=name, params=f"{params}|{today}", compute=compute)
+    return response_cache_get_or_compute(name=name, params=f"{params}|{today}", compute=shaped)
 
 
 def _params(filterset) -> list[OpenApiParameter]:
@@ -93,7 +102,7 @@ class KpiSummaryView(DashboardView):
         summary="A2 KPI cards",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "kpis/summary", selectors.kpi_summary_get))
+        return self.envelope(_cached(request, "kpis/summary", selectors.kpi_summary_get, body=s.KPI_SUMMARY))
 
 
 class KpiRealtimeView(DashboardView):
@@ -102,18 +111,18 @@ class KpiRealtimeView(DashboardView):
         summary="A3 latest complete day vs the day before",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "kpis/realtime", selectors.kpi_realtime_get))
+        return self.envelope(_cached(request, "kpis/realtime", selectors.kpi_realtime_get, body=s.KPI_REALTIME))
 
 
 class KpiGoalsView(DashboardView):
     @extend_schema(responses={200: s.envelope("KpiGoalsResponse", s.GOALS), **s.ERROR_RESPONSES}, summary="A4 goals")
     def get(self, request):
-        return self.envelope(_cached(request, "kpis/goals", selectors.kpi_goals_get))
+        return self.envelope(_cached(request, "kpis/goals", selectors.kpi_goals_get, body=s.GOALS))
 
 
 class KpiAlertsView(DashboardView):
     @extend_schema(
-        responses={200: s.envelope("KpiAlertsResponse", s.many(s.ALERT)), **s.ERROR_RESPONSES},
+        responses={200: s.envelope("KpiAlertsResponse", s.ALERTS), **s.ERROR_RESPONSES},
         summary="A5 alerts",
     )
     def get(self, request):
@@ -122,7 +131,7 @@ class KpiAlertsView(DashboardView):
             alerts = selectors.kpi_alerts_list(timestamp=stamp.last_updated)
             return alerts, {"last_updated": stamp.last_updated, "alert_count": len(alerts)}
 
-        return self.envelope(_cached(request, "kpis/alerts", compute))
+        return self.envelope(_cached(request, "kpis/alerts", compute, body=s.ALERTS))
 
 
 class RevenueDistributorView(DashboardView):
@@ -130,20 +139,22 @@ class RevenueDistributorView(DashboardView):
         responses={
             200: s.envelope(
                 "RevenueDistributorResponse",
-                s.obj("DistributorRevenue", {"distrokid": s.DISTRIBUTOR_VALUE, "toolost": s.DISTRIBUTOR_VALUE}),
+                s.DISTRIBUTORS,
             ),
             **s.ERROR_RESPONSES,
         },
         summary="A6 estimated revenue per distributor",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "revenue/distributor", selectors.revenue_distributor_get))
+        return self.envelope(
+            _cached(request, "revenue/distributor", selectors.revenue_distributor_get, body=s.DISTRIBUTORS)
+        )
 
 
 class RevenueMonthlyView(DashboardView):
     @extend_schema(
         parameters=_params(filters.MonthlyRevenueParams),
-        responses={200: s.envelope("RevenueMonthlyResponse", s.many(s.MONTHLY_ITEM)), **s.ERROR_RESPONSES},
+        responses={200: s.envelope("RevenueMonthlyResponse", s.MONTHLY), **s.ERROR_RESPONSES},
         summary="A7 actual vs expected revenue per month",
     )
     def get(self, request):
@@ -160,26 +171,27 @@ class RevenueMonthlyView(DashboardView):
                     months=params.get("months"),
                 ),
                 today=today,
+                body=s.MONTHLY,
             )
         )
 
 
 class RevenuePlatformView(DashboardView):
     @extend_schema(
-        responses={200: s.envelope("RevenuePlatformResponse", s.mapping(s.PLATFORM_VALUE)), **s.ERROR_RESPONSES},
+        responses={200: s.envelope("RevenuePlatformResponse", s.PLATFORMS), **s.ERROR_RESPONSES},
         summary="A8 revenue by DistroKid store",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "revenue/platform", selectors.revenue_platform_get))
+        return self.envelope(_cached(request, "revenue/platform", selectors.revenue_platform_get, body=s.PLATFORMS))
 
 
 class RevenueArtistView(DashboardView):
     @extend_schema(
-        responses={200: s.envelope("RevenueArtistResponse", s.mapping(s.ARTIST_VALUE)), **s.ERROR_RESPONSES},
+        responses={200: s.envelope("RevenueArtistResponse", s.ARTISTS), **s.ERROR_RESPONSES},
         summary="A8 revenue by artist",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "revenue/artist", selectors.revenue_artist_get))
+        return self.envelope(_cached(request, "revenue/artist", selectors.revenue_artist_get, body=s.ARTISTS))
 
 
 class RevenueDelaysView(DashboardView):
@@ -188,7 +200,7 @@ class RevenueDelaysView(DashboardView):
         summary="A9 reporting delays",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "revenue/delays", selectors.revenue_delays_get))
+        return self.envelope(_cached(request, "revenue/delays", selectors.revenue_delays_get, body=s.DELAYS))
 
 
 class RevenueRatesView(DashboardView):
@@ -197,13 +209,14 @@ class RevenueRatesView(DashboardView):
         summary="A10 per-stream rates",
     )
     def get(self, request):
-        return self.envelope(selectors.revenue_rps_rates_get())
+        data, metadata = selectors.revenue_rps_rates_get()
+        return self.envelope((shape(s.RATES, data), metadata))
 
 
 class StreamingDailyView(DashboardView):
     @extend_schema(
         parameters=_params(filters.DailyStreamsParams),
-        responses={200: s.envelope("StreamingDailyResponse", s.many(s.DAILY_ROW)), **s.ERROR_RESPONSES},
+        responses={200: s.envelope("StreamingDailyResponse", s.DAILY), **s.ERROR_RESPONSES},
         summary="A11 daily distributor streams",
     )
     def get(self, request):
@@ -217,6 +230,7 @@ class StreamingDailyView(DashboardView):
                     source=params.get("source") or None,
                     include_partial=bool(params.get("include_partial")),
                 ),
+                body=s.DAILY,
             )
         )
 
@@ -227,26 +241,28 @@ class StreamingSummaryView(DashboardView):
         summary="A12 distributor stream totals",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "streaming/summary", selectors.streaming_summary_get))
+        return self.envelope(
+            _cached(request, "streaming/summary", selectors.streaming_summary_get, body=s.STREAMING_SUMMARY)
+        )
 
 
 class StreamingGrowthView(DashboardView):
     @extend_schema(
         parameters=_params(filters.GrowthParams),
-        responses={200: s.soft("StreamingGrowthResponse", s.many(s.GROWTH_ROW)), **s.ERROR_RESPONSES},
+        responses={200: s.soft("StreamingGrowthResponse", s.GROWTH), **s.ERROR_RESPONSES},
         summary="A13 growth per period",
     )
     def get(self, request):
         period = filters.GrowthParams.params(request.query_params).get("period") or "monthly"
         return self.envelope(
-            _cached(request, "streaming/growth", lambda: selectors.streaming_growth_list(period=period))
+            _cached(request, "streaming/growth", lambda: selectors.streaming_growth_list(period=period), body=s.GROWTH)
         )
 
 
 class SpotifyAudienceView(DashboardView):
     @extend_schema(
         parameters=_params(filters.AudienceParams),
-        responses={200: s.soft("SpotifyAudienceResponse", s.many(s.AUDIENCE_ROW)), **s.ERROR_RESPONSES},
+        responses={200: s.soft("SpotifyAudienceResponse", s.AUDIENCE), **s.ERROR_RESPONSES},
         summary="A14 Spotify audience rows",
     )
     def get(self, request):
@@ -256,6 +272,7 @@ class SpotifyAudienceView(DashboardView):
                 request,
                 "streaming/spotify-audience",
                 lambda: selectors.spotify_audience_list(artist=p.get("artist"), start=p.get("start"), end=p.get("end")),
+                body=s.AUDIENCE,
             )
         )
 
@@ -291,14 +308,14 @@ class KpisView(DashboardView):
             }
             return data, meta
 
-        return self.envelope(_cached(request, "kpis", compute, today=today))
+        return self.envelope(_cached(request, "kpis", compute, today=today, body=s.KPIS))
 
 
 class StreamingSeriesView(DashboardView):
     @extend_schema(
         parameters=_params(filters.StreamingParams),
         responses={
-            200: s.envelope("StreamingSeriesResponse", s.many(s.STREAM_ROW), s.SERIES_META),
+            200: s.envelope("StreamingSeriesResponse", s.STREAMS, s.SERIES_META),
             **s.ERROR_RESPONSES,
         },
         summary="B3 stream time series (one measure per request)",
@@ -314,6 +331,7 @@ class StreamingSeriesView(DashboardView):
                     source=p.get("source") or "distributor",
                     time_period=p.get("time_period") or None,
                 ),
+                body=s.STREAMS,
             )
         )
 
@@ -335,6 +353,7 @@ class FinancialView(DashboardView):
                     series=p.get("series") or ["revenue"],
                     basis=p.get("basis") or "sale_month",
                 ),
+                body=s.FINANCIAL,
             )
         )
 
@@ -358,6 +377,7 @@ class SocialView(DashboardView):
                     platforms=platforms,
                     account=p.get("account") or None,
                 ),
+                body=s.SOCIAL,
             )
         )
 
@@ -365,7 +385,7 @@ class SocialView(DashboardView):
 class CampaignsView(DashboardView):
     @extend_schema(
         parameters=_params(filters.CampaignParams),
-        responses={200: s.envelope("CampaignsResponse", s.many(s.CAMPAIGN)), **s.ERROR_RESPONSES},
+        responses={200: s.envelope("CampaignsResponse", s.CAMPAIGNS), **s.ERROR_RESPONSES},
         summary="B6 Meta campaigns with totals",
     )
     def get(self, request):
@@ -383,6 +403,7 @@ class CampaignsView(DashboardView):
                     include_daily=bool(p.get("include_daily")),
                     granularity=p.get("granularity") or "day",
                 ),
+                body=s.CAMPAIGNS,
             )
         )
 

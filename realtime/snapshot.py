@@ -7,8 +7,9 @@ import time
 from dataclasses import dataclass, field
 
 from django.utils import timezone
-from rest_framework.renderers import JSONRenderer
 
+from api.fields import shape
+from api.serializers import KPIS
 from warehouse import clock, lineage, selectors
 from warehouse.models import LoadRun
 
@@ -60,9 +61,8 @@ def snapshot_compute(*, load_run_id: int | None) -> Snapshot:
     if load_run_id is None:
         load_run_id = latest_committed_load_run_id()
     restored = bool(load_run_id) and LoadRun.objects.filter(pk=load_run_id, options__has_key="restored_from").exists()
-    data = selectors.kpis_get(today=clock.today())
-    # The API renders with DRF's JSONRenderer; the same encoder keeps both payloads identical (Decimal → number).
-    data = json.loads(JSONRenderer().render(data))
+    # Shaped by the description `GET /api/kpis` uses, so both payloads are identical.
+    data = shape(KPIS, selectors.kpis_get(today=clock.today()))
     return Snapshot(
         load_run_id=load_run_id,
         generated_at=timestamp(),

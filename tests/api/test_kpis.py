@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from api.fields import shape
+from api.serializers import KPIS
 from tests.api import oracle as o
 from warehouse import selectors
 from warehouse.models import SourceFile
@@ -193,7 +195,7 @@ def _kpis_expected(today: dt.date, last_updated: str) -> dict:
 
 def test_kpis_selector_full_object(loaded, last_updated):
     today = dt.date(2025, 5, 28)  # DK reported 2025-05-26: fresh; TooLost ended 2025-05-24: stale (> 3 days)
-    data = selectors.kpis_get(today=today)
+    data = shape(KPIS, selectors.kpis_get(today=today))  # as the API and the websocket serve it
     assert data == _kpis_expected(today, last_updated)
     assert sorted(s for s, v in data["freshness"].items() if v["stale"]) == ["metaads", "toolost_streams"]
     assert data["marketing"]["spend_30d_usd"] == 608.62  # the sample's kpi_summary: "Last 30 Days Spend $608.62"

@@ -86,11 +86,12 @@ TIMESTAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 def kpis_data() -> dict:
     """`GET /api/kpis` `data` as JSON, computed in the test: what every `update` must carry."""
     from django.utils import timezone
-    from rest_framework.renderers import JSONRenderer
 
+    from api.fields import shape
+    from api.serializers import KPIS
     from warehouse import selectors
 
-    return json.loads(JSONRenderer().render(selectors.kpis_get(today=timezone.localdate())))
+    return shape(KPIS, selectors.kpis_get(today=timezone.localdate()))
 
 
 def expected_update(kpis: dict, *, topics, load_run_id, generated_at) -> dict:

@@ -130,10 +130,12 @@ def test_load_curated_in_another_process_reaches_every_client_once(
         from django.db import connections
         from django.utils import timezone
 
+        from api.fields import shape
+        from api.serializers import KPIS
         from warehouse.selectors import kpis_get
 
         try:
-            return api_kpis(server, credentials["token"]), json.loads(json.dumps(kpis_get(today=timezone.localdate())))
+            return api_kpis(server, credentials["token"]), shape(KPIS, kpis_get(today=timezone.localdate()))
         finally:
             connections.close_all()  # this thread's connection, so teardown can drop the test database
 

@@ -56,8 +56,9 @@ def div(numerator, denominator) -> Decimal:
     return Decimal(numerator) / Decimal(denominator) if denominator else ZERO
 
 
-def change_pct(current, previous) -> float:
-    return pct(div((Decimal(current) - Decimal(previous)) * 100, previous)) if previous else 0.0
+def change_pct(current, previous) -> Decimal:
+    """The change from `previous` in percent, unrounded (0 when there is nothing to compare with)."""
+    return div((Decimal(current) - Decimal(previous)) * 100, previous)
 
 
 # --- Dates --------------------------------------------------------------------------------------------------------
