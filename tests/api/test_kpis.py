@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from api.fields import shape
-from api.serializers import KPIS
+from api.serializers import GOALS, KPIS
 from tests.api import oracle as o
 from warehouse import selectors
 from warehouse.models import SourceFile
@@ -88,7 +88,7 @@ def _kpis_expected(today: dt.date, last_updated: str) -> dict:
         }
 
     meta_kinds = ["meta_campaign_summary", "meta_daily_performance", "meta_ad_performance"]
-    goals, _ = selectors.kpi_goals_get()
+    goals = shape(GOALS, selectors.kpi_goals_get()[0])
     return {
         "as_of": "2025-08-17",
         "streaming": {

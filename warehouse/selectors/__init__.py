@@ -5,7 +5,7 @@ re-exported below. Functions that depend on "today" take it as a keyword so test
 passes `clock.today()`.
 """
 
-from warehouse.selectors.common import BadParameter, NoData, change_pct, ts, usd
+from warehouse.selectors.common import BadParameter, NoData, change_pct, ts
 from warehouse.selectors.distributor import streaming_latest_complete_date_get
 from warehouse.selectors.freshness import FRESHNESS_KINDS, FRESHNESS_SOURCES, freshness_get
 from warehouse.selectors.kpi_cards import kpi_alerts_list, kpi_goals_get, kpi_realtime_get, kpi_summary_get
@@ -87,5 +87,4 @@ __all__ = [
     "track_list",
     "ts",
     "unmatched_name_list",
-    "usd",
 ]

@@ -1,15 +1,15 @@
-"""What every reader shares: the soft-failure exceptions, the contract's rounding and date formats, month
-arithmetic, the per-stream rates, and the group-by accumulator.
+"""What every reader shares: the soft-failure exceptions, the contract's date formats, month arithmetic, the
+per-stream rates, and the group-by accumulator.
 
-Money stays Decimal (exact integer units underneath) until the last step, where each figure is rounded half-up
-to the contract's precision and handed out as a JSON-ready float (`usd`, `rate`, `pct`, `ratio`). Dates are
-`YYYY-MM-DD`, months `YYYY-MM`, timestamps ISO 8601 UTC with `Z`.
+Figures leave the selectors unrounded, as Decimal and int: the API's serializer fields (api/fields.py) round them
+half-up to the contract's precision for the wire. Dates are `YYYY-MM-DD`, months `YYYY-MM`, timestamps ISO 8601
+UTC with `Z`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -29,27 +29,7 @@ class BadParameter(ValueError):
         self.parameter = parameter
 
 
-# --- Rounding -----------------------------------------------------------------------------------------------------
-
-
-def _round(value, places: str) -> float:
-    return float(Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP))
-
-
-def usd(value) -> float:
-    return _round(value or 0, "0.01")
-
-
-def rate(value) -> float:
-    return _round(value or 0, "0.000001")
-
-
-def pct(value) -> float:
-    return _round(value or 0, "0.01")
-
-
-def ratio(value) -> float:
-    return _round(value or 0, "0.0001")
+# --- Arithmetic ---------------------------------------------------------------------------------------------------
 
 
 def div(numerator, denominator) -> Decimal:

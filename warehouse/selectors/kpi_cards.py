@@ -18,7 +18,7 @@ from warehouse.models import (
     SpotifyAudienceDaily,
     TiktokDaily,
 )
-from warehouse.selectors.common import ZERO, NoData, change_pct, div, iso_day, iso_month, pct, rate, ts, usd
+from warehouse.selectors.common import ZERO, NoData, change_pct, div, iso_day, iso_month, ts
 from warehouse.selectors.distributor import (
     dist_daily_totals,
     dist_month_total,
@@ -37,6 +37,7 @@ from warehouse.selectors.royalty import (
 from warehouse.selectors.social import tiktok_latest_day
 from warehouse.selectors.streaming import spotify_followers_latest
 
+CENT = Decimal("0.01")  # the alert text writes dollars to the cent
 GOAL_TARGETS = {"monthly_revenue": Decimal("500.0"), "monthly_streams": 200_000, "spotify_followers": 10_000}
 
 
@@ -61,10 +62,10 @@ def kpi_summary_get() -> tuple[dict, dict]:
     current_month = max(months) if months else None
     by_artist = royalty_artist_totals_get()
     data = {
-        "total_revenue": usd(totals["net"]),
+        "total_revenue": totals["net"],
         "total_streams": totals["quantity"],
-        "average_revenue_per_stream": rate(div(totals["net"], totals["quantity"])),
-        "current_month_revenue": usd(months[current_month] if current_month else ZERO),
+        "average_revenue_per_stream": div(totals["net"], totals["quantity"]),
+        "current_month_revenue": months[current_month] if current_month else ZERO,
         "artist_count": len(by_artist),
         "top_artist": top_artist(by_artist),
         "distributor_breakdown": {s: v["estimated_revenue"] for s, v in revenue_distributor_get()[0].items()},
@@ -77,9 +78,9 @@ def kpi_summary_get() -> tuple[dict, dict]:
     if facts.exists:
         meta = meta_totals(facts)
         data["marketing"] = {
-            "total_ad_spend": usd(meta["spend"]),
+            "total_ad_spend": meta["spend"],
             "total_impressions": meta["impressions"],
-            "average_cpc": usd(div(meta["spend"], meta["clicks"])),
+            "average_cpc": div(meta["spend"], meta["clicks"]),
             "total_clicks": meta["clicks"],
         }
     metadata = {
@@ -128,11 +129,9 @@ def kpi_realtime_get() -> tuple[dict, dict]:
     return data, metadata
 
 
-def _goal(current, target, has_data: bool, *, money: bool = False) -> dict:
-    shown_target = float(target) if money else target
-    shown = usd(current) if money else current
+def _goal(current, target, has_data: bool) -> dict:
     if not has_data:
-        return {"target": shown_target, "current": shown, "progress": 0.0, "status": "pending"}
+        return {"target": target, "current": current, "progress": ZERO, "status": "pending"}
     progress = min(div(Decimal(current) * 100, target), Decimal(100))
     if progress >= 100:
         status = "achieved"
@@ -142,7 +141,7 @@ def _goal(current, target, has_data: bool, *, money: bool = False) -> dict:
         status = "behind"
     else:
         status = "at_risk"
-    return {"target": shown_target, "current": shown, "progress": pct(progress), "status": status}
+    return {"target": target, "current": current, "progress": progress, "status": status}
 
 
 def goals_build(*, months: dict[dt.date, Decimal], month_streams: int | None, followers: dict[str, dict]) -> dict:
@@ -153,7 +152,6 @@ def goals_build(*, months: dict[dt.date, Decimal], month_streams: int | None, fo
             months[revenue_month] if revenue_month else ZERO,
             GOAL_TARGETS["monthly_revenue"],
             revenue_month is not None,
-            money=True,
         ),
         "monthly_streams": _goal(month_streams or 0, GOAL_TARGETS["monthly_streams"], month_streams is not None),
         "spotify_followers": _goal(
@@ -188,11 +186,12 @@ def alerts_build(*, months: dict[dt.date, Decimal], weeks: tuple[int, int] | Non
         delta = months[latest] - months[previous]
         if abs(delta) > 100:
             fell = delta < 0
+            amount = abs(delta).quantize(CENT, ROUND_HALF_UP)
             alerts.append(
                 {
                     "type": "revenue",
                     "severity": "high" if fell else "info",
-                    "message": f"Revenue {'decreased' if fell else 'increased'} by ${usd(abs(delta)):.2f}",
+                    "message": f"Revenue {'decreased' if fell else 'increased'} by ${amount}",
                     "timestamp": timestamp,
                 }
             )

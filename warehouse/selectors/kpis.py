@@ -1,4 +1,5 @@
-"""B2 `GET /api/kpis` `data`: every KPI in one object (also the websocket `update` payload). JSON-ready.
+"""B2 `GET /api/kpis` `data`: every KPI in one object (also the websocket `update` payload), in Decimal and int:
+api.serializers.KPIS shapes it for the wire.
 
 Each table is read once and the figures shared (goals, alerts and freshness reuse what the sections read): it runs
 on every poll without the cache and once per load event per daphne process for the websocket. `_Reads` holds the
@@ -23,11 +24,7 @@ from warehouse.selectors.common import (
     iso_day,
     iso_month,
     month_end,
-    pct,
-    rate,
-    ratio,
     ts,
-    usd,
 )
 from warehouse.selectors.distributor import dist_kpi_overview, dist_kpi_windows, dist_months
 from warehouse.selectors.freshness import freshness_get
@@ -98,7 +95,7 @@ def _streaming(reads: _Reads) -> dict:
         },
         "by_source": {source: v["combined"] for source, v in by_source.items()},
         "royalty_streams_all_time": totals["quantity"],
-        "revenue_per_stream": rate(div(totals["net"], totals["quantity"])),
+        "revenue_per_stream": div(totals["net"], totals["quantity"]),
         "top_tracks": royalty_top_tracks_list(),
     }
 
@@ -118,19 +115,19 @@ def _financial(reads: _Reads) -> dict:
     expected_mtd = expected_revenue(reads.window("mtd_spotify"), reads.window("mtd_apple")) if reads.as_of else ZERO
     by_artist = royalty_artist_totals_get()
     return {
-        "total_revenue_usd": usd(totals["net"]),
-        "gross_revenue_usd": usd(totals["gross"]),
-        "adjustments_usd": usd(totals["adjustments"]),
+        "total_revenue_usd": totals["net"],
+        "gross_revenue_usd": totals["gross"],
+        "adjustments_usd": totals["adjustments"],
         "latest_sale_month": iso_month(latest_month),
-        "latest_month_revenue_usd": usd(months[latest_month] if latest_month else ZERO),
-        "mrr_usd": usd(div(sum((months[m] for m in last_three), ZERO), len(last_three))),
-        "expected_revenue_month_to_date_usd": usd(expected_mtd),
+        "latest_month_revenue_usd": months[latest_month] if latest_month else ZERO,
+        "mrr_usd": div(sum((months[m] for m in last_three), ZERO), len(last_three)),
+        "expected_revenue_month_to_date_usd": expected_mtd,
         "revenue_by_artist": {
-            name: usd(entry["net"]) for name, entry in sorted(by_artist.items(), key=lambda i: (-i[1]["net"], i[0]))
+            name: entry["net"] for name, entry in sorted(by_artist.items(), key=lambda i: (-i[1]["net"], i[0]))
         },
-        "expenses_usd_all_time": usd(reads.expenses["total"]),
-        "expenses_usd_last_30d": usd(_expenses_last_30d(reads.expenses["newest"])),
-        "ad_spend_usd_all_time": usd(meta_totals(reads.facts)["spend"]),
+        "expenses_usd_all_time": reads.expenses["total"] or ZERO,
+        "expenses_usd_last_30d": _expenses_last_30d(reads.expenses["newest"]),
+        "ad_spend_usd_all_time": meta_totals(reads.facts)["spend"],
     }
 
 
@@ -149,7 +146,7 @@ def _social(reads: _Reads) -> dict:
         "linktree": {
             "views_30d": linktree["total_views"],
             "clicks_30d": linktree["total_clicks"],
-            "click_through_ratio_30d": ratio(div(linktree["total_clicks"], linktree["total_views"])),
+            "click_through_ratio_30d": div(linktree["total_clicks"], linktree["total_views"]),
         },
         "spotify": {
             "followers": {name: row["followers"] for name, row in followers},
@@ -162,27 +159,27 @@ def _social(reads: _Reads) -> dict:
 def _marketing(reads: _Reads) -> dict:
     meta = meta_totals(reads.facts)
     meta_end = meta_latest_date(reads.facts)
-    spend_30d = 0.0
+    spend_30d = ZERO
     if meta_end:  # the last 30 days of Meta data, on the rows already read
-        spend_30d = usd(meta_totals(reads.facts.between(meta_end - dt.timedelta(days=29), meta_end))["spend"])
+        spend_30d = meta_totals(reads.facts.between(meta_end - dt.timedelta(days=29), meta_end))["spend"]
     return {
-        "total_spend_usd": usd(meta["spend"]),
+        "total_spend_usd": meta["spend"],
         "spend_30d_usd": spend_30d,
         "impressions": meta["impressions"],
         "clicks": meta["clicks"],
-        "ctr_pct": pct(div(meta["clicks"] * 100, meta["impressions"])),
-        "cpc_usd": usd(div(meta["spend"], meta["clicks"])),
-        "cpm_usd": usd(div(meta["spend"] * 1000, meta["impressions"])),
+        "ctr_pct": div(meta["clicks"] * 100, meta["impressions"]),
+        "cpc_usd": div(meta["spend"], meta["clicks"]),
+        "cpm_usd": div(meta["spend"] * 1000, meta["impressions"]),
         "active_campaigns": Campaign.objects.filter(Q(status="ACTIVE") | Q(is_currently_active=True)).count(),
     }
 
 
-def _streams_mom(as_of: dt.date | None) -> float:
+def _streams_mom(as_of: dt.date | None) -> Decimal:
     """The last two calendar months that ended on or before the latest complete date."""
     stream_months = dist_months(complete_only=True)
     complete = sorted(m for m in stream_months if as_of and month_end(m) <= as_of)
     if len(complete) < 2:
-        return 0.0
+        return ZERO
     last, before = stream_months[complete[-1]], stream_months[complete[-2]]
     return change_pct(last["spotify"] + last["apple"], before["spotify"] + before["apple"])
 
@@ -197,7 +194,7 @@ def _followers_30d_change(followers: dict[str, dict]) -> int:
 
 def _growth(reads: _Reads) -> dict:
     months = sorted(reads.months)
-    revenue_mom = change_pct(reads.months[months[-1]], reads.months[months[-2]]) if len(months) >= 2 else 0.0
+    revenue_mom = change_pct(reads.months[months[-1]], reads.months[months[-2]]) if len(months) >= 2 else ZERO
     return {
         "streams_wow_pct": change_pct(reads.window("last_7"), reads.window("prev_7")),
         "streams_mom_pct": _streams_mom(reads.as_of),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Max, Sum
 
 from warehouse.models import AdInsightWindow, AdPerformanceDaily, Artist, Campaign, CampaignDaily
-from warehouse.selectors.common import ZERO, Buckets, div, iso_day, pct, usd
+from warehouse.selectors.common import ZERO, Buckets, div, iso_day
 from warehouse.selectors.loads import Stamp
 from warehouse.selectors.series import period_label
 
@@ -123,7 +123,7 @@ def _campaign_daily(days: list[dict], granularity: str) -> list[dict]:
             clicks=r["clicks"],
             reach=r["reach"],
         )
-    return [{**b, "spend_usd": usd(b["spend_usd"])} for b in buckets.rows()]
+    return buckets.rows()
 
 
 def _campaign_item(campaign: Campaign, days: list[dict], windows: list[dict]) -> dict:
@@ -148,13 +148,13 @@ def _campaign_item(campaign: Campaign, days: list[dict], windows: list[dict]) ->
         "status": campaign.status,
         "first_date": iso_day(min(firsts)),
         "last_date": iso_day(max(lasts)),
-        "spend_usd": usd(spend),
+        "spend_usd": spend,
         "impressions": impressions,
         "clicks": clicks,
         "reach": sum(r["reach"] for r in rows),
-        "cpm_usd": usd(div(spend * 1000, impressions)),
-        "cpc_usd": usd(div(spend, clicks)),
-        "ctr_pct": pct(div(clicks * 100, impressions)),
+        "cpm_usd": div(spend * 1000, impressions),
+        "cpc_usd": div(spend, clicks),
+        "ctr_pct": div(clicks * 100, impressions),
         "data_basis": "daily" if days else "window",
     }
 

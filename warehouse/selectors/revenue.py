@@ -15,10 +15,7 @@ from warehouse.selectors.common import (
     expected_revenue,
     iso_day,
     iso_month,
-    pct,
-    rate,
     revenue_rates_get,
-    usd,
 )
 from warehouse.selectors.distributor import dist_by_source, dist_months
 from warehouse.selectors.loads import Stamp
@@ -37,7 +34,7 @@ def revenue_distributor_get() -> tuple[dict, dict]:
             "total_streams": v["combined"],
             "spotify_streams": v["spotify"],
             "apple_streams": v["apple"],
-            "estimated_revenue": usd(expected_revenue(v["spotify"], v["apple"], rates)),
+            "estimated_revenue": expected_revenue(v["spotify"], v["apple"], rates),
         }
         for source, v in dist_by_source().items()
     }
@@ -60,7 +57,7 @@ def _monthly_item(month: dt.date, dk: dict, *, today: dt.date) -> dict:
     overdue = not dk["lines"] and today > due + dt.timedelta(days=PAYMENT_GRACE_DAYS)
     return {
         "month": iso_month(month),
-        "actual_revenue": usd(dk["net"]),
+        "actual_revenue": dk["net"],
         "transaction_count": dk["lines"],
         "platforms": sorted(dk["stores"]),
         "expected_revenue": None,
@@ -91,11 +88,11 @@ def revenue_monthly_list(
             expected = expected_revenue(s["spotify"], s["apple"], rates)
             item.update(
                 {
-                    "expected_revenue": usd(expected),
+                    "expected_revenue": expected,
                     "spotify_streams": s["spotify"],
                     "apple_streams": s["apple"],
                     "total_streams": s["spotify"] + s["apple"],
-                    "variance": usd(dk["net"] - expected),
+                    "variance": dk["net"] - expected,
                 }
             )
         items.append(item)
@@ -123,9 +120,9 @@ def revenue_platform_get() -> tuple[dict, dict]:
     )
     data = {
         row["store"]: {
-            "total_revenue": usd(row["net"]),
+            "total_revenue": row["net"],
             "total_streams": row["quantity"],
-            "revenue_per_stream": rate(div(row["net"], row["quantity"])),
+            "revenue_per_stream": div(row["net"], row["quantity"]),
             "transaction_count": row["lines"],
         }
         for row in rows
@@ -147,7 +144,7 @@ def revenue_artist_get() -> tuple[dict, dict]:
     by_artist = royalty_by_artist_get()
     data = {
         name: {
-            "total_revenue": usd(entry["net"]),
+            "total_revenue": entry["net"],
             "total_streams": entry["quantity"],
             "transaction_count": entry["lines"],
             "platforms": sorted(entry["stores"]),
@@ -179,10 +176,10 @@ def revenue_delays_get() -> tuple[dict, dict]:
         data = {"average_delay_months": 0, "most_common_delay_months": 0, "delay_distribution": {}}
     else:
         data = {
-            "average_delay_months": pct(div(sum(k * v for k, v in counts.items()), total)),
+            "average_delay_months": div(sum(k * v for k, v in counts.items()), total),
             "most_common_delay_months": sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0],
             "delay_distribution": {
-                str(k): {"count": counts[k], "percentage": pct(div(counts[k] * 100, total))} for k in sorted(counts)
+                str(k): {"count": counts[k], "percentage": div(counts[k] * 100, total)} for k in sorted(counts)
             },
             "total_transactions_analyzed": total,
         }
@@ -197,7 +194,7 @@ def revenue_delays_get() -> tuple[dict, dict]:
 
 def revenue_rps_rates_get() -> tuple[dict, dict]:
     """A10: the per-stream rate table (configurable through REVENUE_RATES)."""
-    data = {key: float(value) for key, value in revenue_rates_get().items()}
+    data = revenue_rates_get()
     metadata = {
         "description": "Per-stream rates used to estimate expected revenue from distributor streams",
         "source": "BEDROT rate table (curated-zone contract §5); override with REVENUE_RATES",

@@ -18,7 +18,7 @@ from warehouse.models import (
     Track,
     TrackArtist,
 )
-from warehouse.selectors.common import ZERO, Buckets, usd
+from warehouse.selectors.common import ZERO, Buckets
 
 
 def active_lines():
@@ -119,7 +119,7 @@ def royalty_top_tracks_list(*, limit: int = 5) -> list[dict]:
             "title": titles.get(row["isrc"]),
             "artist": primary.get(row["isrc"]),
             "streams": row["streams"],
-            "revenue_usd": usd(row["revenue_usd"]),
+            "revenue_usd": row["revenue_usd"],
         }
         for row in rows
     ]

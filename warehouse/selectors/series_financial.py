@@ -6,7 +6,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from warehouse.models import BusinessExpense, Campaign, DistributorDailyStream
-from warehouse.selectors.common import ZERO, BadParameter, Buckets, as_date, month_end, revenue_rates_get, usd
+from warehouse.selectors.common import ZERO, BadParameter, Buckets, as_date, month_end, revenue_rates_get
 from warehouse.selectors.meta import meta_facts_get, meta_latest_date
 from warehouse.selectors.royalty import active_lines
 from warehouse.selectors.series import (
@@ -28,13 +28,6 @@ _FINANCIAL_DIMENSIONS = {
     "expenses": {"category"},
     "ad_spend": {"artist", "campaign_id"},
 }
-
-
-def _rounded(rows: list[dict], *names: str) -> list[dict]:
-    for row in rows:
-        for name in names:
-            row[name] = usd(row[name])
-    return rows
 
 
 def _revenue_date_field(basis: str) -> str:
@@ -79,7 +72,7 @@ def _financial_revenue(*, filters, start, end, granularity, basis) -> list[dict]
             quantity=row["quantity"] or 0,
             line_count=row["lines"],
         )
-    return _rounded(buckets.rows(), "net_usd", "gross_usd", "adjustments_usd")
+    return buckets.rows()
 
 
 def _financial_expected(*, filters, start, end, granularity, basis) -> list[dict]:
@@ -97,7 +90,7 @@ def _financial_expected(*, filters, start, end, granularity, basis) -> list[dict
             )
             start_row = {"period": period, "source": key[1], "platform": key[2], "streams": 0, "expected_usd": ZERO}
             buckets.add(key, start_row, streams=streams, expected_usd=streams * rates[platform])
-    return _rounded(buckets.rows(), "expected_usd")
+    return buckets.rows()
 
 
 def _financial_expenses(*, filters, start, end, granularity, basis) -> list[dict]:
@@ -107,7 +100,7 @@ def _financial_expenses(*, filters, start, end, granularity, basis) -> list[dict
         key = (period, row["category"] if "category" in filters.group_by else None)
         start_row = {"period": period, "category": key[1], "amount_usd": ZERO, "line_count": 0}
         buckets.add(key, start_row, amount_usd=row["amount_usd"], line_count=1)
-    return _rounded(buckets.rows(), "amount_usd")
+    return buckets.rows()
 
 
 def _financial_ad_spend(*, filters, start, end, granularity, basis) -> list[dict]:
@@ -138,7 +131,7 @@ def _financial_ad_spend(*, filters, start, end, granularity, basis) -> list[dict
             impressions=row["impressions"],
             clicks=row["clicks"],
         )
-    return _rounded(buckets.rows(), "spend_usd")
+    return buckets.rows()
 
 
 _FINANCIAL_BUILDERS = {

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import Exists, Max, OuterRef, Subquery, Sum
 
 from warehouse.models import LinktreeDaily, SocialAccount, TiktokDaily
-from warehouse.selectors.common import BadParameter, Buckets, div, ratio
+from warehouse.selectors.common import ZERO, BadParameter, Buckets, div
 from warehouse.selectors.series import SeriesFilters, period_label, series_metadata, series_range
 
 SOCIAL_PLATFORMS = ("tiktok", "linktree")
@@ -15,8 +16,8 @@ _TIKTOK_COUNTS = ("video_views", "profile_views", "likes", "comments", "shares")
 _LINKTREE_COUNTS = ("total_views", "unique_views", "total_clicks", "unique_clicks")
 
 
-def tiktok_engagement(*, views: int, likes: int, comments: int, shares: int) -> float:
-    return ratio(div(likes + comments + shares, views))
+def tiktok_engagement(*, views: int, likes: int, comments: int, shares: int) -> Decimal:
+    return div(likes + comments + shares, views)
 
 
 def tiktok_latest_day() -> dict | None:
@@ -71,7 +72,7 @@ def _tiktok_series(*, start, end, granularity, artist, account) -> list[dict]:
             "account": row["account__handle"],
             "artist": row["account__artist__name"],
             **dict.fromkeys(_TIKTOK_COUNTS, 0),
-            "engagement_rate": 0.0,
+            "engagement_rate": ZERO,
             "followers": None,
         }
         bucket = buckets.add((period, row["account__handle"]), start_row, **{n: row[n] for n in _TIKTOK_COUNTS})
@@ -95,11 +96,11 @@ def _linktree_series(*, start, end, granularity, account) -> list[dict]:
             "period": period,
             "account": row["account"],
             **dict.fromkeys(_LINKTREE_COUNTS, 0),
-            "click_through_ratio": 0.0,
+            "click_through_ratio": ZERO,
         }
         buckets.add((period, row["account"]), start_row, **{n: row[n] for n in _LINKTREE_COUNTS})
     for bucket in buckets.values():
-        bucket["click_through_ratio"] = ratio(div(bucket["total_clicks"], bucket["total_views"]))
+        bucket["click_through_ratio"] = div(bucket["total_clicks"], bucket["total_views"])
     return buckets.rows()
 
 

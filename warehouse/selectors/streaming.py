@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Count, Max, Min, Q, Sum
 
 from warehouse.models import Artist, DistributorDailyStream, SourceFile, SpotifyAudienceDaily
-from warehouse.selectors.common import SOURCES, Buckets, NoData, change_pct, div, iso_day, month_end, usd
+from warehouse.selectors.common import SOURCES, ZERO, Buckets, NoData, change_pct, div, iso_day, month_end
 from warehouse.selectors.distributor import dist_by_source, dist_daily_totals, streaming_latest_complete_date_get
 from warehouse.selectors.loads import Stamp
 
@@ -110,9 +110,9 @@ def streaming_summary_get() -> tuple[dict, dict]:
         },
         "date_range": {"start": iso_day(span["start"]), "end": iso_day(span["end"]), "days": days},
         "daily_average": {
-            "spotify": usd(div(spotify, days)),
-            "apple": usd(div(apple, days)),
-            "combined": usd(div(spotify + apple, days)),
+            "spotify": div(spotify, days),
+            "apple": div(apple, days),
+            "combined": div(spotify + apple, days),
         },
     }
     return data, {"source": "tidy_daily_streams.csv", "last_updated": Stamp.get().last_updated}
@@ -156,7 +156,7 @@ def streaming_growth_list(*, period: str = "monthly") -> tuple[list, dict]:
                 "apple_streams": current["apple"],
                 "total_streams": current["total"],
                 "growth": {
-                    name: change_pct(current[name], previous[name]) if previous else 0.0
+                    name: change_pct(current[name], previous[name]) if previous else ZERO
                     for name in ("spotify", "apple", "total")
                 },
             }

@@ -257,15 +257,14 @@ def test_campaign_level_rollups_are_stored_superseded_and_never_summed(lake_copy
     assert (code, counts(files[ROLLUP])) == (0, ("loaded", len(sums), len(sums), 0, 0, 0, None))
     rollups = AdPerformanceDaily.objects.filter(adset_id="")
     assert (rollups.count(), rollups.filter(superseded=True).count()) == (len(sums), 0)  # alone: they count
-    assert selectors.kpis_get(today=dt.date(2025, 6, 1))["marketing"]["total_spend_usd"] == float(
-        Decimal("1889.10") + Decimal("0.25") * len(sums)
-    )
+    spend = selectors.kpis_get(today=dt.date(2025, 6, 1))["marketing"]["total_spend_usd"]  # exact, unrounded
+    assert spend == Decimal("1889.10") + Decimal("0.25") * len(sums)
 
     code, files, _ = load(lake_copy, *META)  # the ad-set dump arrives later: it supersedes every roll-up
     assert counts(files[DATED])[:3] == ("loaded", 31, 31)
     assert (rollups.count(), rollups.filter(superseded=True).count()) == (len(sums), len(sums))
     assert not AdPerformanceDaily.objects.exclude(adset_id="").filter(superseded=True).exists()
-    assert selectors.kpis_get(today=dt.date(2025, 6, 1))["marketing"]["total_spend_usd"] == 1889.10
+    assert selectors.kpis_get(today=dt.date(2025, 6, 1))["marketing"]["total_spend_usd"] == Decimal("1889.10")
     spend = {
         r["campaign_id"]: r["spend"] for r in selectors.meta_facts_get().daily if r["date"] == dt.date(2025, 5, 23)
     }
@@ -304,7 +303,7 @@ def test_meta_spend_mismatch_is_a_run_warning_in_json_and_admin(lake_copy, clien
     assert "warning (meta_spend_mismatch)" in err
     run = LoadRun.objects.get(pk=payload["run_id"])
     assert run.warnings == payload["warnings"]
-    assert selectors.kpis_get(today=dt.date(2025, 6, 1))["marketing"]["total_spend_usd"] == 1889.10
+    assert selectors.kpis_get(today=dt.date(2025, 6, 1))["marketing"]["total_spend_usd"] == Decimal("1889.10")
 
     client.force_login(staff_user)
     page = client.get("/admin/warehouse/loadrun/").content.decode()
