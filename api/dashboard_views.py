@@ -4,60 +4,60 @@ campaigns next to the account's streams. Thin, cached per load run like every da
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from api import serializers as s
+from api import bodies as b
 from api.fields import PctField, UsdField
 from api.views import DashboardView, _cached
 from dashboard import selectors
 from warehouse import clock
 
-KIND_COUNTS = s.obj("KindCounts", {"files": s.I(), "files_rejected": s.I(), "rows_quarantined": s.I()})
-SOURCE_HEALTH = s.obj(
+KIND_COUNTS = b.obj("KindCounts", {"files": b.I(), "files_rejected": b.I(), "rows_quarantined": b.I()})
+SOURCE_HEALTH = b.obj(
     "SourceHealth",
     {
-        "latest_data_date": s.S(allow_null=True),
-        "last_loaded_at": s.S(allow_null=True),
-        "last_file": s.S(allow_null=True),
-        "stale": s.B(),
-        "files_rejected": s.I(),
-        "rows_quarantined": s.I(),
-        "kinds": s.mapping(KIND_COUNTS),
+        "latest_data_date": b.S(allow_null=True),
+        "last_loaded_at": b.S(allow_null=True),
+        "last_file": b.S(allow_null=True),
+        "stale": b.B(),
+        "files_rejected": b.I(),
+        "rows_quarantined": b.I(),
+        "kinds": b.mapping(KIND_COUNTS),
     },
 )
-CAMPAIGN_STREAMS = s.obj(
+CAMPAIGN_STREAMS = b.obj(
     "CampaignStreams",
     {
-        "campaign_id": s.S(),
-        "campaign_name": s.S(),
-        "artist": s.S(allow_null=True),
-        "track_title": s.S(allow_null=True),
-        "status": s.S(),
-        "first_date": s.S(),
-        "last_date": s.S(),
+        "campaign_id": b.S(),
+        "campaign_name": b.S(),
+        "artist": b.S(allow_null=True),
+        "track_title": b.S(allow_null=True),
+        "status": b.S(),
+        "first_date": b.S(),
+        "last_date": b.S(),
         "spend_usd": UsdField(),
-        "impressions": s.I(),
-        "clicks": s.I(),
+        "impressions": b.I(),
+        "clicks": b.I(),
         "cpc_usd": UsdField(),
         "ctr_pct": PctField(),
-        "data_basis": s.S(),
-        "window_days": s.I(),
-        "streams_during": s.I(),
-        "days_with_streams_during": s.I(),
-        "before_start": s.S(),
-        "before_end": s.S(),
-        "streams_before": s.I(),
-        "days_with_streams_before": s.I(),
+        "data_basis": b.S(),
+        "window_days": b.I(),
+        "streams_during": b.I(),
+        "days_with_streams_during": b.I(),
+        "before_start": b.S(),
+        "before_end": b.S(),
+        "streams_before": b.I(),
+        "days_with_streams_before": b.I(),
         "streams_change_pct": PctField(allow_null=True),
     },
 )
-SOURCES = s.mapping(SOURCE_HEALTH)
-CAMPAIGN_STREAMS_LIST = s.many(CAMPAIGN_STREAMS)
+SOURCES = b.mapping(SOURCE_HEALTH)
+CAMPAIGN_STREAMS_LIST = b.many(CAMPAIGN_STREAMS)
 
 
 class SourcesView(DashboardView):
     @extend_schema(
         responses={
-            200: s.envelope("SourcesResponse", SOURCES, serializers.DictField()),
-            **s.ERROR_RESPONSES,
+            200: b.envelope("SourcesResponse", SOURCES, serializers.DictField()),
+            **b.ERROR_RESPONSES,
         },
         summary="Per source: freshness (B2), rejected files and quarantined rows",
     )
@@ -71,8 +71,8 @@ class SourcesView(DashboardView):
 class CampaignStreamsView(DashboardView):
     @extend_schema(
         responses={
-            200: s.envelope("CampaignStreamsResponse", CAMPAIGN_STREAMS_LIST, serializers.DictField()),
-            **s.ERROR_RESPONSES,
+            200: b.envelope("CampaignStreamsResponse", CAMPAIGN_STREAMS_LIST, serializers.DictField()),
+            **b.ERROR_RESPONSES,
         },
         summary="Meta campaigns with the account's streams in their window and the same length before",
     )

@@ -1,5 +1,5 @@
 """The wire shape of the warehouse's numbers, in one place: selectors hand out Decimal and int, and these fields
-round half-up to the contract's precision and write a JSON float. The documented bodies (api/serializers.py) are
+round half-up to the contract's precision and write a JSON float. The documented bodies (api/bodies.py) are
 built from them, and the views and the websocket snapshot shape every body through its description, so the
 OpenAPI schema and the bodies cannot drift."""
 

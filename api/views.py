@@ -17,6 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import bodies as b
 from api import filters
 from api import serializers as s
 from api.authentication import TokenAuthentication
@@ -32,7 +33,7 @@ def _cached(request, name: str, compute, *, body, today=None):
     """Run `compute` once per (endpoint, parameters, load run, today) for API_CACHE_SECONDS (warehouse/cache.py).
 
     `compute` returns (data, metadata); `data` is shaped for the wire by `body`, its documented description
-    (api/serializers.py), before it is cached."""
+    (api/bodies.py), before it is cached."""
 
     def shaped():
         data, metadata = compute()
@@ -75,7 +76,7 @@ class HealthView(ThrottledViewMixin, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: s.HEALTH_SIMPLE, 503: s.HEALTH_SIMPLE}, summary="A1 liveness (no envelope)")
+    @extend_schema(responses={200: b.HEALTH_SIMPLE, 503: b.HEALTH_SIMPLE}, summary="A1 liveness (no envelope)")
     def get(self, request):
         ok = selectors_database_ok()
         body = {"status": "healthy" if ok else "unhealthy", "service": "dashboard-backend"}
@@ -90,7 +91,7 @@ class ApiHealthView(ThrottledViewMixin, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: s.HEALTH, 503: s.HEALTH}, summary="B7 health: database, channel layer, freshness")
+    @extend_schema(responses={200: b.HEALTH, 503: b.HEALTH}, summary="B7 health: database, channel layer, freshness")
     def get(self, request):
         body, code = health_report()
         return Response(body, status=code)
@@ -98,31 +99,31 @@ class ApiHealthView(ThrottledViewMixin, APIView):
 
 class KpiSummaryView(DashboardView):
     @extend_schema(
-        responses={200: s.envelope("KpiSummaryResponse", s.KPI_SUMMARY, s.KPI_SUMMARY_META), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("KpiSummaryResponse", b.KPI_SUMMARY, b.KPI_SUMMARY_META), **b.ERROR_RESPONSES},
         summary="A2 KPI cards",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "kpis/summary", selectors.kpi_summary_get, body=s.KPI_SUMMARY))
+        return self.envelope(_cached(request, "kpis/summary", selectors.kpi_summary_get, body=b.KPI_SUMMARY))
 
 
 class KpiRealtimeView(DashboardView):
     @extend_schema(
-        responses={200: s.soft("KpiRealtimeResponse", s.KPI_REALTIME), **s.ERROR_RESPONSES},
+        responses={200: b.soft("KpiRealtimeResponse", b.KPI_REALTIME), **b.ERROR_RESPONSES},
         summary="A3 latest complete day vs the day before",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "kpis/realtime", selectors.kpi_realtime_get, body=s.KPI_REALTIME))
+        return self.envelope(_cached(request, "kpis/realtime", selectors.kpi_realtime_get, body=b.KPI_REALTIME))
 
 
 class KpiGoalsView(DashboardView):
-    @extend_schema(responses={200: s.envelope("KpiGoalsResponse", s.GOALS), **s.ERROR_RESPONSES}, summary="A4 goals")
+    @extend_schema(responses={200: b.envelope("KpiGoalsResponse", b.GOALS), **b.ERROR_RESPONSES}, summary="A4 goals")
     def get(self, request):
-        return self.envelope(_cached(request, "kpis/goals", selectors.kpi_goals_get, body=s.GOALS))
+        return self.envelope(_cached(request, "kpis/goals", selectors.kpi_goals_get, body=b.GOALS))
 
 
 class KpiAlertsView(DashboardView):
     @extend_schema(
-        responses={200: s.envelope("KpiAlertsResponse", s.ALERTS), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("KpiAlertsResponse", b.ALERTS), **b.ERROR_RESPONSES},
         summary="A5 alerts",
     )
     def get(self, request):
@@ -131,30 +132,30 @@ class KpiAlertsView(DashboardView):
             alerts = selectors.kpi_alerts_list(timestamp=stamp.last_updated)
             return alerts, {"last_updated": stamp.last_updated, "alert_count": len(alerts)}
 
-        return self.envelope(_cached(request, "kpis/alerts", compute, body=s.ALERTS))
+        return self.envelope(_cached(request, "kpis/alerts", compute, body=b.ALERTS))
 
 
 class RevenueDistributorView(DashboardView):
     @extend_schema(
         responses={
-            200: s.envelope(
+            200: b.envelope(
                 "RevenueDistributorResponse",
-                s.DISTRIBUTORS,
+                b.DISTRIBUTORS,
             ),
-            **s.ERROR_RESPONSES,
+            **b.ERROR_RESPONSES,
         },
         summary="A6 estimated revenue per distributor",
     )
     def get(self, request):
         return self.envelope(
-            _cached(request, "revenue/distributor", selectors.revenue_distributor_get, body=s.DISTRIBUTORS)
+            _cached(request, "revenue/distributor", selectors.revenue_distributor_get, body=b.DISTRIBUTORS)
         )
 
 
 class RevenueMonthlyView(DashboardView):
     @extend_schema(
         parameters=_params(filters.MonthlyRevenueParams),
-        responses={200: s.envelope("RevenueMonthlyResponse", s.MONTHLY), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("RevenueMonthlyResponse", b.MONTHLY), **b.ERROR_RESPONSES},
         summary="A7 actual vs expected revenue per month",
     )
     def get(self, request):
@@ -171,52 +172,52 @@ class RevenueMonthlyView(DashboardView):
                     months=params.get("months"),
                 ),
                 today=today,
-                body=s.MONTHLY,
+                body=b.MONTHLY,
             )
         )
 
 
 class RevenuePlatformView(DashboardView):
     @extend_schema(
-        responses={200: s.envelope("RevenuePlatformResponse", s.PLATFORMS), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("RevenuePlatformResponse", b.PLATFORMS), **b.ERROR_RESPONSES},
         summary="A8 revenue by DistroKid store",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "revenue/platform", selectors.revenue_platform_get, body=s.PLATFORMS))
+        return self.envelope(_cached(request, "revenue/platform", selectors.revenue_platform_get, body=b.PLATFORMS))
 
 
 class RevenueArtistView(DashboardView):
     @extend_schema(
-        responses={200: s.envelope("RevenueArtistResponse", s.ARTISTS), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("RevenueArtistResponse", b.ARTISTS), **b.ERROR_RESPONSES},
         summary="A8 revenue by artist",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "revenue/artist", selectors.revenue_artist_get, body=s.ARTISTS))
+        return self.envelope(_cached(request, "revenue/artist", selectors.revenue_artist_get, body=b.ARTISTS))
 
 
 class RevenueDelaysView(DashboardView):
     @extend_schema(
-        responses={200: s.envelope("RevenueDelaysResponse", s.DELAYS), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("RevenueDelaysResponse", b.DELAYS), **b.ERROR_RESPONSES},
         summary="A9 reporting delays",
     )
     def get(self, request):
-        return self.envelope(_cached(request, "revenue/delays", selectors.revenue_delays_get, body=s.DELAYS))
+        return self.envelope(_cached(request, "revenue/delays", selectors.revenue_delays_get, body=b.DELAYS))
 
 
 class RevenueRatesView(DashboardView):
     @extend_schema(
-        responses={200: s.envelope("RevenueRatesResponse", s.RATES), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("RevenueRatesResponse", b.RATES), **b.ERROR_RESPONSES},
         summary="A10 per-stream rates",
     )
     def get(self, request):
         data, metadata = selectors.revenue_rps_rates_get()
-        return self.envelope((shape(s.RATES, data), metadata))
+        return self.envelope((shape(b.RATES, data), metadata))
 
 
 class StreamingDailyView(DashboardView):
     @extend_schema(
         parameters=_params(filters.DailyStreamsParams),
-        responses={200: s.envelope("StreamingDailyResponse", s.DAILY), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("StreamingDailyResponse", b.DAILY), **b.ERROR_RESPONSES},
         summary="A11 daily distributor streams",
     )
     def get(self, request):
@@ -230,39 +231,39 @@ class StreamingDailyView(DashboardView):
                     source=params.get("source") or None,
                     include_partial=bool(params.get("include_partial")),
                 ),
-                body=s.DAILY,
+                body=b.DAILY,
             )
         )
 
 
 class StreamingSummaryView(DashboardView):
     @extend_schema(
-        responses={200: s.envelope("StreamingSummaryResponse", s.STREAMING_SUMMARY), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("StreamingSummaryResponse", b.STREAMING_SUMMARY), **b.ERROR_RESPONSES},
         summary="A12 distributor stream totals",
     )
     def get(self, request):
         return self.envelope(
-            _cached(request, "streaming/summary", selectors.streaming_summary_get, body=s.STREAMING_SUMMARY)
+            _cached(request, "streaming/summary", selectors.streaming_summary_get, body=b.STREAMING_SUMMARY)
         )
 
 
 class StreamingGrowthView(DashboardView):
     @extend_schema(
         parameters=_params(filters.GrowthParams),
-        responses={200: s.soft("StreamingGrowthResponse", s.GROWTH), **s.ERROR_RESPONSES},
+        responses={200: b.soft("StreamingGrowthResponse", b.GROWTH), **b.ERROR_RESPONSES},
         summary="A13 growth per period",
     )
     def get(self, request):
         period = filters.GrowthParams.params(request.query_params).get("period") or "monthly"
         return self.envelope(
-            _cached(request, "streaming/growth", lambda: selectors.streaming_growth_list(period=period), body=s.GROWTH)
+            _cached(request, "streaming/growth", lambda: selectors.streaming_growth_list(period=period), body=b.GROWTH)
         )
 
 
 class SpotifyAudienceView(DashboardView):
     @extend_schema(
         parameters=_params(filters.AudienceParams),
-        responses={200: s.soft("SpotifyAudienceResponse", s.AUDIENCE), **s.ERROR_RESPONSES},
+        responses={200: b.soft("SpotifyAudienceResponse", b.AUDIENCE), **b.ERROR_RESPONSES},
         summary="A14 Spotify audience rows",
     )
     def get(self, request):
@@ -272,7 +273,7 @@ class SpotifyAudienceView(DashboardView):
                 request,
                 "streaming/spotify-audience",
                 lambda: selectors.spotify_audience_list(artist=p.get("artist"), start=p.get("start"), end=p.get("end")),
-                body=s.AUDIENCE,
+                body=b.AUDIENCE,
             )
         )
 
@@ -283,15 +284,15 @@ class SpotifyAudienceView(DashboardView):
 class KpisView(DashboardView):
     @extend_schema(
         responses={
-            200: s.envelope(
+            200: b.envelope(
                 "KpisResponse",
-                s.KPIS,
-                s.obj(
+                b.KPIS,
+                b.obj(
                     "KpisMeta",
-                    {"load_run_id": s.nullable_int(), "generated_at": s.S(), "last_updated": s.S(allow_null=True)},
+                    {"load_run_id": b.nullable_int(), "generated_at": b.S(), "last_updated": b.S(allow_null=True)},
                 ),
             ),
-            **s.ERROR_RESPONSES,
+            **b.ERROR_RESPONSES,
         },
         summary="B2 every KPI in one object (the websocket update payload)",
     )
@@ -308,15 +309,15 @@ class KpisView(DashboardView):
             }
             return data, meta
 
-        return self.envelope(_cached(request, "kpis", compute, today=today, body=s.KPIS))
+        return self.envelope(_cached(request, "kpis", compute, today=today, body=b.KPIS))
 
 
 class StreamingSeriesView(DashboardView):
     @extend_schema(
         parameters=_params(filters.StreamingParams),
         responses={
-            200: s.envelope("StreamingSeriesResponse", s.STREAMS, s.SERIES_META),
-            **s.ERROR_RESPONSES,
+            200: b.envelope("StreamingSeriesResponse", b.STREAMS, b.SERIES_META),
+            **b.ERROR_RESPONSES,
         },
         summary="B3 stream time series (one measure per request)",
     )
@@ -331,7 +332,7 @@ class StreamingSeriesView(DashboardView):
                     source=p.get("source") or "distributor",
                     time_period=p.get("time_period") or None,
                 ),
-                body=s.STREAMS,
+                body=b.STREAMS,
             )
         )
 
@@ -339,7 +340,7 @@ class StreamingSeriesView(DashboardView):
 class FinancialView(DashboardView):
     @extend_schema(
         parameters=_params(filters.FinancialParams),
-        responses={200: s.envelope("FinancialResponse", s.FINANCIAL, s.SERIES_META), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("FinancialResponse", b.FINANCIAL, b.SERIES_META), **b.ERROR_RESPONSES},
         summary="B4 money time series",
     )
     def get(self, request):
@@ -353,7 +354,7 @@ class FinancialView(DashboardView):
                     series=p.get("series") or ["revenue"],
                     basis=p.get("basis") or "sale_month",
                 ),
-                body=s.FINANCIAL,
+                body=b.FINANCIAL,
             )
         )
 
@@ -361,7 +362,7 @@ class FinancialView(DashboardView):
 class SocialView(DashboardView):
     @extend_schema(
         parameters=_params(filters.SocialParams),
-        responses={200: s.envelope("SocialResponse", s.SOCIAL, s.SERIES_META), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("SocialResponse", b.SOCIAL, b.SERIES_META), **b.ERROR_RESPONSES},
         summary="B5 TikTok and Linktree series",
     )
     def get(self, request):
@@ -377,7 +378,7 @@ class SocialView(DashboardView):
                     platforms=platforms,
                     account=p.get("account") or None,
                 ),
-                body=s.SOCIAL,
+                body=b.SOCIAL,
             )
         )
 
@@ -385,7 +386,7 @@ class SocialView(DashboardView):
 class CampaignsView(DashboardView):
     @extend_schema(
         parameters=_params(filters.CampaignParams),
-        responses={200: s.envelope("CampaignsResponse", s.CAMPAIGNS), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("CampaignsResponse", b.CAMPAIGNS), **b.ERROR_RESPONSES},
         summary="B6 Meta campaigns with totals",
     )
     def get(self, request):
@@ -403,7 +404,7 @@ class CampaignsView(DashboardView):
                     include_daily=bool(p.get("include_daily")),
                     granularity=p.get("granularity") or "day",
                 ),
-                body=s.CAMPAIGNS,
+                body=b.CAMPAIGNS,
             )
         )
 
@@ -414,7 +415,7 @@ class RefreshView(ThrottledViewMixin, APIView):
 
     @extend_schema(
         request=s.RefreshRequestSerializer,
-        responses={202: s.REFRESH_ACCEPTED, 409: s.REFRESH_CONFLICT, **s.ERROR_RESPONSES},
+        responses={202: b.REFRESH_ACCEPTED, 409: b.REFRESH_CONFLICT, **b.ERROR_RESPONSES},
         summary="B8 queue a load of the curated zone (staff)",
     )
     def post(self, request):
@@ -497,7 +498,7 @@ class ResourceViewSet(ThrottledViewMixin, mixins.ListModelMixin, mixins.Retrieve
 
 def _retrieve_schema(name: str, serializer_class):
     """GET /api/<resource>/{id}: one row in the envelope (the list is paginated in it too)."""
-    return extend_schema(responses={200: s.envelope(name, serializer_class())})
+    return extend_schema(responses={200: b.envelope(name, serializer_class())})
 
 
 @extend_schema_view(retrieve=_retrieve_schema("ArtistResponse", s.ArtistSerializer))

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from api.bodies import KPIS
 from api.fields import shape
-from api.serializers import KPIS
 from warehouse import clock, lineage, selectors
 from warehouse.models import LoadRun
 

@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import serializers as s
+from api import bodies as b
 from api.authentication import TokenAuthentication
 from api.pagination import ResourcePagination
 from api.throttling import ThrottledViewMixin
@@ -84,7 +84,7 @@ def _payments_json(statement: Statement) -> list[dict]:
 
 
 S, I = serializers.CharField, serializers.IntegerField
-STATEMENT_TOTALS = s.obj("StatementTotals", {"units": I(), **{k: S() for k in TOTALS}})
+STATEMENT_TOTALS = b.obj("StatementTotals", {"units": I(), **{k: S() for k in TOTALS}})
 STATEMENT_FIELDS = {
     "id": I(),
     "status": S(),
@@ -97,7 +97,7 @@ STATEMENT_FIELDS = {
     "checksum": S(),
     "totals": STATEMENT_TOTALS,
 }
-STATEMENT_LINE = s.obj(
+STATEMENT_LINE = b.obj(
     "StatementLine",
     {
         "section": S(),
@@ -113,12 +113,12 @@ STATEMENT_LINE = s.obj(
         "note": S(),
     },
 )
-PAYMENT = s.obj(
+PAYMENT = b.obj(
     "StatementPayment", {"id": I(), "amount": S(), "paid_on": S(), "reference": S(), "counted_in": I(allow_null=True)}
 )
-STATEMENT = s.obj("Statement", {**STATEMENT_FIELDS, "lines": s.many(STATEMENT_LINE), "payments": s.many(PAYMENT)})
-STATEMENT_SUMMARY = s.obj("StatementSummary", STATEMENT_FIELDS)
-LIST_META = s.obj(
+STATEMENT = b.obj("Statement", {**STATEMENT_FIELDS, "lines": b.many(STATEMENT_LINE), "payments": b.many(PAYMENT)})
+STATEMENT_SUMMARY = b.obj("StatementSummary", STATEMENT_FIELDS)
+LIST_META = b.obj(
     "StatementListMeta",
     {"count": I(), "limit": I(), "offset": I(), "next": S(allow_null=True), "previous": S(allow_null=True)},
 )
@@ -138,7 +138,7 @@ class StatementListView(StaffStatementView):
             OpenApiParameter("limit", OpenApiTypes.INT),
             OpenApiParameter("offset", OpenApiTypes.INT),
         ],
-        responses={200: s.envelope("StatementListResponse", s.many(STATEMENT_SUMMARY), LIST_META), **s.ERROR_RESPONSES},
+        responses={200: b.envelope("StatementListResponse", b.many(STATEMENT_SUMMARY), LIST_META), **b.ERROR_RESPONSES},
         summary="Issued royalty statements (staff)",
     )
     def get(self, request):
@@ -164,7 +164,7 @@ class StatementDetailView(StaffStatementView):
     @extend_schema(
         operation_id="statements_retrieve",
         parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
-        responses={200: s.envelope("StatementResponse", STATEMENT), 404: s.ERROR, **s.ERROR_RESPONSES},
+        responses={200: b.envelope("StatementResponse", STATEMENT), 404: b.ERROR, **b.ERROR_RESPONSES},
         summary="One issued royalty statement with its lines and payments (staff)",
     )
     def get(self, request, pk: int):

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from api.bodies import MONTHLY
 from api.fields import shape
-from api.serializers import MONTHLY
 from tests.api import oracle as o
 
 pytestmark = pytest.mark.django_db

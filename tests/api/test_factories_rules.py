@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from api import serializers as s
+from api import bodies as b
 from api.fields import shape
 from tests import factories as f
 from tests.api import oracle as o
@@ -79,14 +79,14 @@ def test_meta_precedence_ad_rollup_over_campaign_daily_and_windows_only_without_
     f.AdInsightWindowFactory(campaign=windowed, adset_id="2", date_stop=dt.date(2025, 5, 27), spend_usd=Decimal("1"))
     f.AdInsightWindowFactory(campaign=both, adset_id="3", spend_usd=Decimal("500"))  # has days: never counted
 
-    summary = shape(s.KPI_SUMMARY, selectors.kpi_summary_get()[0])  # as the API serves it
+    summary = shape(b.KPI_SUMMARY, selectors.kpi_summary_get()[0])  # as the API serves it
     assert summary["marketing"] == {
         "total_ad_spend": 27.5,
         "total_impressions": 250 + 500 + 1000 + 2000 + 2000,
         "average_cpc": o.usd(Decimal("27.5") / (3 + 5 + 10 + 20 + 20)),
         "total_clicks": 58,
     }
-    campaigns = shape(s.CAMPAIGNS, selectors.campaign_list()[0])
+    campaigns = shape(b.CAMPAIGNS, selectors.campaign_list()[0])
     assert [
         (c["campaign_name"], c["spend_usd"], c["data_basis"], c["first_date"], c["last_date"]) for c in campaigns
     ] == [
@@ -130,12 +130,12 @@ def test_unmapped_artists_keep_their_raw_name_and_partial_days_are_not_complete(
     f.RoyaltyLineFactory(source_file=source_file, earnings_usd=Decimal("-0.50"), quantity=70)
     services.facts_changed(kind="dk_bank_details", source_file=source_file)
     data, meta = selectors.revenue_artist_get()
-    data = shape(s.ARTISTS, data)
+    data = shape(b.ARTISTS, data)
     assert {name: (v["total_revenue"], v["total_streams"], v["transaction_count"]) for name, v in data.items()} == {
         "PIG1987": (1.5, 50, 2),
         "NEW ALIAS": (1.1, 100, 1),
     }
-    summary = shape(s.KPI_SUMMARY, selectors.kpi_summary_get()[0])
+    summary = shape(b.KPI_SUMMARY, selectors.kpi_summary_get()[0])
     assert (summary["artist_count"], summary["top_artist"], summary["total_revenue"], summary["total_streams"]) == (
         2,
         "PIG1987",

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from api.bodies import GOALS, KPIS
 from api.fields import shape
-from api.serializers import GOALS, KPIS
 from tests.api import oracle as o
 from warehouse import selectors
 from warehouse.models import SourceFile

@@ -87,8 +87,8 @@ def kpis_data() -> dict:
     """`GET /api/kpis` `data` as JSON, computed in the test: what every `update` must carry."""
     from django.utils import timezone
 
+    from api.bodies import KPIS
     from api.fields import shape
-    from api.serializers import KPIS
     from warehouse import selectors
 
     return shape(KPIS, selectors.kpis_get(today=timezone.localdate()))

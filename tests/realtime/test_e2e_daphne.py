@@ -130,8 +130,8 @@ def test_load_curated_in_another_process_reaches_every_client_once(
         from django.db import connections
         from django.utils import timezone
 
+        from api.bodies import KPIS
         from api.fields import shape
-        from api.serializers import KPIS
         from warehouse.selectors import kpis_get
 
         try:

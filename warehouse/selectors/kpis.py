@@ -1,5 +1,5 @@
 """B2 `GET /api/kpis` `data`: every KPI in one object (also the websocket `update` payload), in Decimal and int:
-api.serializers.KPIS shapes it for the wire.
+api.bodies.KPIS shapes it for the wire.
 
 Each table is read once and the figures shared (goals, alerts and freshness reuse what the sections read): it runs
 on every poll without the cache and once per load event per daphne process for the websocket. `_Reads` holds the
