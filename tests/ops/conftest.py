@@ -86,8 +86,10 @@ def ops_env(subprocess_env, live_db, tmp_path) -> dict:
 
 KPIS = """
 import datetime, json
+from api.bodies import KPIS
+from api.fields import shape
 from warehouse.selectors import kpis_get
-print(json.dumps(kpis_get(today=datetime.date(2025, 6, 1)), sort_keys=True, default=str))
+print(json.dumps(shape(KPIS, kpis_get(today=datetime.date(2025, 6, 1))), sort_keys=True))
 """
 
 
