@@ -334,20 +334,26 @@ def _first_problem(ctx: LoadContext, batch: Batch) -> str:
     return f"line {line}" + (f" column {column}" if column else "") + f" {reason}"
 
 
-def _source_file(ctx: LoadContext, variant: Variant) -> SourceFile:
+def _source_file_record(ctx: LoadContext, *, status: str, size_bytes: int, **fields) -> SourceFile:
+    """The file's lineage record, loaded or rejected: what identifies the file is written in one place."""
     planned = ctx.planned
     return services.source_file_record(
         load_run=ctx.load_run,
-        status=SourceFile.Status.LOADED,
+        status=status,
         kind=ctx.spec.kind,
         path=planned.relative,
         sha256=ctx.sha256,
-        size_bytes=planned.path.stat().st_size,
+        size_bytes=size_bytes,
         mtime=planned.mtime,
         name_timestamp=planned.name_timestamp,
-        schema_variant=variant.name,
         rows_read=ctx.rows_read,
+        **fields,
     )
+
+
+def _source_file(ctx: LoadContext, variant: Variant) -> SourceFile:
+    size = ctx.planned.path.stat().st_size  # a file gone by now is rejected `vanished` (etl/runs.py)
+    return _source_file_record(ctx, status=SourceFile.Status.LOADED, size_bytes=size, schema_variant=variant.name)
 
 
 @contextlib.contextmanager
@@ -434,20 +440,13 @@ def _record_outcome(ctx: LoadContext, batch: Batch) -> list[QuarantinedRow]:
 
 def file_rejected_record(ctx: LoadContext, exc: FileRejected) -> FileResult:
     planned = ctx.planned
-    bad = len(ctx.malformed)
     with transaction.atomic():
-        services.source_file_record(
-            load_run=ctx.load_run,
+        _source_file_record(
+            ctx,
             status=SourceFile.Status.REJECTED,
-            kind=ctx.spec.kind,
-            path=planned.relative,
-            sha256=ctx.sha256 or "",
             size_bytes=planned.path.stat().st_size if planned.path.exists() else 0,
-            mtime=planned.mtime,
-            name_timestamp=planned.name_timestamp,
             reason=exc.reason,
             message=exc.message,
-            rows_read=ctx.rows_read,
             counters=dict(ctx.counters),
         )
     return FileResult(
@@ -456,7 +455,7 @@ def file_rejected_record(ctx: LoadContext, exc: FileRejected) -> FileResult:
         ctx.sha256 or None,
         "rejected",
         ctx.rows_read,
-        rows_quarantined=bad,
+        rows_quarantined=len(ctx.malformed),
         reason=exc.reason,
         message=exc.message,
         counters=dict(ctx.counters),
